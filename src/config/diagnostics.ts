@@ -1,0 +1,35 @@
+// User errors in the files: collected, sorted and printed all at once, never thrown.
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable, kebab-case code, e.g. `unknown-key`, `duplicate-provider` (see docs). */
+  code: string;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return [...ds].sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
+}
+
+export function hasErrors(ds: Diagnostic[]): boolean {
+  return ds.some((d) => d.severity === 'error');
+}
+
+/** `path/to/file.yaml:LINE:COL error CODE message` */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}`;
+}

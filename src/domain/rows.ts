@@ -1,0 +1,56 @@
+// Current state: rows as read from the database by src/state, consumed by src/plan.
+import type { ModelKind, OnRemove, ProviderKind, ProviderStatus } from './kinds';
+import type { Pricing } from './types';
+
+export interface ProviderRow {
+  id: string;
+  name: string;
+  kind: ProviderKind;
+  status: ProviderStatus;
+  config: Record<string, unknown>;
+  labels: Record<string, string>;
+  credentialPrefix: string | null;
+  credentialUpdatedAt: string | null;
+  /** field -> hex HMAC-SHA-256 fingerprint of the stored value (see src/crypto/fingerprint). */
+  credentialFingerprints: Record<string, string>;
+  /** Scope that manages the row, or null when it was made outside cvctl (the console). */
+  managedBy: string | null;
+  protected: boolean;
+  onRemove: OnRemove;
+  /** The spec as last applied by cvctl (for 3-way drift), or null. */
+  lastApplied: Record<string, unknown> | null;
+  /** Bumped by a trigger on every UPDATE, whoever makes it: used to detect stale plans. */
+  rowVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProviderModelRow {
+  id: string;
+  providerId: string;
+  modelId: string;
+  kind: ModelKind;
+  status: ProviderStatus;
+  contextWindow: number | null;
+  pricing: Pricing | null;
+  source: string;
+  managedBy: string | null;
+  lastApplied: Record<string, unknown> | null;
+  rowVersion: number;
+}
+
+/** What deleting a provider model would take with it (model_backends and the models they serve). */
+export interface BackendRef {
+  providerModelId: string;
+  backendId: string;
+  modelId: string;
+  modelName: string;
+}
+
+export interface CurrentState {
+  providers: ProviderRow[];
+  providerModels: ProviderModelRow[];
+  backends: BackendRef[];
+  /** For every user-facing model that has backends: how many it has in total. */
+  modelBackendCounts: Record<string, number>;
+}

@@ -1,0 +1,93 @@
+// Desired state: what the YAML files declare, after loading, validation and catalog expansion.
+// Produced by src/config + src/catalog, consumed by the pure planner in src/plan.
+import type { ModelKind, OnRemove, ProviderKind, ProviderStatus, SecretSource } from './kinds';
+
+/** A place in a source file (1-based line and column). */
+export interface SourcePos {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** A reference to a secret; never the secret itself. */
+export interface SecretRef {
+  from: SecretSource;
+  /** env: name; aws-ssm: name; gcp-secret-manager: name; azure-key-vault: name */
+  name?: string;
+  /** file: path, relative to the YAML file; vault: path */
+  path?: string;
+  secretId?: string;
+  jsonKey?: string;
+  versionStage?: string;
+  region?: string;
+  field?: string;
+  mount?: string;
+  version?: string | number;
+  vaultUrl?: string;
+}
+
+/** A secret reference plus where it was written, so resolution errors can point at it. */
+export interface LocatedSecretRef {
+  ref: SecretRef;
+  pos: SourcePos;
+  /** Directory of the YAML file, for `from: file`. */
+  baseDir: string;
+}
+
+export interface Pricing {
+  inputPerMTok: number;
+  outputPerMTok: number;
+}
+
+export interface CustomModelSpec {
+  id: string;
+  kind?: ModelKind;
+  status?: ProviderStatus;
+  contextWindow?: number;
+  pricing?: Pricing;
+}
+
+export interface IgnoreDriftEntry {
+  path: string;
+  reason: string;
+  until?: string;
+}
+
+/** A provider block as written in a file (defaults applied). */
+export interface ProviderSpec {
+  name: string;
+  kind: ProviderKind;
+  status: ProviderStatus;
+  labels: Record<string, string>;
+  protected: boolean;
+  onRemove: OnRemove;
+  config: Record<string, unknown>;
+  credentials: Record<string, LocatedSecretRef>;
+  models: {
+    catalog?: string;
+    exclude: string[];
+    custom: CustomModelSpec[];
+  };
+  ignoreDrift: IgnoreDriftEntry[];
+  pos: SourcePos;
+}
+
+/** A provider model after catalog expansion and custom overrides. */
+export interface DesiredModel {
+  modelId: string;
+  kind: ModelKind;
+  status: ProviderStatus;
+  contextWindow: number | null;
+  pricing: Pricing | null;
+  /** `catalog:2026.04.15` or `custom` */
+  source: string;
+}
+
+export interface DesiredProvider {
+  spec: ProviderSpec;
+  models: DesiredModel[];
+}
+
+export interface DesiredState {
+  providers: DesiredProvider[];
+}

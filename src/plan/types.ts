@@ -1,0 +1,113 @@
+// The Plan: versioned, serializable data (CONTRACT.md section 4). Apply reads only this;
+// renderers render only this. Fields marked "extension" are additions beyond the contract.
+import type { ModelKind, OnRemove, ProviderKind, ProviderStatus } from '../domain/kinds';
+import type { Pricing, SecretRef, SourcePos } from '../domain/types';
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export const ACTIONS = ['create', 'update', 'disable', 'enable', 'delete'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export type ResourceRef =
+  | { type: 'provider'; name: string }
+  | { type: 'providerModel'; provider: string; name: string };
+
+/** How a credential shows in a plan: never its value. */
+export interface SensitiveValue {
+  sensitive: true;
+  changed: boolean;
+  prefix: string | null;
+  /** extension: true when secrets were not resolved (`plan --no-resolve-secrets`). */
+  unknown?: true;
+}
+
+export interface FieldChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface Cascade {
+  providerModels: number;
+  modelBackends: number;
+  modelsLeftWithoutBackends: string[];
+}
+
+/** Optimistic-concurrency expectation recorded at plan time and checked at apply time. */
+export type RowExpectation =
+  | { absent: true }
+  | { id: string; rowVersion: number };
+
+/** A credential to (re)write: the reference, re-resolved at apply time, never the value. */
+export interface CredentialTarget {
+  ref: SecretRef;
+  /** Directory of the declaring YAML file, relative to the working directory. */
+  baseDir: string;
+  pos: SourcePos;
+  /** HMAC fingerprint seen at plan time (when it could be computed), checked at apply time. */
+  fingerprint?: string;
+}
+
+export interface ProviderTarget {
+  name: string;
+  kind: ProviderKind;
+  status: ProviderStatus;
+  config: Record<string, unknown>;
+  labels: Record<string, string>;
+  protected: boolean;
+  onRemove: OnRemove;
+  /** Credential fields to write; null when the stored credentials stay as they are. */
+  credentials: Record<string, CredentialTarget> | null;
+  /** The record stored in last_applied (for 3-way drift). */
+  lastApplied: Record<string, unknown>;
+}
+
+export interface ProviderModelTarget {
+  modelId: string;
+  kind: ModelKind;
+  status: ProviderStatus;
+  contextWindow: number | null;
+  pricing: Pricing | null;
+  source: string;
+  lastApplied: Record<string, unknown>;
+}
+
+export interface Change {
+  action: Action;
+  resource: ResourceRef;
+  fields?: FieldChange[];
+  cascade?: Cascade;
+  /** true when this update takes over a row made outside cvctl (`--adopt`). */
+  adopt?: true;
+  /** extension: why the change exists (e.g. "removed from files; onRemove: disable"). */
+  reason?: string;
+  /** extension: stale-plan check. */
+  expect: RowExpectation;
+  /** extension: the full target state for create/update/enable/disable (absent for delete). */
+  target?: ProviderTarget | ProviderModelTarget;
+}
+
+export interface PlanWarning {
+  code: string;
+  message: string;
+  resource?: ResourceRef;
+}
+
+export type Summary = Record<Action, number>;
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  scope: string;
+  summary: Summary;
+  changes: Change[];
+  warnings: PlanWarning[];
+  /** extension: metadata, not part of the digest's meaning but covered by it. */
+  meta?: {
+    createdAt: string;
+    cvctlVersion: string;
+    catalogVersion: string;
+    secretsResolved: boolean;
+  };
+  /** extension: sha256 over the canonical JSON of everything else; detects edited plan files. */
+  digest?: string;
+}

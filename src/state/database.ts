@@ -1,0 +1,24 @@
+// One code path above two targets: PostgreSQL through `pg`, and the embedded PGlite.
+// Everything above src/state talks to a Database, never to pg or PGlite directly.
+
+export type DatabaseTarget = 'postgres' | 'pglite';
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+}
+
+export interface Database extends Queryable {
+  readonly target: DatabaseTarget;
+  /** Human description without credentials, e.g. `postgres://127.0.0.1:5432/test` or `.cvctl/db`. */
+  readonly description: string;
+  /** Runs fn in BEGIN … COMMIT on one connection; ROLLBACK and rethrow on any error. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Number of SQL statements sent so far (for the benchmarks' statement counts). */
+  statementCount(): number;
+  close(): Promise<void>;
+}
