@@ -1,0 +1,104 @@
+// files + catalog + database (+ resolved secrets) → Plan. The diff itself is the pure
+// computePlan in src/plan; this module gathers its inputs.
+import type { Context } from '../cli/context';
+import type { Database } from '../state/database';
+import type { Plan } from '../plan/types';
+import type { DesiredState, LocatedSecretRef } from '../domain/types';
+import type { CurrentState } from '../domain/rows';
+import { bundledCatalog } from '../catalog/catalog';
+import { loadConfig } from '../config/load';
+import { formatDiagnostic, hasErrors, sortDiagnostics } from '../config/diagnostics';
+import { readState } from '../state/read-state';
+import { computePlan, type CredentialStatus } from '../plan/compute';
+import { loadFingerprintKey } from '../crypto/fingerprint';
+import { credentialPrefix, checkServiceAccountJson } from '../crypto/prefix';
+import { refKey, type SecretResolver } from '../secrets/resolver';
+import { CATALOG_VERSION } from '../domain/kinds';
+import { CvctlError } from '../errors';
+import { cvctlVersion } from '../cli/version';
+import { openKekFor } from './resources';
+
+export interface MakePlanOptions {
+  paths: string[];
+  adopt: boolean;
+  resolveSecrets: boolean;
+  resolver: SecretResolver;
+}
+
+/** Load and check the files; print warnings; throw when there are errors. */
+export async function loadDesired(ctx: Context, paths: string[]): Promise<DesiredState> {
+  const load = await loadConfig(paths, { catalog: bundledCatalog(), cwd: ctx.cwd });
+  const ds = sortDiagnostics(load.diagnostics);
+  for (const d of ds) if (d.severity !== 'info' || ctx.opts.verbose) ctx.io.stderr(formatDiagnostic(d) + '\n');
+  if (hasErrors(ds)) {
+    const n = ds.filter((d) => d.severity === 'error').length;
+    throw new CvctlError('INVALID_CONFIG', `${n} error${n === 1 ? '' : 's'} in the files (see above); nothing was planned`);
+  }
+  return load.desired;
+}
+
+export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): Promise<Plan> {
+  const desired = await loadDesired(ctx, o.paths);
+  const current = await readState(db);
+  const credentials = await credentialStatus(ctx, db, desired, current, o);
+  const { plan, problems } = computePlan({
+    desired,
+    current,
+    scope: ctx.opts.scope,
+    adopt: o.adopt,
+    credentials,
+    now: ctx.now(),
+    cvctlVersion: cvctlVersion(),
+    catalogVersion: CATALOG_VERSION,
+    secretsResolved: o.resolveSecrets,
+  });
+  if (problems.length > 0) {
+    const lines = problems.map((p) => (p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.column}: ${p.message}` : p.message));
+    throw new CvctlError('OWNERSHIP', lines.length === 1 ? lines[0] : `${lines.length} ownership problems:\n  ${lines.join('\n  ')}`);
+  }
+  return plan;
+}
+
+async function credentialStatus(
+  ctx: Context,
+  db: Database,
+  desired: DesiredState,
+  current: CurrentState,
+  o: MakePlanOptions,
+): Promise<CredentialStatus> {
+  const status: CredentialStatus = {};
+  const refs: LocatedSecretRef[] = desired.providers.flatMap((p) => Object.values(p.spec.credentials));
+  if (!o.resolveSecrets) {
+    for (const p of desired.providers) {
+      status[p.spec.name] = Object.fromEntries(
+        Object.keys(p.spec.credentials).map((f) => [f, { fingerprint: null, prefix: null, unknown: true }]),
+      );
+    }
+    return status;
+  }
+  const values = refs.length > 0 ? await o.resolver.resolveAll(refs) : new Map();
+  const rowsByName = new Map(current.providers.map((r) => [r.name, r]));
+  // Fingerprints are only needed to compare with stored ones: one KEK unwrap, and only then.
+  const needFingerprints = desired.providers.some(
+    (p) => Object.keys(rowsByName.get(p.spec.name)?.credentialFingerprints ?? {}).length > 0,
+  );
+  const fpKey = needFingerprints ? await loadFingerprintKey(db, await openKekFor(ctx, false), { create: false }) : null;
+  for (const p of desired.providers) {
+    const row = rowsByName.get(p.spec.name);
+    const fields: CredentialStatus[string] = {};
+    for (const [field, located] of Object.entries(p.spec.credentials)) {
+      const v = values.get(refKey(located.ref, located.baseDir));
+      if (!v) throw new CvctlError('SECRET_UNRESOLVED', 'secret reference was not resolved', { pos: located.pos });
+      if (field === 'serviceAccountJson') {
+        const problem = checkServiceAccountJson(v);
+        if (problem) throw new CvctlError('SECRET_UNRESOLVED', `credentials.serviceAccountJson: ${problem}`, { pos: located.pos });
+      }
+      fields[field] = {
+        fingerprint: row && fpKey ? fpKey.fingerprint(row.id, field, v) : null,
+        prefix: credentialPrefix(p.spec.kind, field, v),
+      };
+    }
+    status[p.spec.name] = fields;
+  }
+  return status;
+}

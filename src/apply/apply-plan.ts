@@ -1,0 +1,156 @@
+// A Plan → SQL, all or nothing. Apply reads only the plan (plus the secret values its
+// references resolve to now); it never re-diffs the files.
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../state/database';
+import type { Change, Plan, ProviderModelTarget, ProviderTarget, Summary, CredentialTarget } from '../plan/types';
+import type { Kek } from '../crypto/kek';
+import { loadFingerprintKey } from '../crypto/fingerprint';
+import type { SecretResolver } from '../secrets/resolver';
+import { acquireScopeLock } from '../state/lock';
+import { recordRun } from '../state/runs';
+import { CvctlError } from '../errors';
+import { checkAndLockRows } from './stale-check';
+import { locatedRefs, storeCredentials } from './credentials';
+import {
+  deleteRows,
+  insertModels,
+  insertProviders,
+  setStatus,
+  updateModels,
+  updateProviders,
+  type ModelWrite,
+  type ProviderWrite,
+} from './write-rows';
+
+export interface ApplyDeps {
+  db: Database;
+  /** Opened lazily: only an apply that writes credentials needs the KEK. */
+  kek: () => Promise<Kek>;
+  resolver: SecretResolver;
+  now: () => Date;
+  cwd: string;
+  lockTimeoutSeconds: number;
+  allowDelete: boolean;
+  run: { command: string; actor: string | null; gitCommit: string | null };
+  newId?: () => string;
+}
+
+export interface ApplyResult {
+  summary: Summary;
+  changed: boolean;
+}
+
+const isProviderTarget = (t: unknown): t is ProviderTarget => typeof t === 'object' && t !== null && 'labels' in t;
+
+export function countDeletes(plan: Plan): { providers: string[]; models: number } {
+  const providers = plan.changes.filter((c) => c.action === 'delete' && c.resource.type === 'provider').map((c) => c.resource.name);
+  const models = plan.changes.filter((c) => c.action === 'delete' && c.resource.type === 'providerModel').length;
+  return { providers, models };
+}
+
+export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResult> {
+  const del = countDeletes(plan);
+  if ((del.providers.length > 0 || del.models > 0) && !deps.allowDelete) {
+    const what = [
+      del.providers.length ? `${del.providers.length} provider(s): ${del.providers.slice(0, 5).join(', ')}` : '',
+      del.models ? `${del.models} provider model(s)` : '',
+    ].filter(Boolean);
+    throw new CvctlError('DELETE_NOT_ALLOWED', `the plan deletes ${what.join(' and ')}; pass --allow-delete to apply it. Nothing was written`);
+  }
+  const startedAt = deps.now();
+  const base = { scope: plan.scope, command: deps.run.command, actor: deps.run.actor, gitCommit: deps.run.gitCommit, planDigest: plan.digest ?? null };
+  if (plan.changes.length === 0) {
+    await recordRun(deps.db, { ...base, startedAt, finishedAt: deps.now(), summary: plan.summary, result: 'noop', error: null });
+    return { summary: plan.summary, changed: false };
+  }
+
+  // Secrets are resolved before the lock and the transaction: slow backends must not hold them.
+  const credTargets = plan.changes.flatMap((c) =>
+    isProviderTarget(c.target) && c.target.credentials ? [c.target.credentials] : [],
+  );
+  const refs = credTargets.flatMap((t: Record<string, CredentialTarget>) => locatedRefs(t, deps.cwd));
+  const values = refs.length > 0 ? await deps.resolver.resolveAll(refs) : new Map();
+  const kek = credTargets.length > 0 ? await deps.kek() : null;
+
+  const lock = await acquireScopeLock(deps.db, plan.scope, { timeoutSeconds: deps.lockTimeoutSeconds });
+  try {
+    await deps.db.transaction(async (tx) => {
+      const now = deps.now();
+      const locked = await checkAndLockRows(tx, plan);
+      const fpKey = kek ? await loadFingerprintKey(tx, kek, { create: true }) : null;
+      const newId = deps.newId ?? randomUUID;
+      const providerIds = new Map(locked.providerIds);
+
+      const pInserts: ProviderWrite[] = [];
+      const pUpdates: ProviderWrite[] = [];
+      const statusOnly: Record<'providers' | 'provider_models', Record<'active' | 'disabled', string[]>> = {
+        providers: { active: [], disabled: [] },
+        provider_models: { active: [], disabled: [] },
+      };
+      const deletes: Record<'providers' | 'provider_models', string[]> = { providers: [], provider_models: [] };
+
+      for (const c of plan.changes) {
+        if (c.resource.type !== 'provider') continue;
+        const id = 'id' in c.expect ? c.expect.id : newId();
+        if (c.action === 'delete') {
+          deletes.providers.push(id);
+          continue;
+        }
+        if (!isProviderTarget(c.target)) {
+          statusOnly.providers[statusAfter(c)].push(id);
+          continue;
+        }
+        providerIds.set(c.resource.name, id);
+        const credentials =
+          c.target.credentials && kek && fpKey
+            ? await storeCredentials(id, c.resource.name, c.target.kind, c.target.credentials, values, kek, fpKey, deps.cwd)
+            : null;
+        (c.action === 'create' ? pInserts : pUpdates).push({ id, target: c.target, credentials });
+      }
+
+      const mInserts: ModelWrite[] = [];
+      const mUpdates: ModelWrite[] = [];
+      for (const c of plan.changes) {
+        if (c.resource.type !== 'providerModel') continue;
+        const id = 'id' in c.expect ? c.expect.id : newId();
+        if (c.action === 'delete') {
+          deletes.provider_models.push(id);
+          continue;
+        }
+        if (!c.target || isProviderTarget(c.target)) {
+          statusOnly.provider_models[statusAfter(c)].push(id);
+          continue;
+        }
+        const providerId = providerIds.get(c.resource.provider);
+        if (!providerId) {
+          throw new CvctlError('STALE_PLAN', `the saved plan is stale: provider '${c.resource.provider}' no longer exists. Nothing was written; run \`cvctl plan\` again`);
+        }
+        (c.action === 'create' ? mInserts : mUpdates).push({ id, providerId, target: c.target as ProviderModelTarget });
+      }
+
+      await insertProviders(tx, pInserts, plan.scope, now);
+      await updateProviders(tx, pUpdates, plan.scope, now);
+      for (const s of ['active', 'disabled'] as const) await setStatus(tx, 'providers', statusOnly.providers[s], s, now);
+      await insertModels(tx, mInserts, plan.scope, now);
+      await updateModels(tx, mUpdates, plan.scope, now);
+      for (const s of ['active', 'disabled'] as const) await setStatus(tx, 'provider_models', statusOnly.provider_models[s], s, now);
+      await deleteRows(tx, 'provider_models', deletes.provider_models);
+      await deleteRows(tx, 'providers', deletes.providers);
+      await recordRun(tx, { ...base, startedAt, finishedAt: deps.now(), summary: plan.summary, result: 'applied', error: null });
+    });
+  } catch (e) {
+    // The transaction rolled back. A refusal (stale plan) wrote nothing and records nothing;
+    // a failure leaves a trace in history (best effort).
+    const refused = e instanceof CvctlError && e.code === 'STALE_PLAN';
+    const msg = e instanceof Error ? e.message : String(e);
+    if (!refused) await recordRun(deps.db, { ...base, startedAt, finishedAt: deps.now(), summary: plan.summary, result: 'failed', error: msg.slice(0, 1000) }).catch(() => undefined);
+    throw e;
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
+  return { summary: plan.summary, changed: true };
+}
+
+function statusAfter(c: Change): 'active' | 'disabled' {
+  return c.action === 'enable' ? 'active' : 'disabled';
+}

@@ -1,0 +1,49 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import type { Runner } from '../main';
+import { outputOption, pathsOrDefault, type OutputFormat } from '../options';
+import { openDb, resolverFor } from '../../app/resources';
+import { makePlan } from '../../app/make-plan';
+import { renderPlan } from '../../render/render';
+import { serializePlan } from '../../plan/serialize';
+import { CvctlError } from '../../errors';
+
+export function registerPlan(program: Command, run: Runner): void {
+  program
+    .command('plan')
+    .description('diff the files against the database and show what apply would change')
+    .argument('[paths...]', 'files or folders to read (default: .)')
+    .option('--out <file>', 'save the plan (with the version of every row it touches) for `cvctl apply --plan`')
+    .addOption(outputOption(['text', 'json', 'markdown']))
+    .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are')
+    .option('--adopt', 'take over rows of the same name made outside cvctl (in the console)')
+    .option('--no-resolve-secrets', 'do not read secrets (untrusted pull requests): credentials show as unknown')
+    .action(
+      run(async (ctx, cmd) => {
+        const o = cmd.opts();
+        const db = await openDb(ctx, { purpose: 'plan' });
+        try {
+          const plan = await makePlan(ctx, db, {
+            paths: pathsOrDefault(cmd.args),
+            adopt: Boolean(o.adopt),
+            resolveSecrets: o.resolveSecrets !== false,
+            resolver: resolverFor(ctx),
+          });
+          ctx.io.stdout(renderPlan(plan, o.output as OutputFormat, { color: ctx.opts.color }));
+          if (o.out) {
+            const file = path.resolve(ctx.cwd, o.out as string);
+            try {
+              fs.writeFileSync(file, serializePlan(plan), { mode: 0o644 });
+            } catch (e) {
+              throw new CvctlError('IO_ERROR', `cannot write the plan to ${ctx.rel(file)}: ${(e as Error).message}`);
+            }
+            ctx.info(`Saved the plan to ${ctx.rel(file)}. To apply exactly this plan: cvctl apply --plan ${ctx.rel(file)}`);
+          }
+          return o.detailedExitcode && plan.changes.length > 0 ? { kind: 'changes' } : { kind: 'ok' };
+        } finally {
+          await db.close();
+        }
+      }),
+    );
+}

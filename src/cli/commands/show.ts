@@ -1,0 +1,30 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import type { Runner } from '../main';
+import { outputOption, type OutputFormat } from '../options';
+import { renderPlan } from '../../render/render';
+import { parsePlan } from '../../plan/serialize';
+import { CvctlError } from '../../errors';
+
+export function registerShow(program: Command, run: Runner): void {
+  program
+    .command('show')
+    .description('render a saved plan (from `cvctl plan --out FILE`)')
+    .argument('<file>', 'the saved plan')
+    .addOption(outputOption(['text', 'json', 'markdown']))
+    .action(
+      run(async (ctx, cmd) => {
+        const file = cmd.args[0];
+        let text: string;
+        try {
+          text = fs.readFileSync(path.resolve(ctx.cwd, file), 'utf8');
+        } catch (e) {
+          throw new CvctlError('IO_ERROR', `cannot read the plan file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        const plan = parsePlan(text, {});
+        ctx.io.stdout(renderPlan(plan, cmd.opts().output as OutputFormat, { color: ctx.opts.color }));
+        return { kind: 'ok' };
+      }),
+    );
+}

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import type { Runner } from '../main';
+import { outputOption, pathsOrDefault } from '../options';
+import { bundledCatalog } from '../../catalog/catalog';
+import { loadConfig } from '../../config/load';
+import { renderValidateJson, renderValidateText } from '../../config/render';
+import { hasErrors } from '../../config/diagnostics';
+
+export function registerValidate(program: Command, run: Runner): void {
+  program
+    .command('validate')
+    .description('parse and check the files: YAML, schema, cross-file rules; no database')
+    .argument('[paths...]', 'files or folders to read (default: .)')
+    .addOption(outputOption(['text', 'json']))
+    .action(
+      run(async (ctx, cmd) => {
+        const result = await loadConfig(pathsOrDefault(cmd.args), { catalog: bundledCatalog(), cwd: ctx.cwd });
+        const output = cmd.opts().output as 'text' | 'json';
+        ctx.io.stdout(
+          output === 'json'
+            ? renderValidateJson(result)
+            : renderValidateText(result, { color: ctx.opts.color, quiet: ctx.opts.quiet }),
+        );
+        return hasErrors(result.diagnostics) ? { kind: 'failed' } : { kind: 'ok' };
+      }),
+    );
+}

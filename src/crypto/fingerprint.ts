@@ -1,0 +1,137 @@
+// Keyed credential fingerprints: lets `plan` say whether a credential changed by comparing
+// HMACs, without unwrapping any row's DEK (one unwrap per run, for this key, instead of
+// one per row). Keyed, so a database reader cannot test guesses of a key against
+// credential_fingerprints; bound to row and field, so equal keys on two rows look unrelated
+// and fingerprints copied between rows or fields do not match.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { CvctlError } from '../errors';
+import { SecretValue } from '../secrets/resolver';
+import type { Queryable } from '../state/database';
+import type { EncryptionContext, Kek } from './kek';
+import { toBuffer } from './envelope';
+
+export const FINGERPRINT_KEY_NAME = 'fingerprint';
+/** The context the fingerprint key is wrapped under (also for `kek rotate`). */
+export const FINGERPRINT_KEY_CONTEXT: EncryptionContext = Object.freeze({
+  table: 'cvctl_keys',
+  name: FINGERPRINT_KEY_NAME,
+}) as EncryptionContext;
+
+const KEY_BYTES = 32;
+// Domain separation: this HMAC key is only ever used for this message layout.
+const DOMAIN = 'cvctl/fingerprint/v1';
+
+export class FingerprintKey {
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length !== KEY_BYTES) throw new TypeError('a fingerprint key must be exactly 32 bytes');
+    this.#key = Buffer.from(key);
+  }
+
+  /** Hex HMAC-SHA-256 over length-prefixed (domain, row id, field, value). */
+  fingerprint(rowId: string, field: string, value: SecretValue): string {
+    if (!(value instanceof SecretValue)) throw new TypeError('fingerprint() takes a SecretValue');
+    const h = createHmac('sha256', this.#key);
+    // Each part is u32be(length) || utf8 bytes: ('ab','c') and ('a','bc') differ.
+    for (const part of [DOMAIN, rowId, field, value.reveal()]) {
+      const bytes = Buffer.from(part, 'utf8');
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(bytes.length);
+      h.update(len);
+      h.update(bytes);
+      bytes.fill(0);
+    }
+    return h.digest('hex');
+  }
+
+  /** {field: fingerprint} for a whole credentials object, as stored in credential_fingerprints. */
+  fingerprintAll(rowId: string, fields: Record<string, SecretValue>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const field of Object.keys(fields).sort()) out[field] = this.fingerprint(rowId, field, fields[field]!);
+    return out;
+  }
+
+  /** Constant-time comparison with a stored hex fingerprint. */
+  matches(rowId: string, field: string, value: SecretValue, storedHex: string | null | undefined): boolean {
+    if (typeof storedHex !== 'string' || !/^[0-9a-f]{64}$/.test(storedHex)) return false;
+    return timingSafeEqual(Buffer.from(this.fingerprint(rowId, field, value), 'hex'), Buffer.from(storedHex, 'hex'));
+  }
+
+  /**
+   * After decrypting a row (drift, export): the stored fingerprints must be those of the
+   * decrypted values. A mismatch means credential_fingerprints was edited or copied from
+   * another row, and plans based on it would lie.
+   */
+  verify(rowId: string, fields: Record<string, SecretValue>, stored: Record<string, string>): void {
+    const names = [...new Set([...Object.keys(fields), ...Object.keys(stored)])].sort();
+    const bad = names.filter((f) => {
+      const v = fields[f];
+      return v === undefined || !this.matches(rowId, f, v, stored[f]);
+    });
+    if (bad.length > 0) {
+      throw new CvctlError(
+        'CRYPTO_INTEGRITY',
+        `the stored credential fingerprints of providers/${rowId} do not match its encrypted credentials ` +
+          `(fields: ${bad.join(', ')}); they were changed outside cvctl or copied from another row`,
+      );
+    }
+  }
+}
+
+interface KeyRow {
+  wrapped_key: Buffer | Uint8Array;
+  kek_id: string;
+}
+
+async function readKeyRow(q: Queryable): Promise<KeyRow | null> {
+  const r = await q.query<KeyRow>('SELECT wrapped_key, kek_id FROM cvctl_keys WHERE name = $1', [
+    FINGERPRINT_KEY_NAME,
+  ]);
+  return r.rows[0] ?? null;
+}
+
+async function unwrapRow(kek: Kek, row: KeyRow): Promise<FingerprintKey> {
+  const key = await kek.unwrap({ wrapped: toBuffer(row.wrapped_key), kekId: row.kek_id }, FINGERPRINT_KEY_CONTEXT);
+  try {
+    if (key.length !== KEY_BYTES) {
+      throw new CvctlError('CRYPTO_INTEGRITY', `the fingerprint key in cvctl_keys is ${key.length} bytes, expected 32`);
+    }
+    return new FingerprintKey(key);
+  } finally {
+    key.fill(0);
+  }
+}
+
+/**
+ * The fingerprint key: read from cvctl_keys and unwrapped (one KEK call). When absent:
+ * null, or with `create`, a new key inserted with ON CONFLICT DO NOTHING; whoever loses a
+ * race re-reads and uses the winner's key, so all processes agree.
+ */
+export async function loadFingerprintKey(
+  q: Queryable,
+  kek: Kek,
+  opts: { create: boolean },
+): Promise<FingerprintKey | null> {
+  const existing = await readKeyRow(q);
+  if (existing) return unwrapRow(kek, existing);
+  if (!opts.create) return null;
+
+  const { plaintext, wrapped } = await kek.generateDataKey(FINGERPRINT_KEY_CONTEXT);
+  try {
+    const ins = await q.query(
+      `INSERT INTO cvctl_keys (name, wrapped_key, kek_id, created_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (name) DO NOTHING`,
+      [FINGERPRINT_KEY_NAME, wrapped.wrapped, wrapped.kekId],
+    );
+    // Ours is in the table: no need to unwrap what we already hold.
+    if (ins.rowCount === 1) return new FingerprintKey(plaintext);
+  } finally {
+    plaintext.fill(0);
+  }
+  const winner = await readKeyRow(q);
+  if (!winner) {
+    throw new CvctlError('CRYPTO_INTEGRITY', 'the fingerprint key in cvctl_keys vanished while it was being created');
+  }
+  return unwrapRow(kek, winner);
+}
