@@ -12,6 +12,8 @@
 //   pricing        corrected {inputPerMTok, outputPerMTok}
 //   why            reason for a correction or a derived entry; printed above the entry
 //   keepDeprecated reason to keep an entry whose deprecation date is inside the horizon
+// `notes` are paragraphs for the YAML header; `excluded` is flowing text whose items are
+// separated by semicolons (generate.js prints one item per line).
 
 /** Entries whose vendor retirement date is on or before this are refused (see generate.js). */
 const RETIREMENT_HORIZON = '2026-06-30';
