@@ -118,17 +118,26 @@ export function createResolver(opts: ResolverOptions = {}): SecretResolver {
     }
   }
 
+  // One resolver is one run: `apply` resolves for the plan and again for the writes, and
+  // each distinct reference must reach its backend only once per run.
+  const cache = new Map<string, SecretValue>();
+
   return {
     async resolveAll(refs: LocatedSecretRef[]): Promise<Map<string, SecretValue>> {
       const jobs = new Map<string, Job>();
+      const values = new Map<string, SecretValue>();
       for (const r of refs) {
         const key = refKey(r.ref, r.baseDir);
+        const cached = cache.get(key);
+        if (cached) {
+          values.set(key, cached);
+          continue;
+        }
         const job = jobs.get(key);
         if (job) job.positions.push(r.pos);
         else jobs.set(key, { key, ref: r.ref, baseDir: r.baseDir, positions: [r.pos] });
       }
 
-      const values = new Map<string, SecretValue>();
       const errors = new Map<string, string>();
       const queue = [...jobs.values()];
       let next = 0;
@@ -137,7 +146,9 @@ export function createResolver(opts: ResolverOptions = {}): SecretResolver {
         while (next < queue.length) {
           const job = queue[next++]!;
           try {
-            values.set(job.key, await resolveOne(job));
+            const value = await resolveOne(job);
+            values.set(job.key, value);
+            cache.set(job.key, value);
           } catch (e) {
             errors.set(job.key, describeError(e, job.ref.from));
           }

@@ -226,3 +226,22 @@ describe('createResolver', () => {
     expect(backoffDelay(3, 200, () => 0)).toBe(800);
   });
 });
+
+describe('one resolver is one run', () => {
+  test('a reference resolved by an earlier call is not fetched again', async () => {
+    let calls = 0;
+    const backend = {
+      source: 'env' as const,
+      async resolve() {
+        calls++;
+        return new SecretValue('value-1234');
+      },
+    };
+    const r = createResolver({ backends: { env: backend } });
+    const ref = { ref: { from: 'env' as const, name: 'A' }, pos: { file: 'f.yaml', line: 1, column: 1 }, baseDir: '.' };
+    const first = await r.resolveAll([ref]);
+    const second = await r.resolveAll([ref, { ...ref, pos: { file: 'g.yaml', line: 2, column: 3 } }]);
+    expect(calls).toBe(1);
+    expect(second.get(refKey(ref.ref, '.'))!.reveal()).toBe(first.get(refKey(ref.ref, '.'))!.reveal());
+  });
+});
