@@ -1,0 +1,48 @@
+// Canonical JSON: object keys sorted, `undefined` members dropped (as JSON.stringify does).
+// Plans compare and hash values through this so that neither YAML key order nor the order
+// in which JSON.parse hands keys back can change a diff, a digest or a saved file.
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) {
+    return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
+  }
+  if (isPlainObject(v)) {
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  }
+  // Scalars; undefined (and anything JSON cannot express) becomes null, like inside arrays.
+  const s = JSON.stringify(v);
+  return s === undefined ? 'null' : s;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * A deep copy with object keys in sorted order. Used for every user-supplied value that
+ * goes into a plan, so the plan never aliases the caller's objects and its pretty JSON is
+ * stable.
+ */
+export function sortKeysDeep<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => sortKeysDeep(x)) as unknown as T;
+  if (isPlainObject(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      if (v[k] !== undefined) out[k] = sortKeysDeep(v[k]);
+    }
+    return out as T;
+  }
+  return v;
+}
+
+/** Code-unit string order: identical on every machine and locale (unlike localeCompare). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,70 @@
+// Shared state of one planning run: the indexed current state and the changes collected so
+// far, kept in buckets that compute.ts concatenates in the contract's order.
+import type { CurrentState, ProviderModelRow } from '../domain/rows';
+import type { DesiredState, SourcePos } from '../domain/types';
+import type { CredentialFieldStatus } from './credentials';
+import type { PendingDelete } from './cascade';
+import type { Change, Cascade, PlanWarning, ResourceRef } from './types';
+import type { ProviderStatus } from '../domain/kinds';
+
+/** Per provider name, per credential field: computed by the caller (it resolves secrets + HMACs). */
+export interface CredentialStatus {
+  [providerName: string]: Record<string, CredentialFieldStatus>;
+}
+
+export interface PlanInput {
+  desired: DesiredState;
+  current: CurrentState;
+  scope: string;
+  adopt: boolean;
+  credentials: CredentialStatus;
+  now: Date;
+  cvctlVersion: string;
+  catalogVersion: string;
+  secretsResolved: boolean;
+}
+
+/** Rows the plan may not touch; the caller turns these into CvctlError('OWNERSHIP'). */
+export interface PlanProblem {
+  code: 'unmanaged-exists' | 'owned-by-other-scope';
+  message: string;
+  resource: ResourceRef;
+  pos?: SourcePos;
+}
+
+export interface Buckets {
+  providers: Change[];
+  models: Change[];
+  modelDeletes: PendingDelete[];
+  providerDeletes: PendingDelete[];
+  warnings: PlanWarning[];
+  problems: PlanProblem[];
+}
+
+export interface Ctx {
+  input: PlanInput;
+  modelsByProviderId: Map<string, ProviderModelRow[]>;
+  out: Buckets;
+}
+
+export function emptyCascade(): Cascade {
+  return { providerModels: 0, modelBackends: 0, modelsLeftWithoutBackends: [] };
+}
+
+/** active→disabled is a disable, disabled→active an enable; anything else an update. */
+export function statusAction(before: ProviderStatus, after: ProviderStatus): 'update' | 'disable' | 'enable' {
+  if (before === 'active' && after === 'disabled') return 'disable';
+  if (before === 'disabled' && after === 'active') return 'enable';
+  return 'update';
+}
+
+export const REMOVED = 'removed from files';
+export const REMOVED_DISABLE = 'removed from files; onRemove: disable';
+
+export function providerLabel(name: string): string {
+  return `provider '${name}'`;
+}
+
+export function modelLabel(provider: string, modelId: string): string {
+  return `provider model '${provider}/${modelId}'`;
+}

@@ -1,0 +1,87 @@
+// Field-level diffs: values are flattened to dotted paths (`config.x.y`, `labels.team`,
+// `pricing.inputPerMTok`) and compared leaf by leaf, so a plan names exactly what changes.
+import type { FieldChange } from './types';
+import { compareStrings, deepEqual, isPlainObject, sortKeysDeep } from './canonical';
+
+// Keys that are not plain identifiers (label keys like `app.kubernetes.io/name`, Azure
+// deployment maps keyed by `gpt-4.1`) are quoted so that a path stays unambiguous.
+const SIMPLE_SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+export function joinPath(base: string, key: string): string {
+  return SIMPLE_SEGMENT.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+}
+
+export type FlatMap = Map<string, unknown>;
+
+/** Leaves of a nested value; a non-empty object is descended into, anything else is a leaf. */
+function flattenInto(out: FlatMap, path: string, value: unknown): void {
+  if (isPlainObject(value) && Object.keys(value).length > 0) {
+    flattenChildren(out, path, value);
+  } else {
+    out.set(path, value === undefined ? null : value);
+  }
+}
+
+/**
+ * The children of a root object (config, labels, pricing). The root itself never becomes
+ * a leaf, so `config: {}` → `{organization: x}` is one change, not two.
+ */
+export function flattenChildren(out: FlatMap, root: string, value: unknown): void {
+  if (!isPlainObject(value)) return;
+  for (const k of Object.keys(value).sort()) {
+    if (value[k] !== undefined) flattenInto(out, joinPath(root, k), value[k]);
+  }
+}
+
+// Field order inside a change: identity first, then what reviewers care about, credentials last.
+const ROOT_RANK: readonly string[] = [
+  'name',
+  'kind',
+  'status',
+  'config',
+  'labels',
+  'protected',
+  'onRemove',
+  'contextWindow',
+  'pricing',
+  'source',
+  'credentials',
+];
+
+function rootOf(path: string): string {
+  const m = /^[^.[]+/.exec(path);
+  return m ? m[0] : path;
+}
+
+export function comparePaths(a: string, b: string): number {
+  const ra = ROOT_RANK.indexOf(rootOf(a));
+  const rb = ROOT_RANK.indexOf(rootOf(b));
+  const na = ra < 0 ? ROOT_RANK.length : ra;
+  const nb = rb < 0 ? ROOT_RANK.length : rb;
+  return na - nb || compareStrings(a, b);
+}
+
+export function sortFields(fields: FieldChange[]): FieldChange[] {
+  return [...fields].sort((x, y) => comparePaths(x.path, y.path));
+}
+
+/** Leaves that differ; a leaf missing on one side counts as null there. */
+export function diffFlat(before: FlatMap, after: FlatMap): FieldChange[] {
+  const paths = new Set<string>([...before.keys(), ...after.keys()]);
+  const out: FieldChange[] = [];
+  for (const path of paths) {
+    const b = before.has(path) ? before.get(path) : null;
+    const a = after.has(path) ? after.get(path) : null;
+    if (!deepEqual(b, a)) out.push({ path, before: sortKeysDeep(b), after: sortKeysDeep(a) });
+  }
+  return sortFields(out);
+}
+
+/** The fields of a create: every leaf that is set, with before null. */
+export function createFields(after: FlatMap): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (const [path, value] of after) {
+    if (value !== null && value !== undefined) out.push({ path, before: null, after: sortKeysDeep(value) });
+  }
+  return sortFields(out);
+}

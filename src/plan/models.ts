@@ -1,0 +1,106 @@
+// Provider-model planning for a provider that is created, updated or adopted.
+import type { ProviderModelRow, ProviderRow } from '../domain/rows';
+import type { DesiredModel, DesiredProvider } from '../domain/types';
+import { compareStrings } from './canonical';
+import { createFields, diffFlat } from './diff';
+import { modelFlat, modelTarget } from './shapes';
+import type { ResourceRef } from './types';
+import { modelLabel, REMOVED, REMOVED_DISABLE, statusAction, type Ctx } from './context';
+
+function ref(provider: string, modelId: string): ResourceRef {
+  return { type: 'providerModel', provider, name: modelId };
+}
+
+function sortedModels(models: DesiredModel[]): DesiredModel[] {
+  return [...models].sort((a, b) => compareStrings(a.modelId, b.modelId));
+}
+
+function pushCreate(ctx: Ctx, provider: string, m: DesiredModel): void {
+  ctx.out.models.push({
+    action: 'create',
+    resource: ref(provider, m.modelId),
+    fields: createFields(modelFlat(m)),
+    expect: { absent: true },
+    target: modelTarget(m.modelId, m),
+  });
+}
+
+export function planModelCreates(ctx: Ctx, provider: string, models: DesiredModel[]): void {
+  for (const m of sortedModels(models)) pushCreate(ctx, provider, m);
+}
+
+export function planModelsOfExisting(ctx: Ctx, dp: DesiredProvider, row: ProviderRow, adopt: boolean): void {
+  const { scope } = ctx.input;
+  const provider = dp.spec.name;
+  const rows = new Map<string, ProviderModelRow>();
+  for (const r of ctx.modelsByProviderId.get(row.id) ?? []) rows.set(r.modelId, r);
+  const desiredIds = new Set(dp.models.map((m) => m.modelId));
+
+  for (const m of sortedModels(dp.models)) {
+    const r = rows.get(m.modelId);
+    if (r === undefined) {
+      pushCreate(ctx, provider, m);
+    } else if (r.managedBy === scope || (r.managedBy === null && adopt)) {
+      const takeOver = r.managedBy === null;
+      const fields = diffFlat(modelFlat(r), modelFlat(m));
+      if (fields.length === 0 && !takeOver) continue;
+      ctx.out.models.push({
+        action: takeOver ? 'update' : statusAction(r.status, m.status),
+        resource: ref(provider, m.modelId),
+        fields,
+        ...(takeOver ? { adopt: true as const } : {}),
+        expect: { id: r.id, rowVersion: r.rowVersion },
+        target: modelTarget(m.modelId, m),
+      });
+    } else if (r.managedBy === null) {
+      ctx.out.problems.push({
+        code: 'unmanaged-exists',
+        message: `${modelLabel(provider, m.modelId)} already exists in the database but was not created by cvctl; pass --adopt to take it over`,
+        resource: ref(provider, m.modelId),
+        pos: dp.spec.pos,
+      });
+    } else {
+      ctx.out.problems.push({
+        code: 'owned-by-other-scope',
+        message: `${modelLabel(provider, m.modelId)} is managed by cvctl scope '${r.managedBy}', not '${scope}'`,
+        resource: ref(provider, m.modelId),
+        pos: dp.spec.pos,
+      });
+    }
+  }
+
+  // Removal: only rows this scope manages. Unmanaged rows (made in the console) are never
+  // deleted by cvctl while their provider stays.
+  // The provider's onRemove governs its models (protected does not: it is provider-only).
+  // When the stored and the declared onRemove disagree, the safer one (disable) wins, so a
+  // commit that sets `onRemove: disable` and drops a model at once never deletes it.
+  const onRemove = row.onRemove === 'disable' || dp.spec.onRemove === 'disable' ? 'disable' : 'delete';
+  const leftovers = [...rows.values()]
+    .filter((r) => r.managedBy === scope && !desiredIds.has(r.modelId))
+    .sort((a, b) => compareStrings(a.modelId, b.modelId));
+  for (const r of leftovers) {
+    if (onRemove === 'disable') {
+      if (r.status === 'disabled') continue;
+      ctx.out.models.push({
+        action: 'disable',
+        resource: ref(provider, r.modelId),
+        fields: [{ path: 'status', before: r.status, after: 'disabled' }],
+        reason: REMOVED_DISABLE,
+        expect: { id: r.id, rowVersion: r.rowVersion },
+        target: modelTarget(r.modelId, { ...r, status: 'disabled' }),
+      });
+    } else {
+      ctx.out.modelDeletes.push({
+        change: {
+          action: 'delete',
+          resource: ref(provider, r.modelId),
+          cascade: { providerModels: 0, modelBackends: 0, modelsLeftWithoutBackends: [] },
+          reason: REMOVED,
+          expect: { id: r.id, rowVersion: r.rowVersion },
+        },
+        providerModelIds: [r.id],
+        label: modelLabel(provider, r.modelId),
+      });
+    }
+  }
+}

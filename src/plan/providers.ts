@@ -1,0 +1,116 @@
+// Provider-level planning: create, update/enable/disable (incl. adopt), and removal.
+import type { ProviderRow } from '../domain/rows';
+import type { DesiredProvider } from '../domain/types';
+import { diffCredentials } from './credentials';
+import { createFields, diffFlat, sortFields } from './diff';
+import { planModelCreates, planModelsOfExisting } from './models';
+import { providerFlat, providerTarget } from './shapes';
+import type { Change } from './types';
+import { emptyCascade, providerLabel, REMOVED, REMOVED_DISABLE, statusAction, type Ctx } from './context';
+
+export function planDesiredProvider(ctx: Ctx, dp: DesiredProvider, row: ProviderRow | undefined): void {
+  const { scope, adopt } = ctx.input;
+  const name = dp.spec.name;
+  if (row === undefined) {
+    planProviderCreate(ctx, dp);
+  } else if (row.managedBy === scope) {
+    planProviderUpdate(ctx, dp, row, false);
+  } else if (row.managedBy === null) {
+    if (adopt) {
+      planProviderUpdate(ctx, dp, row, true);
+    } else {
+      ctx.out.problems.push({
+        code: 'unmanaged-exists',
+        message: `provider '${name}' already exists in the database but was not created by cvctl; pass --adopt to take it over`,
+        resource: { type: 'provider', name },
+        pos: dp.spec.pos,
+      });
+    }
+  } else {
+    ctx.out.problems.push({
+      code: 'owned-by-other-scope',
+      message: `provider '${name}' is managed by cvctl scope '${row.managedBy}', not '${scope}'; change it from that scope or remove it there first`,
+      resource: { type: 'provider', name },
+      pos: dp.spec.pos,
+    });
+  }
+}
+
+function planProviderCreate(ctx: Ctx, dp: DesiredProvider): void {
+  const { spec } = dp;
+  const creds = diffCredentials(spec, ctx.input.credentials[spec.name], null, ctx.input.secretsResolved);
+  ctx.out.providers.push({
+    action: 'create',
+    resource: { type: 'provider', name: spec.name },
+    fields: sortFields([...createFields(providerFlat(spec, spec.name)), ...creds.fields]),
+    cascade: emptyCascade(),
+    expect: { absent: true },
+    target: providerTarget(spec.name, spec, creds.targets, creds.fingerprints),
+  });
+  planModelCreates(ctx, spec.name, dp.models);
+}
+
+function planProviderUpdate(ctx: Ctx, dp: DesiredProvider, row: ProviderRow, adopt: boolean): void {
+  const { spec } = dp;
+  const plain = diffFlat(providerFlat(row), providerFlat(spec));
+  const creds = diffCredentials(spec, ctx.input.credentials[spec.name], row, ctx.input.secretsResolved);
+  // Taking a row over is itself a change, even when every field already matches.
+  if (plain.length > 0 || creds.changed || adopt) {
+    const change: Change = {
+      // Adopting is always an `update` (contract), whatever happens to the status.
+      action: adopt ? 'update' : statusAction(row.status, spec.status),
+      resource: { type: 'provider', name: spec.name },
+      fields: sortFields([...plain, ...creds.fields, ...creds.unknownFields]),
+      cascade: emptyCascade(),
+      ...(adopt ? { adopt: true as const } : {}),
+      expect: { id: row.id, rowVersion: row.rowVersion },
+      target: providerTarget(spec.name, spec, creds.targets, creds.fingerprints),
+    };
+    ctx.out.providers.push(change);
+  }
+  planModelsOfExisting(ctx, dp, row, adopt);
+}
+
+/**
+ * A provider of this scope that the files no longer declare. Protected: kept, with a
+ * warning. onRemove disable: disabled (its models are left as they are). Otherwise one
+ * delete for the provider; the database deletes its models and their backends.
+ */
+export function planProviderRemoval(ctx: Ctx, row: ProviderRow): void {
+  const name = row.name;
+  const resource = { type: 'provider' as const, name };
+  if (row.protected) {
+    ctx.out.warnings.push({
+      code: 'protected',
+      message: `provider '${name}' was removed from the files but is protected; it is kept`,
+      resource,
+    });
+    return;
+  }
+  if (row.onRemove === 'disable') {
+    if (row.status === 'disabled') return;
+    const shape = { ...row, status: 'disabled' as const };
+    ctx.out.providers.push({
+      action: 'disable',
+      resource,
+      fields: [{ path: 'status', before: row.status, after: 'disabled' }],
+      cascade: emptyCascade(),
+      reason: REMOVED_DISABLE,
+      expect: { id: row.id, rowVersion: row.rowVersion },
+      target: providerTarget(name, shape, null, { ...row.credentialFingerprints }),
+    });
+    return;
+  }
+  const pmIds = (ctx.modelsByProviderId.get(row.id) ?? []).map((m) => m.id);
+  ctx.out.providerDeletes.push({
+    change: {
+      action: 'delete',
+      resource,
+      cascade: emptyCascade(),
+      reason: REMOVED,
+      expect: { id: row.id, rowVersion: row.rowVersion },
+    },
+    providerModelIds: pmIds,
+    label: providerLabel(name),
+  });
+}

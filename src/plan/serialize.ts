@@ -1,0 +1,132 @@
+// The saved plan file: canonical digest, stable pretty JSON, and a strict reader. A saved
+// plan is applied later, possibly on another machine, so the reader refuses anything it
+// cannot vouch for: other format versions, other scopes, edited files, unknown shapes.
+import { createHash } from 'node:crypto';
+import { CvctlError } from '../errors';
+import { canonicalJson, compareStrings, isPlainObject, sortKeysDeep } from './canonical';
+import { validatePlanShape } from './validate';
+import { ACTIONS, PLAN_FORMAT_VERSION, type Plan } from './types';
+
+/** sha256 (hex) over the canonical JSON (sorted keys) of the plan without its digest. */
+export function planDigest(plan: Plan): string {
+  const { digest: _ignored, ...rest } = plan;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+// Key order of the known objects in the written file: contract fields first, in the
+// contract's order, then extensions. Values we do not know (config, targets) get sorted keys.
+const PLAN_KEYS = ['formatVersion', 'scope', 'summary', 'changes', 'warnings', 'meta', 'digest'];
+const CHANGE_KEYS = ['action', 'resource', 'fields', 'cascade', 'adopt', 'reason', 'expect', 'target'];
+const RESOURCE_KEYS = ['type', 'provider', 'name'];
+const FIELD_KEYS = ['path', 'before', 'after'];
+const CASCADE_KEYS = ['providerModels', 'modelBackends', 'modelsLeftWithoutBackends'];
+const WARNING_KEYS = ['code', 'message', 'resource'];
+const META_KEYS = ['createdAt', 'cvctlVersion', 'catalogVersion', 'secretsResolved'];
+const SENSITIVE_KEYS = ['sensitive', 'changed', 'prefix', 'unknown'];
+const TARGET_KEYS = [
+  'name',
+  'modelId',
+  'kind',
+  'status',
+  'config',
+  'labels',
+  'protected',
+  'onRemove',
+  'contextWindow',
+  'pricing',
+  'source',
+  'credentials',
+  'lastApplied',
+];
+const CREDENTIAL_TARGET_KEYS = ['ref', 'baseDir', 'pos', 'fingerprint'];
+
+type Shaper = (v: unknown) => unknown;
+
+function ordered(v: unknown, keys: string[], shapers: Record<string, Shaper> = {}): unknown {
+  if (!isPlainObject(v)) return sortKeysDeep(v);
+  const out: Record<string, unknown> = {};
+  const rest = Object.keys(v)
+    .filter((k) => !keys.includes(k))
+    .sort(compareStrings);
+  for (const k of [...keys, ...rest]) {
+    if (v[k] === undefined) continue;
+    const shape = shapers[k];
+    out[k] = shape ? shape(v[k]) : sortKeysDeep(v[k]);
+  }
+  return out;
+}
+
+const list =
+  (f: Shaper): Shaper =>
+  (v) =>
+    Array.isArray(v) ? v.map(f) : sortKeysDeep(v);
+
+const resource: Shaper = (v) => ordered(v, RESOURCE_KEYS);
+// A credential in a field reads like the contract: {"sensitive": true, "changed": …, "prefix": …}.
+const value: Shaper = (v) => (isPlainObject(v) && v.sensitive === true ? ordered(v, SENSITIVE_KEYS) : sortKeysDeep(v));
+const credentialTargets: Shaper = (v) => {
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort(compareStrings)) {
+    out[k] = ordered(v[k], CREDENTIAL_TARGET_KEYS, { ref: (r) => ordered(r, ['from']) });
+  }
+  return out;
+};
+const change: Shaper = (v) =>
+  ordered(v, CHANGE_KEYS, {
+    resource,
+    fields: list((f) => ordered(f, FIELD_KEYS, { before: value, after: value })),
+    cascade: (c) => ordered(c, CASCADE_KEYS),
+    target: (t) => ordered(t, TARGET_KEYS, { credentials: credentialTargets }),
+  });
+
+/** The plan with every object's keys in a fixed order: same plan, same bytes. */
+export function normalizePlan(plan: Plan): Plan {
+  return ordered(plan, PLAN_KEYS, {
+    summary: (s) => ordered(s, [...ACTIONS]),
+    changes: list(change),
+    warnings: list((w) => ordered(w, WARNING_KEYS, { resource })),
+    meta: (m) => ordered(m, META_KEYS),
+  }) as Plan;
+}
+
+/** Pretty JSON with a trailing newline and the digest (re)computed. */
+export function serializePlan(plan: Plan): string {
+  return `${JSON.stringify(normalizePlan({ ...plan, digest: planDigest(plan) }), null, 2)}\n`;
+}
+
+function invalid(message: string): CvctlError {
+  return new CvctlError('PLAN_INVALID', message);
+}
+
+export interface ParsePlanOptions {
+  /** When set, the plan must have been made for this scope. */
+  scope?: string;
+}
+
+export function parsePlan(text: string, opts: ParsePlanOptions = {}): Plan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw invalid(`the plan file is not valid JSON (${why})`);
+  }
+  if (!isPlainObject(raw)) throw invalid('the plan file does not hold a cvctl plan (expected a JSON object)');
+  const version = raw.formatVersion;
+  if (version === undefined) throw invalid('the plan file has no formatVersion; it was not written by cvctl plan --out');
+  if (version !== PLAN_FORMAT_VERSION) {
+    throw invalid(
+      `plan format version ${JSON.stringify(version)} is not supported by this cvctl (supports ${PLAN_FORMAT_VERSION})`,
+    );
+  }
+  const problem = validatePlanShape(raw);
+  if (problem !== null) throw invalid(`invalid plan file: ${problem}`);
+  const plan = raw as unknown as Plan;
+  if (typeof plan.digest !== 'string') throw invalid('the plan file has no digest; it was not written by cvctl plan --out');
+  if (planDigest(plan) !== plan.digest) throw invalid('the plan file was modified after it was written');
+  if (opts.scope !== undefined && plan.scope !== opts.scope) {
+    throw invalid(`plan was made for scope '${plan.scope}', not '${opts.scope}'`);
+  }
+  return plan;
+}

@@ -1,0 +1,145 @@
+// Shape check of a plan read from a file. Apply trusts nothing else about a saved plan, so
+// every field it reads is checked here; the first problem is reported in one line.
+import { MODEL_KINDS, ON_REMOVE, PROVIDER_KINDS, PROVIDER_STATUSES, SECRET_SOURCES } from '../domain/kinds';
+import { isPlainObject } from './canonical';
+import { ACTIONS } from './types';
+
+type Obj = Record<string, unknown>;
+
+class ShapeError extends Error {}
+
+function fail(where: string, what: string): never {
+  throw new ShapeError(`${where}: ${what}`);
+}
+
+function obj(v: unknown, where: string): Obj {
+  if (!isPlainObject(v)) fail(where, 'expected an object');
+  return v;
+}
+
+function str(o: Obj, key: string, where: string): string {
+  if (typeof o[key] !== 'string') fail(where, `'${key}' must be a string`);
+  return o[key] as string;
+}
+
+function count(o: Obj, key: string, where: string): void {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(where, `'${key}' must be a non-negative integer`);
+}
+
+function oneOf(o: Obj, key: string, allowed: readonly string[], where: string, what: string): string {
+  const v = o[key];
+  if (typeof v !== 'string' || !allowed.includes(v)) fail(where, `unknown ${what} ${JSON.stringify(v)}`);
+  return v;
+}
+
+function describe(c: Obj, i: number): string {
+  const r = isPlainObject(c.resource) ? c.resource : {};
+  const name = typeof r.provider === 'string' ? `${r.provider}/${String(r.name)}` : String(r.name ?? '?');
+  return `change ${i + 1} (${name})`;
+}
+
+function checkResource(v: unknown, where: string): 'provider' | 'providerModel' {
+  const r = obj(v, `${where} resource`);
+  const type = oneOf(r, 'type', ['provider', 'providerModel'], where, 'resource type') as 'provider' | 'providerModel';
+  str(r, 'name', where);
+  if (type === 'providerModel') str(r, 'provider', where);
+  return type;
+}
+
+function checkCredentials(v: unknown, where: string): void {
+  if (v === null) return;
+  const creds = obj(v, `${where} target.credentials`);
+  for (const [field, t] of Object.entries(creds)) {
+    const ct = obj(t, `${where} credential '${field}'`);
+    oneOf(obj(ct.ref, `${where} credential '${field}' ref`), 'from', SECRET_SOURCES, where, 'secret source');
+    str(ct, 'baseDir', where);
+    obj(ct.pos, `${where} credential '${field}' pos`);
+  }
+}
+
+function checkTarget(v: unknown, type: 'provider' | 'providerModel', where: string): void {
+  const t = obj(v, `${where} target`);
+  obj(t.lastApplied, `${where} target.lastApplied`);
+  oneOf(t, 'status', PROVIDER_STATUSES, where, 'status');
+  if (type === 'provider') {
+    str(t, 'name', where);
+    oneOf(t, 'kind', PROVIDER_KINDS, where, 'provider kind');
+    oneOf(t, 'onRemove', ON_REMOVE, where, 'onRemove');
+    obj(t.config, `${where} target.config`);
+    obj(t.labels, `${where} target.labels`);
+    if (typeof t.protected !== 'boolean') fail(where, "'protected' must be a boolean");
+    checkCredentials(t.credentials, where);
+  } else {
+    str(t, 'modelId', where);
+    oneOf(t, 'kind', MODEL_KINDS, where, 'model kind');
+    str(t, 'source', where);
+    if (t.contextWindow !== null && typeof t.contextWindow !== 'number') fail(where, "'contextWindow' must be a number or null");
+    if (t.pricing !== null) obj(t.pricing, `${where} target.pricing`);
+  }
+}
+
+function checkChange(v: unknown, i: number): string {
+  const c = obj(v, `change ${i + 1}`);
+  const where = describe(c, i);
+  const action = oneOf(c, 'action', ACTIONS, where, 'action');
+  const type = checkResource(c.resource, where);
+  if (c.fields !== undefined) {
+    if (!Array.isArray(c.fields)) fail(where, "'fields' must be a list");
+    for (const f of c.fields) {
+      const fc = obj(f, `${where} field`);
+      str(fc, 'path', where);
+      if (!('before' in fc) || !('after' in fc)) fail(where, `field '${String(fc.path)}' needs 'before' and 'after'`);
+    }
+  }
+  if (c.cascade !== undefined) {
+    const k = obj(c.cascade, `${where} cascade`);
+    count(k, 'providerModels', where);
+    count(k, 'modelBackends', where);
+    if (!Array.isArray(k.modelsLeftWithoutBackends) || k.modelsLeftWithoutBackends.some((n) => typeof n !== 'string')) {
+      fail(where, "'cascade.modelsLeftWithoutBackends' must be a list of names");
+    }
+  }
+  if (c.adopt !== undefined && c.adopt !== true) fail(where, "'adopt' must be true when present");
+  if (c.reason !== undefined) str(c, 'reason', where);
+  const e = obj(c.expect, `${where} expect`);
+  if (e.absent !== true) {
+    str(e, 'id', where);
+    count(e, 'rowVersion', where);
+  }
+  if (action === 'delete') {
+    if (e.absent === true) fail(where, 'a delete must name the row it deletes');
+  } else {
+    checkTarget(c.target, type, where);
+  }
+  return action;
+}
+
+/** null when the plan has the shape apply relies on; otherwise what is wrong, in one line. */
+export function validatePlanShape(raw: Obj): string | null {
+  try {
+    if (typeof raw.scope !== 'string' || raw.scope === '') fail('plan', "'scope' must be a non-empty string");
+    const summary = obj(raw.summary, 'summary');
+    for (const a of ACTIONS) count(summary, a, 'summary');
+    if (!Array.isArray(raw.changes)) fail('plan', "'changes' must be a list");
+    const seen: Record<string, number> = {};
+    raw.changes.forEach((c, i) => {
+      const a = checkChange(c, i);
+      seen[a] = (seen[a] ?? 0) + 1;
+    });
+    for (const a of ACTIONS) {
+      if ((seen[a] ?? 0) !== summary[a]) fail('summary', `says ${String(summary[a])} to ${a} but the plan has ${seen[a] ?? 0}`);
+    }
+    if (!Array.isArray(raw.warnings)) fail('plan', "'warnings' must be a list");
+    raw.warnings.forEach((w, i) => {
+      const o = obj(w, `warning ${i + 1}`);
+      str(o, 'code', `warning ${i + 1}`);
+      str(o, 'message', `warning ${i + 1}`);
+    });
+    if (raw.meta !== undefined) obj(raw.meta, 'meta');
+    return null;
+  } catch (e) {
+    if (e instanceof ShapeError) return e.message;
+    throw e;
+  }
+}

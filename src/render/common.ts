@@ -1,0 +1,144 @@
+// Pieces shared by the text and markdown renderers. Renderers see only the Plan (what is in
+// the saved JSON), so `cvctl show plan.json` prints exactly what `cvctl plan` printed.
+import { assertNever } from '../domain/kinds';
+import { canonicalJson, compareStrings, isPlainObject } from '../plan/canonical';
+import type { Action, Cascade, Change, FieldChange, Plan, SensitiveValue, Summary } from '../plan/types';
+import { ACTIONS } from '../plan/types';
+
+/**
+ * Marks: `+` create, `~` update, `⊘` disable, `↑` enable, `-` delete. Disable and enable get
+ * marks of their own because they change traffic, which a reviewer must not mistake for a
+ * plain field edit.
+ */
+export function markOf(action: Action): string {
+  switch (action) {
+    case 'create':
+      return '+';
+    case 'update':
+      return '~';
+    case 'disable':
+      return '⊘';
+    case 'enable':
+      return '↑';
+    case 'delete':
+      return '-';
+    default:
+      return assertNever(action, 'action');
+  }
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function quoteList(names: string[]): string {
+  return names.map((n) => `'${n}'`).join(', ');
+}
+
+export interface ProviderGroup {
+  name: string;
+  /** The provider's own change; null when only its models change. */
+  change: Change | null;
+  models: Change[];
+}
+
+const MODEL_RANK: Record<Action, number> = { create: 0, update: 1, enable: 2, disable: 3, delete: 4 };
+
+/** Changes per provider (by name); a provider's models by action (creates first), then id. */
+export function groupByProvider(plan: Plan): ProviderGroup[] {
+  const groups = new Map<string, ProviderGroup>();
+  const get = (name: string): ProviderGroup => {
+    let g = groups.get(name);
+    if (g === undefined) {
+      g = { name, change: null, models: [] };
+      groups.set(name, g);
+    }
+    return g;
+  };
+  for (const c of plan.changes) {
+    if (c.resource.type === 'provider') get(c.resource.name).change = c;
+    else get(c.resource.provider).models.push(c);
+  }
+  const out = [...groups.values()].sort((a, b) => compareStrings(a.name, b.name));
+  for (const g of out) {
+    g.models.sort(
+      (a, b) => MODEL_RANK[a.action] - MODEL_RANK[b.action] || compareStrings(a.resource.name, b.resource.name),
+    );
+  }
+  return out;
+}
+
+export function modelCounts(models: Change[]): string {
+  const parts: string[] = [];
+  for (const a of ACTIONS) {
+    const n = models.filter((m) => m.action === a).length;
+    if (n > 0) parts.push(`${n} to ${a}`);
+  }
+  return parts.join(', ');
+}
+
+export function isSensitive(v: unknown): v is SensitiveValue {
+  return isPlainObject(v) && v.sensitive === true;
+}
+
+/** A value as it appears in a plan: JSON for scalars and strings, compact canonical JSON otherwise. */
+export function formatValue(v: unknown): string {
+  if (isSensitive(v)) return sensitiveText(v);
+  if (v === undefined) return 'null';
+  return canonicalJson(v);
+}
+
+function sensitiveText(v: SensitiveValue): string {
+  if (v.unknown) return '(sensitive, unknown: secrets not resolved)';
+  const prefix = v.prefix !== null ? `, prefix ${JSON.stringify(v.prefix)}` : '';
+  return `(sensitive${v.changed ? ', changed' : ''}${prefix})`;
+}
+
+/**
+ * The right-hand side of a field line. Creates show the new value only; updates show
+ * `before → after`. A credential shows one parenthesised description, never two values.
+ */
+export function describeField(f: FieldChange, action: Action): string {
+  if (isSensitive(f.after)) {
+    if (f.before === null && action !== 'create') {
+      return f.after.unknown ? '(sensitive, added, value unknown: secrets not resolved)' : `(sensitive, added${prefixPart(f.after)})`;
+    }
+    return sensitiveText(f.after);
+  }
+  if (isSensitive(f.before) && f.after === null) return '(sensitive, removed)';
+  if (action === 'create') return formatValue(f.after);
+  return `${formatValue(f.before)} → ${formatValue(f.after)}`;
+}
+
+function prefixPart(v: SensitiveValue): string {
+  return v.prefix !== null ? `, prefix ${JSON.stringify(v.prefix)}` : '';
+}
+
+/** "deletes 12 provider models, 3 model backends; leaves model 'gpt' with no backend" */
+export function describeCascade(c: Cascade | undefined, type: 'provider' | 'providerModel'): string {
+  if (c === undefined) return '';
+  const parts: string[] = [];
+  if (type === 'provider') parts.push(plural(c.providerModels, 'provider model'));
+  if (c.modelBackends > 0 || type === 'provider') parts.push(plural(c.modelBackends, 'model backend'));
+  let s = parts.length > 0 ? `deletes ${parts.join(', ')}` : '';
+  const left = c.modelsLeftWithoutBackends;
+  if (left.length > 0) {
+    const what = `leaves ${left.length === 1 ? 'model' : 'models'} ${quoteList(left)} with no backend`;
+    s = s === '' ? what : `${s}; ${what}`;
+  }
+  return s;
+}
+
+export function summaryLine(summary: Summary): string {
+  return `Plan: ${summary.create} to create, ${summary.update} to update, ${summary.disable} to disable, ${summary.enable} to enable, ${summary.delete} to delete.`;
+}
+
+export const NO_CHANGES = 'No changes. The database matches the files.';
+
+/** The words after the resource in a block header: adopt, and why a change exists. */
+export function headerNotes(c: Change): string[] {
+  const notes: string[] = [];
+  if (c.adopt) notes.push('adopt: take over a row made outside cvctl');
+  if (c.reason !== undefined) notes.push(c.reason);
+  return notes;
+}

@@ -1,0 +1,205 @@
+// Pull-request comment rendering (GitHub-flavoured markdown). Summary table first, then
+// warnings, then one collapsible section per provider with a `diff` block (GitHub colours
+// `+`/`-` lines, `@@` hunk headers and `!` lines). The whole comment is kept under
+// maxChars (GitHub rejects comments over 65,536 characters): sections are added in order
+// until the next one would not fit, then a note says how much was left out.
+//
+// Section order: providers whose section deletes something come first, so that the
+// changes a reviewer must not miss are never the ones cut; then the rest, each by name.
+import type { Change, Plan } from '../plan/types';
+import { ACTIONS } from '../plan/types';
+import {
+  describeCascade,
+  describeField,
+  formatValue,
+  groupByProvider,
+  headerNotes,
+  isSensitive,
+  markOf,
+  modelCounts,
+  plural,
+  type ProviderGroup,
+} from './common';
+
+export interface MarkdownOptions {
+  maxChars?: number;
+  title?: string;
+}
+
+export const DEFAULT_MAX_CHARS = 65000;
+
+/** Inline markdown text: neutralise everything that could start markup or break a table. */
+export function mdText(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]|~])/g, '\\$1');
+}
+
+/** Text inside an HTML element (<summary>, <code>): markdown is not parsed there, HTML is. */
+export function htmlText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** An inline code span that survives backticks in the value. */
+export function mdCode(s: string): string {
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((r) => r.length));
+  const ticks = '`'.repeat(longest + 1);
+  const pad = longest > 0 || s.startsWith(' ') || s.endsWith(' ') ? ' ' : '';
+  return `${ticks}${pad}${s}${pad}${ticks}`;
+}
+
+function fenced(lang: string, body: string[]): string {
+  const text = body.join('\n');
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${lang}\n${text}\n${fence}`;
+}
+
+export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
+  const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
+  const head: string[] = [`### ${mdText(opts.title ?? 'cvctl plan')} · scope ${mdCode(plan.scope)}`, ''];
+  if (plan.changes.length === 0) {
+    head.push('**No changes.** The database matches the files.', '');
+  } else {
+    head.push('| Action | Count |', '| :-- | --: |');
+    for (const a of ACTIONS) head.push(`| ${markOf(a)} ${a} | ${plan.summary[a]} |`);
+    head.push(`| **total** | **${plan.changes.length}** |`, '');
+  }
+  if (plan.meta?.secretsResolved === false) {
+    head.push('> [!NOTE]', '> Secrets were not resolved (`--no-resolve-secrets`): credentials show as unknown.', '');
+  }
+  head.push(...warningLines(plan, Math.floor(maxChars / 4)));
+  const headText = head.join('\n');
+  const footer = footerLine(plan);
+
+  const sections = orderedGroups(plan).map((g) => ({ g, text: section(g) }));
+  // Room for the "not shown" note, whose numbers are only known at the end.
+  const budget = maxChars - headText.length - footer.length - 300;
+  const shown: string[] = [];
+  let used = 0;
+  for (const s of sections) {
+    if (used + s.text.length + 1 > budget) break;
+    shown.push(s.text);
+    used += s.text.length + 1;
+  }
+  const rest = sections.slice(shown.length);
+  const parts = [headText, ...shown];
+  if (rest.length > 0) {
+    const n = rest.reduce((sum, s) => sum + (s.g.change ? 1 : 0) + s.g.models.length, 0);
+    parts.push(
+      `> **… ${plural(rest.length, 'more provider')} (${plural(n, 'change')}) not shown**; run \`cvctl show plan.json\` for the full plan.\n`,
+    );
+  }
+  parts.push(footer);
+  return parts.join('\n');
+}
+
+function warningLines(plan: Plan, maxChars: number): string[] {
+  if (plan.warnings.length === 0) return [];
+  const out = ['**Warnings**', ''];
+  let used = 0;
+  for (let i = 0; i < plan.warnings.length; i++) {
+    const w = plan.warnings[i];
+    const line = `- :warning: ${mdCode(w.code)} ${mdText(w.message)}`;
+    if (used + line.length > maxChars) {
+      out.push(`- … and ${plural(plan.warnings.length - i, 'more warning')}; run \`cvctl show plan.json\` to see all`);
+      break;
+    }
+    out.push(line);
+    used += line.length + 1;
+  }
+  out.push('');
+  return out;
+}
+
+function hasDelete(g: ProviderGroup): boolean {
+  return g.change?.action === 'delete' || g.models.some((m) => m.action === 'delete');
+}
+
+function orderedGroups(plan: Plan): ProviderGroup[] {
+  const groups = groupByProvider(plan);
+  return [...groups.filter(hasDelete), ...groups.filter((g) => !hasDelete(g))];
+}
+
+function summaryOf(g: ProviderGroup): string {
+  const name = `provider <code>${htmlText(g.name)}</code>`;
+  const head = g.change ? `<b>${markOf(g.change.action)} ${g.change.action}</b> ${name}` : name;
+  const extra = [
+    ...(g.change ? headerNotes(g.change).map(htmlText) : []),
+    ...(g.models.length > 0 ? [`provider models: ${modelCounts(g.models)}`] : []),
+  ];
+  return extra.length > 0 ? `${head} · ${extra.join(' · ')}` : head;
+}
+
+function section(g: ProviderGroup): string {
+  const body: string[] = [];
+  const c = g.change;
+  if (c !== null) {
+    body.push(`@@ ${c.action} provider ${JSON.stringify(g.name)} @@`);
+    if (c.action === 'delete') {
+      body.push(`- provider ${JSON.stringify(g.name)}${c.reason ? ` (${c.reason})` : ''}`);
+      const cascade = describeCascade(c.cascade, 'provider');
+      if (cascade !== '') body.push(`- ${cascade}`);
+    }
+    body.push(...diffFields(c, ''));
+  }
+  if (g.models.length > 0) {
+    body.push(`@@ provider models: ${modelCounts(g.models)} @@`);
+    const creates = g.models.filter((m) => m.action === 'create');
+    const idWidth = Math.min(40, Math.max(0, ...creates.map((m) => m.resource.name.length)));
+    for (const m of g.models) body.push(...modelDiff(m, idWidth));
+  }
+  return [`<details><summary>${summaryOf(g)}</summary>`, '', fenced('diff', body), '', '</details>', ''].join('\n');
+}
+
+/** Field lines as diff lines: before on a `-` line, after on a `+` line; credentials on `!`. */
+function diffFields(c: Change, indent: string): string[] {
+  const out: string[] = [];
+  // The provider name is in the hunk header already.
+  const fields = (c.fields ?? []).filter((f) => !(c.action === 'create' && f.path === 'name'));
+  const width = Math.min(40, Math.max(0, ...fields.map((f) => f.path.length + 1)));
+  const key = (path: string): string => `${indent}${`${path}:`.padEnd(width)}`;
+  for (const f of fields) {
+    if (c.action === 'create') {
+      out.push(`+ ${key(f.path)} ${describeField(f, 'create')}`);
+    } else if (isSensitive(f.after) || isSensitive(f.before)) {
+      const desc = describeField(f, c.action);
+      const mark = f.after === null ? '-' : f.before === null ? '+' : isSensitive(f.after) && f.after.unknown ? ' ' : '!';
+      out.push(`${mark} ${key(f.path)} ${desc}`);
+    } else {
+      if (f.before !== null) out.push(`- ${key(f.path)} ${formatValue(f.before)}`);
+      if (f.after !== null) out.push(`+ ${key(f.path)} ${formatValue(f.after)}`);
+    }
+  }
+  return out;
+}
+
+function modelDiff(m: Change, idWidth: number): string[] {
+  const id = m.resource.name;
+  const notes = headerNotes(m);
+  const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+  switch (m.action) {
+    case 'create': {
+      const kind = m.fields?.find((f) => f.path === 'kind')?.after;
+      return [typeof kind === 'string' ? `+ ${id.padEnd(idWidth)}  ${kind}` : `+ ${id}`];
+    }
+    case 'delete': {
+      const cascade = describeCascade(m.cascade, 'providerModel');
+      return [`- ${id}${suffix}${cascade !== '' ? `: ${cascade}` : ''}`];
+    }
+    default:
+      return [`  ${markOf(m.action)} ${id}${suffix}`, ...diffFields(m, '    ')];
+  }
+}
+
+function footerLine(plan: Plan): string {
+  const bits: string[] = [];
+  if (plan.meta) {
+    bits.push(`cvctl ${htmlText(plan.meta.cvctlVersion)}`, `catalog ${htmlText(plan.meta.catalogVersion)}`);
+    bits.push(`planned ${htmlText(plan.meta.createdAt)}`);
+  }
+  if (plan.digest) bits.push(`digest <code>${htmlText(plan.digest.slice(0, 12))}</code>`);
+  return bits.length > 0 ? `<sub>${bits.join(' · ')}</sub>\n` : '';
+}

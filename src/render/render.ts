@@ -1,0 +1,40 @@
+// One entry point for every plan output format.
+import { assertNever } from '../domain/kinds';
+import type { Plan } from '../plan/types';
+import { serializePlan } from '../plan/serialize';
+import { renderPlanMarkdown } from './markdown';
+import { renderPlanText } from './text';
+
+export type PlanFormat = 'text' | 'json' | 'markdown';
+
+export interface RenderOptions {
+  /** text only: ANSI colours. */
+  color?: boolean;
+  /** markdown only: size limit (default 65000, under GitHub's 65536-character comment limit). */
+  maxChars?: number;
+  /** markdown only: heading. */
+  title?: string;
+}
+
+/**
+ * `--output json`: the contract JSON (CONTRACT.md section 4) with its extension fields. It is
+ * byte-for-byte the saved plan file, so `cvctl plan --output json > plan.json` can be applied.
+ */
+export function renderPlanJson(plan: Plan): string {
+  return serializePlan(plan);
+}
+
+export function renderPlan(plan: Plan, format: PlanFormat, opts: RenderOptions = {}): string {
+  switch (format) {
+    case 'text':
+      return renderPlanText(plan, { color: opts.color ?? false });
+    case 'json':
+      return renderPlanJson(plan);
+    case 'markdown':
+      return renderPlanMarkdown(plan, { maxChars: opts.maxChars, title: opts.title });
+    default:
+      return assertNever(format, 'output format');
+  }
+}
+
+export { renderPlanMarkdown, renderPlanText };

@@ -1,0 +1,135 @@
+// Terminal rendering, modelled on `terraform plan`: one block per provider with its model
+// changes nested under it, only changed fields, warnings, then the summary line.
+import { assertNever } from '../domain/kinds';
+import type { Action, Change, FieldChange, Plan } from '../plan/types';
+import { ACTIONS } from '../plan/types';
+import {
+  describeCascade,
+  describeField,
+  groupByProvider,
+  headerNotes,
+  markOf,
+  modelCounts,
+  NO_CHANGES,
+  summaryLine,
+  type ProviderGroup,
+} from './common';
+
+export interface TextOptions {
+  color: boolean;
+}
+
+const ANSI = { green: 32, yellow: 33, red: 31, bold: 1, dim: 2 } as const;
+type Style = keyof typeof ANSI;
+
+// Widest field name we pad to: one very long config path must not push every value far right.
+const MAX_PAD = 40;
+
+class Painter {
+  constructor(private readonly on: boolean) {}
+  paint(s: string, style: Style): string {
+    return this.on ? `\x1b[${ANSI[style]}m${s}\x1b[0m` : s;
+  }
+  action(s: string, action: Action): string {
+    switch (action) {
+      case 'create':
+        return this.paint(s, 'green');
+      case 'update':
+      case 'disable':
+      case 'enable':
+        return this.paint(s, 'yellow');
+      case 'delete':
+        return this.paint(s, 'red');
+      default:
+        return assertNever(action, 'action');
+    }
+  }
+}
+
+export function renderPlanText(plan: Plan, opts: TextOptions): string {
+  const p = new Painter(opts.color);
+  const lines: string[] = [];
+  const groups = groupByProvider(plan);
+
+  if (plan.changes.length > 0) {
+    lines.push(`cvctl will make these changes in scope ${JSON.stringify(plan.scope)}:`, '');
+    const used = ACTIONS.filter((a) => plan.summary[a] > 0);
+    lines.push(`  ${used.map((a) => `${p.action(markOf(a), a)} ${a}`).join('   ')}`, '');
+    for (const g of groups) lines.push(...providerBlock(g, p), '');
+  }
+  if (plan.meta?.secretsResolved === false) {
+    lines.push('Note: secrets were not resolved (--no-resolve-secrets); credentials show as unknown.', '');
+  }
+  if (plan.warnings.length > 0) {
+    lines.push(p.paint('Warnings:', 'yellow'));
+    for (const w of plan.warnings) lines.push(`  ${p.paint('!', 'yellow')} ${w.code}: ${w.message}`);
+    lines.push('');
+  }
+  lines.push(plan.changes.length > 0 ? p.paint(summaryLine(plan.summary), 'bold') : p.paint(NO_CHANGES, 'green'));
+  return `${lines.join('\n')}\n`;
+}
+
+function withNotes(head: string, c: Change): string {
+  const notes = headerNotes(c);
+  return notes.length > 0 ? `${head} (${notes.join('; ')})` : head;
+}
+
+function providerBlock(g: ProviderGroup, p: Painter): string[] {
+  const out: string[] = [];
+  const c = g.change;
+  const title = `provider ${JSON.stringify(g.name)}`;
+  if (c === null) {
+    out.push(`  ${title} ${p.paint('(provider unchanged)', 'dim')}`);
+  } else {
+    out.push(p.action(withNotes(`${markOf(c.action)} ${title}`, c), c.action));
+    // The provider name is already in the header; a create need not repeat it.
+    out.push(...fieldLines(c, '    ', (f) => f.path !== 'name'));
+    if (c.action === 'delete') {
+      const cascade = describeCascade(c.cascade, 'provider');
+      if (cascade !== '') out.push(`    ${p.paint(cascade, 'red')}`);
+    }
+  }
+  if (g.models.length > 0) {
+    out.push(`    provider models: ${modelCounts(g.models)}`);
+    out.push(...modelLines(g.models, p));
+  }
+  return out;
+}
+
+function fieldLines(c: Change, indent: string, keep: (f: FieldChange) => boolean = () => true): string[] {
+  const fields = (c.fields ?? []).filter(keep);
+  const width = Math.min(MAX_PAD, Math.max(0, ...fields.map((f) => f.path.length + 1)));
+  return fields.map((f) => `${indent}${`${f.path}:`.padEnd(width)} ${describeField(f, c.action)}`);
+}
+
+function modelKind(c: Change): string {
+  const f = c.fields?.find((x) => x.path === 'kind');
+  if (f !== undefined && typeof f.after === 'string') return f.after;
+  const t = c.target as { kind?: unknown } | undefined;
+  return typeof t?.kind === 'string' ? t.kind : '';
+}
+
+/**
+ * Model creates are one line each (id, kind): a new provider may bring 100 catalog models
+ * and their fields are in the JSON. Other model changes show their changed fields.
+ */
+function modelLines(models: Change[], p: Painter): string[] {
+  const out: string[] = [];
+  const creates = models.filter((m) => m.action === 'create');
+  const idWidth = Math.min(MAX_PAD, Math.max(0, ...creates.map((m) => m.resource.name.length)));
+  for (const m of models) {
+    const mark = p.action(markOf(m.action), m.action);
+    if (m.action === 'create') {
+      out.push(`      ${mark} ${m.resource.name.padEnd(idWidth)}  ${modelKind(m)}`.trimEnd());
+      continue;
+    }
+    out.push(`      ${mark} ${withNotes(m.resource.name, m)}`);
+    if (m.action === 'delete') {
+      const cascade = describeCascade(m.cascade, 'providerModel');
+      if (cascade !== '') out.push(`          ${p.paint(cascade, 'red')}`);
+    } else {
+      out.push(...fieldLines(m, '          '));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+// Golden files for every renderer. UPDATE_GOLDEN=1 npx jest test/render rewrites them;
+// review the diff of test/render/golden/ like any other change to user-facing output.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { renderPlan, renderPlanMarkdown, renderPlanText } from '../../src/render/render';
+import type { Plan } from '../../src/plan/types';
+import { computePlan } from '../../src/plan/compute';
+import { deletesPlan, largePlan, mixedPlan, noChangesPlan } from './fixtures';
+import { current, input, provider, providerRow } from '../plan/builders';
+
+const DIR = path.join(__dirname, 'golden');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+function golden(file: string, actual: string): void {
+  const p = path.join(DIR, file);
+  if (UPDATE) {
+    fs.mkdirSync(DIR, { recursive: true });
+    fs.writeFileSync(p, actual);
+    return;
+  }
+  if (!fs.existsSync(p)) throw new Error(`missing golden ${file}; run UPDATE_GOLDEN=1 npx jest test/render`);
+  expect(actual).toBe(fs.readFileSync(p, 'utf8'));
+}
+
+const fixtures: [string, () => Plan][] = [
+  ['mixed', mixedPlan],
+  ['no-changes', noChangesPlan],
+  ['deletes', deletesPlan],
+];
+
+describe.each(fixtures)('golden: %s', (name, make) => {
+  const plan = make();
+  it('text', () => golden(`${name}.txt`, renderPlan(plan, 'text', { color: false })));
+  it('text with colour', () => golden(`${name}.color.txt`, renderPlan(plan, 'text', { color: true })));
+  it('json', () => golden(`${name}.json`, renderPlan(plan, 'json')));
+  it('markdown', () => golden(`${name}.md`, renderPlan(plan, 'markdown')));
+});
+
+describe('markdown size limit', () => {
+  const plan = largePlan();
+  const md = renderPlanMarkdown(plan);
+
+  it('matches its golden', () => golden('large.md', md));
+
+  it('stays under 65,000 characters and says what it left out', () => {
+    expect(md.length).toBeLessThan(65000);
+    const m = /… (\d+) more providers \((\d+) changes\) not shown\*\*; run `cvctl show plan.json` for the full plan/.exec(md);
+    expect(m).not.toBeNull();
+    const shown = (md.match(/<details>/g) ?? []).length;
+    expect(shown + Number(m![1])).toBe(60);
+    expect(Number(m![2])).toBe(Number(m![1]) * 41);
+  });
+
+  it('respects a smaller maxChars', () => {
+    const small = renderPlanMarkdown(plan, { maxChars: 5000 });
+    expect(small.length).toBeLessThanOrEqual(5000);
+    expect(small).toContain('not shown');
+  });
+
+  it('the full text rendering lists every model compactly', () => {
+    const text = renderPlanText(largePlan(2, 100), { color: false });
+    expect(text.split('\n').filter((l) => /^ {6}\+ catalog-model-\d{3} {2}chat$/.test(l))).toHaveLength(200);
+  });
+});
+
+describe('rendering details', () => {
+  it('colour codes appear only with color: true', () => {
+    const plan = mixedPlan();
+    expect(renderPlanText(plan, { color: false })).not.toContain('\x1b[');
+    expect(renderPlanText(plan, { color: true })).toContain('\x1b[32m+ provider "openai-prod"\x1b[0m');
+  });
+
+  it('unresolved secrets show as unknown, never as a value', () => {
+    const d = [provider('openai-prod', { labels: { a: 'b' } })];
+    const creds = { 'openai-prod': { apiKey: { fingerprint: null, prefix: null, unknown: true } } };
+    const { plan } = computePlan(input(d, current({ providers: [providerRow('openai-prod')] }), { credentials: creds, secretsResolved: false }));
+    const text = renderPlanText(plan, { color: false });
+    expect(text).toContain('credentials.apiKey: (sensitive, unknown: secrets not resolved)');
+    expect(text).toContain('Note: secrets were not resolved');
+    expect(renderPlanMarkdown(plan)).toContain('  credentials.apiKey: (sensitive, unknown: secrets not resolved)');
+  });
+
+  it('escapes user values in markdown text', () => {
+    const md = renderPlanMarkdown(deletesPlan());
+    expect(md).toContain("model 'fast\\`chat&lt;x&gt;'");
+    // Raw user text may appear only inside fenced code blocks, where markdown is inert.
+    const outsideFences = md.replace(/^```[\s\S]*?^```$/gm, '');
+    expect(outsideFences).not.toContain('<x>');
+    expect(outsideFences).not.toContain('fast`chat');
+  });
+});
