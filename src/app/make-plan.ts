@@ -1,5 +1,6 @@
 // files + catalog + database (+ resolved secrets) → Plan. The diff itself is the pure
 // computePlan in src/plan; this module gathers its inputs.
+import * as path from 'node:path';
 import type { Context } from '../cli/context';
 import type { Database } from '../state/database';
 import type { Plan } from '../plan/types';
@@ -10,6 +11,7 @@ import { loadConfig } from '../config/load';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../config/diagnostics';
 import { readState } from '../state/read-state';
 import { computePlan, type CredentialStatus } from '../plan/compute';
+import { planDigest } from '../plan/serialize';
 import { loadFingerprintKey } from '../crypto/fingerprint';
 import { credentialPrefix, checkServiceAccountJson } from '../crypto/prefix';
 import { refKey, type SecretResolver } from '../secrets/resolver';
@@ -52,11 +54,24 @@ export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): 
     catalogVersion: CATALOG_VERSION,
     secretsResolved: o.resolveSecrets,
   });
+  relativizeBaseDirs(plan, ctx.cwd);
   if (problems.length > 0) {
     const lines = problems.map((p) => (p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.column}: ${p.message}` : p.message));
     throw new CvctlError('OWNERSHIP', lines.length === 1 ? lines[0] : `${lines.length} ownership problems:\n  ${lines.join('\n  ')}`);
   }
   return plan;
+}
+
+/**
+ * A saved plan is applied in another checkout (the merge job, another laptop): `from: file`
+ * references are stored relative to the working directory, not as absolute paths.
+ */
+function relativizeBaseDirs(plan: Plan, cwd: string): void {
+  for (const c of plan.changes) {
+    const creds = c.target && 'credentials' in c.target ? c.target.credentials : null;
+    for (const t of Object.values(creds ?? {})) t.baseDir = path.relative(cwd, path.resolve(cwd, t.baseDir)) || '.';
+  }
+  if (plan.digest) plan.digest = planDigest(plan);
 }
 
 async function credentialStatus(

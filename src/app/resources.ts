@@ -44,7 +44,8 @@ export function kmsUri(ctx: Context): string {
 }
 
 export async function openKekFor(ctx: Context, create: boolean): Promise<Kek> {
-  return openKek(kmsUri(ctx), { create, cwd: ctx.cwd });
+  const endpoint = ctx.env.AWS_ENDPOINT_URL_KMS || ctx.env.AWS_ENDPOINT_URL || undefined;
+  return openKek(kmsUri(ctx), { create, cwd: ctx.cwd, endpoint });
 }
 
 export function resolverFor(ctx: Context): SecretResolver {

@@ -5,6 +5,7 @@ import { assertNever } from '../domain/kinds';
 import { CvctlError } from '../errors';
 import type { Kek } from './kek';
 import { openLocalKek } from './local-kek';
+import { openAwsKmsKek } from './aws-kms-kek';
 
 /** The contract's default: a key file under ./.cvctl/, relative to the working directory. */
 export const DEFAULT_KEK_URI = 'local://.cvctl/kek';
@@ -51,14 +52,20 @@ export function parseKekUri(uri: string): KekUri {
  * (commands that write); read-only commands pass false so a typo'd path is an error,
  * not a fresh key that cannot decrypt anything.
  */
-export async function openKek(uri: string, opts: { create: boolean; cwd?: string }): Promise<Kek> {
+export interface OpenKekOptions {
+  create: boolean;
+  cwd?: string;
+  /** KMS endpoint override (emulators, VPC endpoints); default AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL. */
+  endpoint?: string;
+}
+
+export async function openKek(uri: string, opts: OpenKekOptions): Promise<Kek> {
   const parsed = parseKekUri(uri);
   switch (parsed.scheme) {
     case 'local':
       return openLocalKek(path.resolve(opts.cwd ?? process.cwd(), parsed.path), { create: opts.create });
     case 'aws-kms':
-      // Seam for the AWS KMS issue: construct the KMS-backed Kek here.
-      throw new CvctlError('KMS_ERROR', 'aws-kms is not available in this build yet');
+      return openAwsKmsKek({ keyId: parsed.keyId, region: parsed.region, endpoint: opts.endpoint });
     default:
       return assertNever(parsed, 'KMS URI scheme');
   }

@@ -73,10 +73,10 @@ describe('openKek', () => {
     expect((await openKek(`local://${path.join(dir, '.cvctl', 'kek')}`, { create: false })).id).toBe(kek.id);
   });
 
-  it('reports aws-kms as not available yet', async () => {
+  it('opens aws-kms through the KMS client (an unreachable endpoint fails with KMS_ERROR)', async () => {
     await expect(
-      openKek('aws-kms://arn:aws:kms:eu-west-1:123456789012:alias/cvctl', { create: false }),
-    ).rejects.toMatchObject({ code: 'KMS_ERROR', message: 'aws-kms is not available in this build yet' });
+      openKek('aws-kms://arn:aws:kms:eu-west-1:123456789012:alias/codevector', { create: false, endpoint: 'http://127.0.0.1:1' }),
+    ).rejects.toMatchObject({ code: 'KMS_ERROR' });
   });
 
   it('fails on a bad URI before touching the filesystem', async () => {
