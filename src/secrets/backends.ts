@@ -1,4 +1,4 @@
-// Secret backends: `env` and `file` here; cloud/Vault backends plug into defaultBackends().
+// Secret backends: `env` and `file` here; cloud/Vault backends live in ./sources and plug in below.
 // Every error a backend throws says which reference failed and why, and never the value
 // (a backend that failed to read a value cannot quote it, but partial reads could).
 import { constants as fsc, promises as fsp } from 'node:fs';
@@ -8,6 +8,11 @@ import { assertNever } from '../domain/kinds';
 import type { SecretRef } from '../domain/types';
 import { CvctlError } from '../errors';
 import { SecretValue, type SecretBackend } from './resolver';
+import { AwsSecretsManagerBackend } from './sources/aws-secrets-manager';
+import { AwsSsmBackend } from './sources/aws-ssm';
+import { VaultBackend } from './sources/vault';
+import { GcpSecretManagerBackend } from './sources/gcp-secret-manager';
+import { AzureKeyVaultBackend } from './sources/azure-key-vault';
 
 /**
  * A failure worth retrying (throttling, timeouts, 5xx from a secret store). The resolver
@@ -136,18 +141,9 @@ function errnoCode(e: unknown): string | undefined {
     : undefined;
 }
 
-/** Placeholder for a source this build cannot read yet: fails with a clear message. */
-export class UnavailableSecretBackend implements SecretBackend {
-  constructor(readonly source: SecretSource) {}
-  async resolve(): Promise<SecretValue> {
-    throw unresolved(`secret source '${this.source}' is not available in this build yet`);
-  }
-}
-
 /**
- * The backend for every source. The seam for the cloud/Vault backends: replace the
- * UnavailableSecretBackend of a source here (the switch is exhaustive over SecretSource,
- * so a new source cannot be forgotten).
+ * The backend for every source (the switch is exhaustive over SecretSource, so a new source
+ * cannot be forgotten). Cloud clients are created lazily, on first use.
  */
 export function defaultBackend(source: SecretSource, env: NodeJS.ProcessEnv = process.env): SecretBackend {
   switch (source) {
@@ -156,11 +152,15 @@ export function defaultBackend(source: SecretSource, env: NodeJS.ProcessEnv = pr
     case 'file':
       return new FileSecretBackend();
     case 'aws-secrets-manager':
+      return new AwsSecretsManagerBackend({ env });
     case 'aws-ssm':
+      return new AwsSsmBackend({ env });
     case 'vault':
+      return new VaultBackend({ env });
     case 'gcp-secret-manager':
+      return new GcpSecretManagerBackend({ env });
     case 'azure-key-vault':
-      return new UnavailableSecretBackend(source);
+      return new AzureKeyVaultBackend({ env });
     default:
       return assertNever(source, 'secret source');
   }

@@ -89,13 +89,13 @@ describe('createResolver', () => {
       envRef('OK', pos('a.yaml', 1)),
       envRef('A_KEY', pos('a.yaml', 10)),
       envRef('A_KEY2', pos('a.yaml', 9, 3)),
-      { ref: { from: 'aws-ssm', name: '/ai/key' }, pos: pos('a.yaml', 9, 1), baseDir: '/repo' } as LocatedSecretRef,
+      { ref: { from: 'vault', path: 'ai/key', field: 'value' }, pos: pos('a.yaml', 9, 1), baseDir: '/repo' } as LocatedSecretRef,
     ];
     const e = await resolutionError(createResolver({ env: { OK: CANARY } }).resolveAll(refs));
     expect(e.message).toBe(
       [
         '4 secret references could not be resolved:',
-        "  a.yaml:9:1 secret source 'aws-ssm' is not available in this build yet",
+        "  a.yaml:9:1 vault secret 'secret/ai/key' field 'value': VAULT_ADDR is not set (e.g. VAULT_ADDR=https://vault.example.com:8200)",
         '  a.yaml:9:3 environment variable A_KEY2 is not set',
         '  a.yaml:10:9 environment variable A_KEY is not set',
         '  b.yaml:2:9 environment variable B_KEY is not set',
