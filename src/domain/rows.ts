@@ -19,7 +19,7 @@ export interface ProviderRow {
   onRemove: OnRemove;
   /** The spec as last applied by cvctl (for 3-way drift), or null. */
   lastApplied: Record<string, unknown> | null;
-  /** Bumped by a trigger on every UPDATE, whoever makes it: used to detect stale plans. */
+  /** PostgreSQL xmin: changes on every UPDATE, whoever makes it (console included): used to detect stale plans. */
   rowVersion: number;
   createdAt: string;
   updatedAt: string;

@@ -1,0 +1,126 @@
+// The embedded database: PGlite (PostgreSQL compiled to WASM) with its data directory on disk.
+// It runs inside this process, so one PGlite instance is one session, like our pg.Client.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { PGlite, Results } from '@electric-sql/pglite';
+import { CvctlError } from '../errors';
+import type { QueryResult } from './database';
+import type { ErrorContext } from './db-errors';
+import { acquireFileLock, type FileLock } from './file-lock';
+import { SessionDatabase } from './session';
+import { TEXT_PARSERS } from './values';
+
+type PgliteModule = typeof import('@electric-sql/pglite');
+let pgliteModule: PgliteModule | undefined;
+
+/**
+ * PGlite loads its WASM with dynamic import(). Jest runs modules inside a vm context where
+ * import() throws (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG, and as an unhandled rejection
+ * that kills the worker, so it cannot be caught and retried). Under jest, load PGlite through
+ * Node's own loader, outside the vm context; everywhere else a plain require.
+ */
+function loadPglite(): PgliteModule {
+  if (pgliteModule) return pgliteModule;
+  const nodeModule = require('module') as { _load?: (request: string, parent: unknown, isMain: boolean) => unknown };
+  if (process.env.JEST_WORKER_ID !== undefined && typeof nodeModule._load === 'function') {
+    pgliteModule = nodeModule._load(require.resolve('@electric-sql/pglite'), null, false) as PgliteModule;
+  } else {
+    pgliteModule = require('@electric-sql/pglite') as PgliteModule;
+  }
+  return pgliteModule;
+}
+
+export const DEFAULT_EMBEDDED_DIR = path.join('.cvctl', 'db');
+export const DEFAULT_FILE_LOCK_TIMEOUT_MS = 30_000;
+
+export interface PgliteOpenOptions {
+  dir: string;
+  lockTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A path for messages: relative to the working directory when that is shorter. */
+export function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && rel.length < p.length ? rel : p;
+}
+
+export class PgliteDatabase extends SessionDatabase {
+  readonly target = 'pglite' as const;
+  readonly description: string;
+
+  private constructor(
+    private readonly pg: PGlite,
+    private readonly lock: FileLock,
+    description: string,
+  ) {
+    super();
+    this.description = description;
+  }
+
+  static async open(opts: PgliteOpenOptions): Promise<PgliteDatabase> {
+    const dir = path.resolve(opts.dir);
+    const shown = displayPath(dir);
+    try {
+      fs.mkdirSync(path.dirname(dir), { recursive: true });
+    } catch (err) {
+      throw new CvctlError('IO_ERROR', `cannot create ${path.dirname(shown)}: ${(err as Error).message}`, { cause: err });
+    }
+    const lock = await acquireFileLock(`${dir}.lock`, {
+      timeoutMs: opts.lockTimeoutMs ?? DEFAULT_FILE_LOCK_TIMEOUT_MS,
+      what: `the embedded database ${shown}`,
+      sleep: opts.sleep,
+    });
+    let pg: PGlite;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      // parsers: the same text parsers as the pg target, so rows look identical.
+      pg = await loadPglite().PGlite.create(dir, { parsers: { ...TEXT_PARSERS } });
+    } catch (err) {
+      lock.release();
+      if (err instanceof CvctlError) throw err;
+      throw new CvctlError('DB_ERROR', `cannot open the embedded database in ${shown}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return new PgliteDatabase(pg, lock, shown);
+  }
+
+  protected async send<R>(sql: string, params: unknown[] | undefined): Promise<QueryResult<R>> {
+    // Without parameters, the simple protocol (exec), as pg does: it accepts a script of several
+    // statements (seed files, `psql -f`-style SQL), and the result is the last statement's.
+    const res = params
+      ? await this.pg.query<R>(sql, params.map(toPgliteParam))
+      : ((await this.pg.exec(sql)).at(-1) as Results<R> | undefined);
+    if (!res) return { rows: [], rowCount: 0 };
+    // PGlite reports affectedRows for DML and nothing useful for SELECT; pg reports both as rowCount.
+    const rowCount = res.rows.length > 0 ? res.rows.length : (res.affectedRows ?? 0);
+    return { rows: res.rows, rowCount };
+  }
+
+  protected errorContext(): ErrorContext {
+    return { endpoint: this.description };
+  }
+
+  protected async shutdown(): Promise<void> {
+    try {
+      await this.pg.close();
+    } finally {
+      this.lock.release();
+    }
+  }
+}
+
+/**
+ * pg serialises parameters itself (Date -> timestamptz text, objects -> JSON, Buffer -> bytea);
+ * PGlite only knows its own types. Serialise the same way so callers pass the same values.
+ */
+function toPgliteParam(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) return v.map((x) => (x instanceof Date ? x.toISOString() : x));
+  if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'bigint') return v.toString();
+  return v;
+}

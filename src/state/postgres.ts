@@ -1,0 +1,94 @@
+// PostgreSQL through exactly one pg.Client: the session-level advisory lock (src/state/lock.ts)
+// only protects the transaction that runs on the session that holds it, so no pool.
+import { Client, types as pgTypes, type ClientConfig, type QueryResult as PgResult } from 'pg';
+import type { QueryResult } from './database';
+import { mapDbError, type ErrorContext } from './db-errors';
+import { SessionDatabase } from './session';
+import { TEXT_PARSERS } from './values';
+
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+const typeParsers: ClientConfig['types'] = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    const own = format === 'binary' ? undefined : TEXT_PARSERS[oid];
+    return own ?? (pgTypes.getTypeParser as (o: number, f?: string) => unknown)(oid, format);
+  }) as typeof pgTypes.getTypeParser,
+};
+
+export class PostgresDatabase extends SessionDatabase {
+  readonly target = 'postgres' as const;
+  readonly description: string;
+  private readonly ctx: ErrorContext;
+  /** A connection error emitted while idle; surfaced on the next statement instead of crashing. */
+  private brokenBy: unknown = null;
+
+  private constructor(
+    private readonly client: Client,
+    description: string,
+    ctx: ErrorContext,
+  ) {
+    super();
+    this.description = description;
+    this.ctx = ctx;
+    // Without a listener, an idle connection dropped by the server kills the process.
+    client.on('error', (err) => {
+      this.brokenBy = err;
+    });
+  }
+
+  static async connect(databaseUrl: string, applicationName: string): Promise<PostgresDatabase> {
+    const secrets = [databaseUrl];
+    let client: Client;
+    try {
+      client = new Client({
+        connectionString: databaseUrl,
+        application_name: applicationName,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        keepAlive: true,
+        types: typeParsers,
+      });
+    } catch (err) {
+      // A malformed URL: never echo it, it may hold a password.
+      throw mapDbError(new Error('the database URL could not be parsed'), { secrets });
+    }
+    const password = typeof client.password === 'string' ? client.password : '';
+    if (password) secrets.push(password, encodeURIComponent(password));
+    const host = client.host || 'localhost';
+    const endpoint = host.startsWith('/') ? host : `${host}:${client.port}`;
+    const description = host.startsWith('/')
+      ? `postgres://${encodeURIComponent(host)}/${client.database ?? ''}`
+      : `postgres://${endpoint}/${client.database ?? ''}`;
+    const ctx: ErrorContext = { endpoint, secrets };
+    // Registered before connect(): a connect failure can also be emitted as an 'error' event.
+    const early = (): void => {};
+    client.on('error', early);
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw mapDbError(err, ctx);
+    } finally {
+      client.off('error', early);
+    }
+    return new PostgresDatabase(client, description, ctx);
+  }
+
+  protected async send<R>(sql: string, params: unknown[] | undefined): Promise<QueryResult<R>> {
+    if (this.brokenBy) throw this.brokenBy;
+    const out = await this.client.query(sql, params);
+    // A script of several statements (simple protocol, no parameters) yields one result per
+    // statement; like psql, report the last one.
+    const res = (Array.isArray(out) ? out[out.length - 1] : out) as PgResult | undefined;
+    if (!res) return { rows: [], rowCount: 0 };
+    return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
+  }
+
+  protected errorContext(): ErrorContext {
+    return this.ctx;
+  }
+
+  protected async shutdown(): Promise<void> {
+    // end() after a broken connection can reject; closing is best effort by then.
+    await this.client.end().catch(() => undefined);
+  }
+}
