@@ -1,0 +1,89 @@
+// A schema-valid provider block -> ProviderSpec with every default applied, so later stages
+// never have to know which keys were optional. Positions come from a callback so that this
+// file knows nothing about YAML.
+import type { ModelKind, OnRemove, ProviderKind, ProviderStatus } from '../domain/kinds';
+import type {
+  CustomModelSpec,
+  IgnoreDriftEntry,
+  LocatedSecretRef,
+  Pricing,
+  ProviderSpec,
+  SecretRef,
+  SourcePos,
+} from '../domain/types';
+import type { PathSeg } from './event-index';
+
+type Raw = Record<string, unknown>;
+
+function record(v: unknown): Raw {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {};
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/**
+ * Deep copy of plain data: aliases may make two providers share one object, and nothing
+ * downstream should be able to change one provider through another.
+ */
+function copy<T>(v: T): T {
+  return structuredClone(v);
+}
+
+function customModel(raw: Raw): CustomModelSpec {
+  const m: CustomModelSpec = { id: String(raw.id) };
+  if (raw.kind !== undefined) m.kind = raw.kind as ModelKind;
+  if (raw.status !== undefined) m.status = raw.status as ProviderStatus;
+  if (raw.contextWindow !== undefined) m.contextWindow = raw.contextWindow as number;
+  if (raw.pricing !== undefined) {
+    const p = record(raw.pricing);
+    m.pricing = { inputPerMTok: p.inputPerMTok as number, outputPerMTok: p.outputPerMTok as number } satisfies Pricing;
+  }
+  return m;
+}
+
+function ignoreDrift(raw: Raw): IgnoreDriftEntry {
+  const e: IgnoreDriftEntry = { path: String(raw.path), reason: String(raw.reason) };
+  if (raw.until !== undefined) e.until = String(raw.until);
+  return e;
+}
+
+export interface SpecContext {
+  /** Path of this provider in its document, e.g. ['providers', 3]. */
+  path: PathSeg[];
+  /** Position of the node at a path in the same document. */
+  pos: (path: PathSeg[]) => SourcePos;
+  /** Directory of the YAML file (for `from: file` references). */
+  baseDir: string;
+}
+
+export function buildProviderSpec(raw: Raw, ctx: SpecContext): ProviderSpec {
+  const credentials: Record<string, LocatedSecretRef> = {};
+  for (const [field, ref] of Object.entries(record(raw.credentials))) {
+    credentials[field] = {
+      ref: copy(ref) as SecretRef,
+      pos: ctx.pos([...ctx.path, 'credentials', field]),
+      baseDir: ctx.baseDir,
+    };
+  }
+  const models = record(raw.models);
+  const spec: ProviderSpec = {
+    name: String(raw.name),
+    kind: raw.kind as ProviderKind,
+    status: (raw.status as ProviderStatus | undefined) ?? 'active',
+    labels: copy(record(raw.labels)) as Record<string, string>,
+    protected: raw.protected === true,
+    onRemove: (raw.onRemove as OnRemove | undefined) ?? 'delete',
+    config: copy(record(raw.config)),
+    credentials,
+    models: {
+      exclude: list(models.exclude).map(String),
+      custom: list(models.custom).map((m) => customModel(record(m))),
+    },
+    ignoreDrift: list(raw.ignoreDrift).map((e) => ignoreDrift(record(e))),
+    pos: ctx.pos(ctx.path),
+  };
+  if (typeof models.catalog === 'string') spec.models.catalog = models.catalog;
+  return spec;
+}

@@ -1,0 +1,57 @@
+// Every diagnostic code that `cvctl validate` (src/config) can report, with its default
+// severity and a one-line meaning. Codes are stable: tests, CI scripts and the generated
+// docs rely on them, so add new ones but never rename or reuse one.
+import type { Severity } from './diagnostics';
+
+export interface DiagnosticCodeInfo {
+  severity: Severity;
+  meaning: string;
+}
+
+export const DIAGNOSTIC_CODES = {
+  // Files and discovery
+  'path-not-found': { severity: 'error', meaning: 'A path given on the command line does not exist (reported at line 0, column 0).' },
+  'no-files': { severity: 'error', meaning: 'The paths given contain no *.yaml or *.yml file (an empty desired state would delete everything).' },
+  'unreadable-file': { severity: 'error', meaning: 'A file or directory could not be read (permissions, I/O error).' },
+  'file-too-large': { severity: 'error', meaning: 'A file is larger than the per-file cap (16 MiB, env CVCTL_MAX_FILE_BYTES); it is not read.' },
+  'binary-file': { severity: 'error', meaning: 'A file contains NUL bytes: it is binary, not YAML.' },
+  'invalid-utf8': { severity: 'error', meaning: 'A file is not valid UTF-8 (reported at the first bad byte) or is UTF-16/32 encoded.' },
+  // YAML
+  'yaml-syntax': { severity: 'error', meaning: 'The file is not well-formed YAML; nothing in it is loaded.' },
+  'too-deep': { severity: 'error', meaning: 'Collections are nested deeper than 100 levels.' },
+  'alias-limit': { severity: 'error', meaning: 'Aliases expand to more than 100,000 nodes in one document (a "billion laughs" alias bomb).' },
+  'recursive-alias': { severity: 'error', meaning: 'An alias refers to a collection that contains it.' },
+  'unknown-alias': { severity: 'error', meaning: 'An alias (*name) refers to an anchor (&name) that is not defined before it.' },
+  'invalid-merge': { severity: 'error', meaning: 'A merge key (<<) whose value is not a mapping or a list of mappings.' },
+  'unsupported-tag': { severity: 'error', meaning: 'A YAML tag (!something) other than the standard !!str, !!int, !!float, !!bool, !!null, !!map, !!seq.' },
+  'invalid-tagged-value': { severity: 'error', meaning: 'A value that does not fit its explicit tag, e.g. `!!int abc`.' },
+  'complex-key': { severity: 'error', meaning: 'A mapping key that is itself a mapping or a list.' },
+  'duplicate-key': { severity: 'error', meaning: 'The same key twice in one mapping (reported at the second one).' },
+  'document-not-mapping': { severity: 'error', meaning: 'A YAML document whose top level is not a mapping with `version` and `providers`.' },
+  // Schema (schemas/providers.schema.json)
+  'unknown-key': { severity: 'error', meaning: 'A key the schema does not allow at this place (with a "did you mean" suggestion).' },
+  'missing-property': { severity: 'error', meaning: 'A required key is missing (reported at the mapping that lacks it).' },
+  'invalid-type': { severity: 'error', meaning: 'A value of the wrong type (e.g. a string where a number belongs).' },
+  'invalid-value': { severity: 'error', meaning: 'A value outside the allowed set, range, length, pattern or format.' },
+  'invalid-key': { severity: 'error', meaning: 'A key whose name breaks the rules for keys at this place (e.g. label keys).' },
+  'duplicate-item': { severity: 'error', meaning: 'The same item twice in a list that must hold unique items (e.g. models.exclude).' },
+  'ambiguous-alternative': { severity: 'error', meaning: 'Keys of two mutually exclusive alternatives are set together (e.g. apiKey and tenantId).' },
+  'schema-violation': { severity: 'error', meaning: 'Any other schema rule that is not met.' },
+  'literal-secret': { severity: 'error', meaning: 'A literal value where a secret reference belongs; use {from: env, name: ...}. The value is never shown.' },
+  // Cross-checks
+  'duplicate-provider': { severity: 'error', meaning: 'A provider name declared twice (in one or several files); both places are reported.' },
+  'duplicate-model': { severity: 'error', meaning: 'A model id twice in one provider\'s models.custom list.' },
+  'unknown-catalog-version': { severity: 'error', meaning: 'models.catalog names a catalog version that is not bundled with this cvctl.' },
+  'exclude-not-in-catalog': { severity: 'warning', meaning: 'models.exclude names a model that is not in the imported catalog.' },
+  'exclude-without-catalog': { severity: 'warning', meaning: 'models.exclude is set but models.catalog is not, so it has no effect.' },
+  'excluded-model-redefined': { severity: 'warning', meaning: 'A model is both excluded from the catalog and listed in models.custom; the custom entry is used as a custom model.' },
+  'catalog-kind-change': { severity: 'error', meaning: 'A custom entry overriding a catalog model sets a different kind (chat/embedding).' },
+  'custom-model-kind-required': { severity: 'error', meaning: 'A custom model that is not in the imported catalog has no `kind`.' },
+  'internal-error': { severity: 'error', meaning: 'cvctl failed unexpectedly on this file; please report it.' },
+} as const satisfies Record<string, DiagnosticCodeInfo>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+export function isDiagnosticCode(s: string): s is DiagnosticCode {
+  return Object.prototype.hasOwnProperty.call(DIAGNOSTIC_CODES, s);
+}

@@ -1,0 +1,57 @@
+// Output of `cvctl validate`: text for people (one line per diagnostic, then a summary)
+// and JSON for machines (CONTRACT.md section 4, `validate --output json`). Both end with
+// a newline so they can be written to stdout as they are.
+import { formatDiagnostic, hasErrors, type Diagnostic, type Severity } from './diagnostics';
+import type { LoadResult } from './load';
+import { plural, thousands } from './text';
+
+const COLORS: Record<Severity, string> = { error: '\u001b[31m', warning: '\u001b[33m', info: '\u001b[36m' };
+const RESET = '\u001b[0m';
+
+function line(d: Diagnostic, color: boolean): string {
+  const plain = formatDiagnostic(d);
+  if (!color) return plain;
+  // formatDiagnostic is `file:line:col severity code message`: paint the severity word.
+  const prefix = `${d.file}:${d.line}:${d.column} `;
+  if (!plain.startsWith(prefix + d.severity)) return plain;
+  return prefix + COLORS[d.severity] + d.severity + RESET + plain.slice(prefix.length + d.severity.length);
+}
+
+function summary(r: LoadResult): string {
+  const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = r.diagnostics.filter((d) => d.severity === 'warning').length;
+  if (errors > 0) {
+    const files = new Set(r.diagnostics.map((d) => d.file)).size;
+    const parts = [plural(errors, 'error')];
+    if (warnings > 0) parts.push(plural(warnings, 'warning'));
+    return `${parts.join(', ')} in ${plural(files, 'file')}`;
+  }
+  const models = r.desired.providers.reduce((n, p) => n + p.models.length, 0);
+  const valid = `${plural(r.files.length, 'file')} valid: ${plural(r.desired.providers.length, 'provider')}, ${thousands(models)} model${models === 1 ? '' : 's'}`;
+  return warnings > 0 ? `${valid} (${plural(warnings, 'warning')})` : valid;
+}
+
+/**
+ * Diagnostics, sorted, one per line, then a summary line such as
+ * "12 files valid: 31 providers, 1,204 models" or "2 errors, 1 warning in 3 files".
+ * quiet: errors only, and nothing at all when valid.
+ */
+export function renderValidateText(r: LoadResult, opts: { color: boolean; quiet?: boolean }): string {
+  const shown = opts.quiet ? r.diagnostics.filter((d) => d.severity === 'error') : r.diagnostics;
+  const out = shown.map((d) => line(d, opts.color));
+  if (!opts.quiet || hasErrors(r.diagnostics)) out.push(summary(r));
+  return out.length === 0 ? '' : out.join('\n') + '\n';
+}
+
+/** `{"valid": bool, "diagnostics": [{severity, code, message, file, line, column}]}`. */
+export function renderValidateJson(r: LoadResult): string {
+  const diagnostics = r.diagnostics.map((d) => ({
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+    file: d.file,
+    line: d.line,
+    column: d.column,
+  }));
+  return JSON.stringify({ valid: !hasErrors(r.diagnostics), diagnostics }, null, 2) + '\n';
+}
