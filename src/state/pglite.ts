@@ -30,6 +30,38 @@ function loadPglite(): PgliteModule {
   return pgliteModule;
 }
 
+type PgliteAssets = Pick<NonNullable<Parameters<PgliteModule['PGlite']['create']>[1]>, 'pgliteWasmModule' | 'fsBundle'>;
+// lib.dom is not in this project's lib; WebAssembly exists in every Node we support. Taken from
+// Node's main context (not `globalThis`): under jest the test runs in a vm realm whose
+// WebAssembly objects PGlite, loaded in the main realm, does not recognise.
+const wasm = (require('vm') as typeof import('vm')).runInThisContext('WebAssembly') as {
+  compile(b: Buffer): Promise<PgliteAssets['pgliteWasmModule']>;
+};
+let assets: Promise<PgliteAssets> | undefined;
+
+/**
+ * The compiled WASM module and the filesystem bundle, once per process: every open would
+ * otherwise recompile ~10 MB of WASM (tests and benchmarks open many databases). If the
+ * files are not where this PGlite version keeps them, PGlite loads them itself.
+ */
+function pgliteAssets(): Promise<PgliteAssets> {
+  assets ??= (async () => {
+    try {
+      const dist = path.dirname(require.resolve('@electric-sql/pglite'));
+      const wasmFile = path.join(dist, 'pglite.wasm');
+      const data = path.join(dist, 'pglite.data');
+      if (!fs.existsSync(wasmFile) || !fs.existsSync(data)) return {};
+      return {
+        pgliteWasmModule: await wasm.compile(fs.readFileSync(wasmFile)),
+        fsBundle: new ((require('vm') as typeof import('vm')).runInThisContext('Blob'))([fs.readFileSync(data)]),
+      };
+    } catch {
+      return {};
+    }
+  })();
+  return assets;
+}
+
 export const DEFAULT_EMBEDDED_DIR = path.join('.cvctl', 'db');
 export const DEFAULT_FILE_LOCK_TIMEOUT_MS = 30_000;
 
@@ -75,7 +107,7 @@ export class PgliteDatabase extends SessionDatabase {
     try {
       fs.mkdirSync(dir, { recursive: true });
       // parsers: the same text parsers as the pg target, so rows look identical.
-      pg = await loadPglite().PGlite.create(dir, { parsers: { ...TEXT_PARSERS } });
+      pg = await loadPglite().PGlite.create(dir, { parsers: { ...TEXT_PARSERS }, ...(await pgliteAssets()) });
     } catch (err) {
       lock.release();
       if (err instanceof CvctlError) throw err;

@@ -1,0 +1,97 @@
+// Ciphertext is bound to its row: swapping stored ciphertexts (or wrapped keys) between two
+// provider rows in the database must make decryption fail with an integrity error.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../support/cli';
+import { freshDatabase, targets } from '../support/db';
+import { openDatabase } from '../../src/state/connect';
+import type { Database } from '../../src/state/database';
+import { readCredentialColumns } from '../../src/state/read-state';
+import { openLocalKek } from '../../src/crypto/local-kek';
+import { openCredentials } from '../../src/crypto/envelope';
+
+const FILES = `version: 1
+providers:
+  - name: a
+    kind: openai
+    credentials: {apiKey: {from: env, name: KEY_A}}
+  - name: b
+    kind: groq
+    credentials: {apiKey: {from: env, name: KEY_B}}
+`;
+
+describe.each(targets)('stored credentials are bound to their row on %s', (target) => {
+  let work: string;
+  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  let open: () => Promise<Database>;
+
+  beforeEach(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-bind-'));
+    fs.writeFileSync(path.join(work, 'p.yaml'), FILES);
+    fresh = await freshDatabase(target);
+    const embedded = path.join(work, '.cvctl', 'db');
+    if (fresh.dir) {
+      await fresh.db.close();
+      fs.mkdirSync(path.dirname(embedded), { recursive: true });
+      fs.cpSync(fresh.dir, embedded, { recursive: true });
+    }
+    open = () => (fresh.url ? openDatabase({ databaseUrl: fresh.url }) : openDatabase({ embeddedDir: embedded }));
+    const r = await runCli([...(fresh.url ? ['--database-url', fresh.url] : []), 'apply', 'p.yaml', '--auto-approve'], {
+      cwd: work,
+      env: { KEY_A: 'sk-aaaaaaaaaaaaaaaaaaaaaaaa', KEY_B: 'gsk_bbbbbbbbbbbbbbbbbbbbbbbb' },
+    });
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+  });
+
+  afterEach(async () => {
+    await fresh.cleanup().catch(() => undefined);
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  async function decryptBoth(): Promise<Array<string | Error>> {
+    const db = await open();
+    try {
+      const ids = (await db.query<{ id: string }>(`select id::text as id from providers order by name`)).rows.map((r) => r.id);
+      const cols = await readCredentialColumns(db, ids);
+      const kek = await openLocalKek(path.join(work, '.cvctl', 'kek'), { create: false });
+      return Promise.all(
+        ids.map((id) =>
+          openCredentials(kek, id, cols.get(id)!).then(
+            (f) => f.apiKey.reveal(),
+            (e: Error) => e,
+          ),
+        ),
+      );
+    } finally {
+      await db.close();
+    }
+  }
+
+  async function swap(columns: string[]): Promise<void> {
+    const db = await open();
+    try {
+      const sets = columns.map((c) => `${c} = o.${c}`).join(', ');
+      await db.query(`update providers p set ${sets} from providers o where p.name <> o.name`);
+    } finally {
+      await db.close();
+    }
+  }
+
+  test('untouched rows decrypt to their own values', async () => {
+    expect(await decryptBoth()).toEqual(['sk-aaaaaaaaaaaaaaaaaaaaaaaa', 'gsk_bbbbbbbbbbbbbbbbbbbbbbbb']);
+  });
+
+  test.each([
+    [['credential_ciphertext', 'credential_iv']],
+    [['credential_ciphertext', 'credential_iv', 'credential_wrapped_dek']],
+    [['credential_wrapped_dek']],
+  ])('swapping %j between rows fails with an integrity error', async (columns) => {
+    await swap(columns);
+    for (const r of await decryptBoth()) {
+      expect(r).toBeInstanceOf(Error);
+      expect(r).toMatchObject({ code: 'CRYPTO_INTEGRITY' });
+    }
+  });
+});
