@@ -15,7 +15,7 @@ import {
   ReEncryptCommand,
 } from '@aws-sdk/client-kms';
 import { CvctlError } from '../errors';
-import type { EncryptionContext, Kek, WrappedKey } from './kek';
+import { rewrapViaPlaintext, type EncryptionContext, type Kek, type WrappedKey } from './kek';
 import { describeContext } from './local-kek';
 
 export interface AwsKmsKekOptions {
@@ -241,12 +241,7 @@ export class AwsKmsKek implements Kek {
       if (!res.CiphertextBlob) throw new CvctlError('KMS_ERROR', `KMS ReEncrypt to ${this.id} returned no ciphertext`);
       return { wrapped: Buffer.from(res.CiphertextBlob), kekId: this.id };
     }
-    const plaintext = await from.unwrap(wrapped, ctx);
-    try {
-      return await this.wrap(plaintext, ctx);
-    } finally {
-      plaintext.fill(0);
-    }
+    return rewrapViaPlaintext(this, from, wrapped, ctx);
   }
 
   callCount(): number {

@@ -27,3 +27,16 @@ export interface Kek {
   /** How many KMS calls this instance made (for the benchmarks and the call-count tests). */
   callCount(): number;
 }
+
+/**
+ * Re-wrap across KEKs that cannot do it server-side (local ↔ AWS, AWS in another region):
+ * unwrap with `from`, wrap with `to`, and zero the plaintext key whatever happens.
+ */
+export async function rewrapViaPlaintext(to: Kek, from: Kek, wrapped: WrappedKey, ctx: EncryptionContext): Promise<WrappedKey> {
+  const plaintext = await from.unwrap(wrapped, ctx);
+  try {
+    return await to.wrap(plaintext, ctx);
+  } finally {
+    plaintext.fill(0);
+  }
+}

@@ -9,7 +9,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { constants as fsc, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CvctlError } from '../errors';
-import type { EncryptionContext, Kek, WrappedKey } from './kek';
+import { rewrapViaPlaintext, type EncryptionContext, type Kek, type WrappedKey } from './kek';
 
 export const LOCAL_WRAP_VERSION = 0x01;
 const KEY_BYTES = 32;
@@ -114,12 +114,7 @@ export class LocalKek implements Kek {
   }
 
   async rewrap(wrapped: WrappedKey, ctx: EncryptionContext, from: Kek): Promise<WrappedKey> {
-    const plaintext = await from.unwrap(wrapped, ctx);
-    try {
-      return await this.wrap(plaintext, ctx);
-    } finally {
-      plaintext.fill(0);
-    }
+    return rewrapViaPlaintext(this, from, wrapped, ctx);
   }
 
   callCount(): number {
