@@ -114,7 +114,7 @@ describe('key file', () => {
   it('lets racing creator processes agree on one key', async () => {
     // Compile the module (and its one runtime dependency) so plain node processes can race.
     const out = path.join(dir, 'build');
-    for (const rel of ['src/errors.ts', 'src/crypto/local-kek.ts']) {
+    for (const rel of ['src/errors.ts', 'src/crypto/kek.ts', 'src/crypto/local-kek.ts']) {
       const src = fs.readFileSync(path.join(ROOT, rel), 'utf8');
       const js = ts.transpileModule(src, {
         compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
