@@ -7,6 +7,7 @@ import { exitCodeFor, formatError, type Outcome } from './exit';
 import { registerValidate } from './commands/validate';
 import { registerCatalog } from './commands/catalog';
 import { registerDb } from './commands/db';
+import { registerKek } from './commands/kek';
 import { registerPlan } from './commands/plan';
 import { registerApply } from './commands/apply';
 import { registerShow } from './commands/show';
@@ -41,7 +42,7 @@ export interface MainDeps {
   now?: () => Date;
 }
 
-export function buildProgram(run: Runner): Command {
+export function buildProgram(run: Runner, io: Io): Command {
   const program = new Command('cvctl')
     .description('Declarative CodeVector Providers and Provider Models: validate, plan and apply YAML from git.')
     .version(cvctlVersion(), '-V, --version')
@@ -52,13 +53,18 @@ export function buildProgram(run: Runner): Command {
     .option('-q, --quiet', 'print only results and errors')
     .option('-v, --verbose', 'more detail; stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Before any subcommand exists: commander copies these settings into each one it creates,
+    // so help, version and usage errors return here instead of calling process.exit.
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   registerValidate(program, run);
   registerPlan(program, run);
   registerApply(program, run);
   registerShow(program, run);
   registerCatalog(program, run);
   registerDb(program, run);
+  registerKek(program, run);
   registerHistory(program, run);
   return program;
 }
@@ -78,9 +84,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
     outcome = await action(ctx, cmd).catch((error: unknown) => ({ kind: 'error' as const, error }));
   };
 
-  const program = buildProgram(run);
-  program.exitOverride();
-  program.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  const program = buildProgram(run, io);
   try {
     await program.parseAsync(argv);
   } catch (e) {
