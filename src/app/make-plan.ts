@@ -11,8 +11,7 @@ import { loadConfig } from '../config/load';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../config/diagnostics';
 import { readState } from '../state/read-state';
 import { computePlan, type CredentialStatus } from '../plan/compute';
-import { planDigest } from '../plan/serialize';
-import { loadFingerprintKey } from '../crypto/fingerprint';
+import { fingerprintKeyFor } from '../apply/fingerprint-key';
 import { credentialPrefix, checkServiceAccountJson } from '../crypto/prefix';
 import { refKey, type SecretResolver } from '../secrets/resolver';
 import { CATALOG_VERSION } from '../domain/kinds';
@@ -44,7 +43,9 @@ export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): 
   const current = await readState(db);
   const credentials = await credentialStatus(ctx, db, desired, current, o);
   const { plan, problems } = computePlan({
-    desired,
+    // Relative before planning, not after: the plan's digest is computed once, by computePlan
+    // (re-hashing a 100,000-change plan here cost seconds).
+    desired: withRelativeBaseDirs(desired, ctx.cwd),
     current,
     scope: ctx.opts.scope,
     adopt: o.adopt,
@@ -54,7 +55,6 @@ export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): 
     catalogVersion: CATALOG_VERSION,
     secretsResolved: o.resolveSecrets,
   });
-  relativizeBaseDirs(plan, ctx.cwd);
   if (problems.length > 0) {
     const lines = problems.map((p) => (p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.column}: ${p.message}` : p.message));
     throw new CvctlError('OWNERSHIP', lines.length === 1 ? lines[0] : `${lines.length} ownership problems:\n  ${lines.join('\n  ')}`);
@@ -64,14 +64,27 @@ export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): 
 
 /**
  * A saved plan is applied in another checkout (the merge job, another laptop): `from: file`
- * references are stored relative to the working directory, not as absolute paths.
+ * references are stored relative to the working directory, not as absolute paths. Secrets are
+ * resolved (credentialStatus) with the absolute directories; the planner gets relative ones.
  */
-function relativizeBaseDirs(plan: Plan, cwd: string): void {
-  for (const c of plan.changes) {
-    const creds = c.target && 'credentials' in c.target ? c.target.credentials : null;
-    for (const t of Object.values(creds ?? {})) t.baseDir = path.relative(cwd, path.resolve(cwd, t.baseDir)) || '.';
-  }
-  if (plan.digest) plan.digest = planDigest(plan);
+function withRelativeBaseDirs(desired: DesiredState, cwd: string): DesiredState {
+  const memo = new Map<string, string>();
+  const rel = (dir: string): string => {
+    let r = memo.get(dir);
+    if (r === undefined) {
+      r = path.relative(cwd, path.resolve(cwd, dir)) || '.';
+      memo.set(dir, r);
+    }
+    return r;
+  };
+  return {
+    ...desired,
+    providers: desired.providers.map((p) => {
+      const credentials: Record<string, LocatedSecretRef> = {};
+      for (const [field, located] of Object.entries(p.spec.credentials)) credentials[field] = { ...located, baseDir: rel(located.baseDir) };
+      return { ...p, spec: { ...p.spec, credentials } };
+    }),
+  };
 }
 
 async function credentialStatus(
@@ -97,7 +110,9 @@ async function credentialStatus(
   const needFingerprints = desired.providers.some(
     (p) => Object.keys(rowsByName.get(p.spec.name)?.credentialFingerprints ?? {}).length > 0,
   );
-  const fpKey = needFingerprints ? await loadFingerprintKey(db, await openKekFor(ctx, false), { create: false }) : null;
+  const fpKey = needFingerprints
+    ? await fingerprintKeyFor(db, await openKekFor(ctx, false, { unwrapOnly: true }), { create: false })
+    : null;
   for (const p of desired.providers) {
     const row = rowsByName.get(p.spec.name);
     const fields: CredentialStatus[string] = {};

@@ -9,7 +9,8 @@ import type { Database } from '../state/database';
 import { openDatabase } from '../state/connect';
 import { assertMigrated, migrate } from '../state/migrations';
 import type { Kek } from '../crypto/kek';
-import { openKek } from '../crypto/kek-uri';
+import { openKek, parseKekUri } from '../crypto/kek-uri';
+import { AwsKmsKek, openAwsKmsKek } from '../crypto/aws-kms-kek';
 import { createResolver } from '../secrets/resolve';
 import type { SecretResolver } from '../secrets/resolver';
 
@@ -43,9 +44,44 @@ export function kmsUri(ctx: Context): string {
   return ctx.opts.kms ?? DEFAULT_KMS_URI;
 }
 
-export async function openKekFor(ctx: Context, create: boolean): Promise<Kek> {
+// One KEK per command run: `apply` opens it for the plan's fingerprint-key unwrap and again
+// for the writes, and each open of an AWS KMS key is a DescribeKey (a KMS call, billed and
+// rate-limited), and a separate instance would defeat the fingerprint-key cache (./fingerprint-key).
+const runKeks = new WeakMap<Context, Promise<Kek>>();
+
+export interface OpenKekOptions {
+  /**
+   * Only unwraps are expected (a plan's fingerprint key): an AWS KMS key is not described
+   * until it first wraps, so a no-op plan makes one KMS call (the Decrypt), not two.
+   */
+  unwrapOnly?: boolean;
+}
+
+export async function openKekFor(ctx: Context, create: boolean, o: OpenKekOptions = {}): Promise<Kek> {
+  let opening = runKeks.get(ctx);
+  if (!opening) {
+    opening = openKekOnce(ctx, create);
+    runKeks.set(ctx, opening);
+    // A failed open is not remembered: a later caller (e.g. with create) tries again.
+    const mine = opening;
+    mine.catch(() => {
+      if (runKeks.get(ctx) === mine) runKeks.delete(ctx);
+    });
+  }
+  const kek = await opening;
+  // Opened for unwrapping only and now wanted in full: describe it now, before any lock or
+  // transaction, so a disabled or wrong key is reported before anything starts.
+  if (!o.unwrapOnly && kek instanceof AwsKmsKek) await kek.describe();
+  return kek;
+}
+
+async function openKekOnce(ctx: Context, create: boolean): Promise<Kek> {
   const endpoint = ctx.env.AWS_ENDPOINT_URL_KMS || ctx.env.AWS_ENDPOINT_URL || undefined;
-  return openKek(kmsUri(ctx), { create, cwd: ctx.cwd, endpoint });
+  const uri = kmsUri(ctx);
+  const parsed = parseKekUri(uri);
+  // Always deferred here; openKekFor describes it at once unless the caller only unwraps.
+  if (parsed.scheme === 'aws-kms') return openAwsKmsKek({ keyId: parsed.keyId, region: parsed.region, endpoint, deferDescribe: true });
+  return openKek(uri, { create, cwd: ctx.cwd, endpoint });
 }
 
 export function resolverFor(ctx: Context): SecretResolver {

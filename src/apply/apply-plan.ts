@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../state/database';
 import type { Change, Plan, ProviderModelTarget, ProviderTarget, Summary, CredentialTarget } from '../plan/types';
 import type { Kek } from '../crypto/kek';
-import { loadFingerprintKey } from '../crypto/fingerprint';
+import { fingerprintKeyFor } from './fingerprint-key';
 import type { SecretResolver } from '../secrets/resolver';
 import { acquireScopeLock } from '../state/lock';
 import { recordRun } from '../state/runs';
@@ -77,7 +77,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     await deps.db.transaction(async (tx) => {
       const now = deps.now();
       const locked = await checkAndLockRows(tx, plan);
-      const fpKey = kek ? await loadFingerprintKey(tx, kek, { create: true }) : null;
+      const fpKey = kek ? await fingerprintKeyFor(tx, kek, { create: true }) : null;
       const newId = deps.newId ?? randomUUID;
       const providerIds = new Map(locked.providerIds);
 
@@ -105,7 +105,10 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
           c.target.credentials && kek && fpKey
             ? await storeCredentials(id, c.resource.name, c.target.kind, c.target.credentials, values, kek, fpKey, deps.cwd)
             : null;
-        (c.action === 'create' ? pInserts : pUpdates).push({ id, target: c.target, credentials });
+        // The last-applied record carries the fingerprints actually stored: a create could not
+        // know them at plan time (no row id yet), and drift compares against them.
+        const target = credentials ? { ...c.target, lastApplied: { ...c.target.lastApplied, credentials: credentials.fingerprints } } : c.target;
+        (c.action === 'create' ? pInserts : pUpdates).push({ id, target, credentials });
       }
 
       const mInserts: ModelWrite[] = [];

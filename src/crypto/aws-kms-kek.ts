@@ -34,6 +34,12 @@ export interface AwsKmsKekOptions {
   requestTimeoutMs?: number;
   /** Default 5 000 ms. */
   connectionTimeoutMs?: number;
+  /**
+   * Skip the DescribeKey at open; it runs before the first wrap instead. For callers that may
+   * only unwrap (a plan's fingerprint-key unwrap), which then costs one KMS call, not two:
+   * an unwrap names its key by the stored key ARN and needs no alias resolution.
+   */
+  deferDescribe?: boolean;
 }
 
 type KmsOp = 'DescribeKey' | 'GenerateDataKey' | 'Encrypt' | 'Decrypt' | 'ReEncrypt';
@@ -54,7 +60,7 @@ const UNUSABLE_STATES: Record<string, string> = {
 };
 
 /** Open the KMS key: one DescribeKey to resolve an alias and check that the key can wrap DEKs. */
-export async function openAwsKmsKek(opts: AwsKmsKekOptions): Promise<Kek> {
+export async function openAwsKmsKek(opts: AwsKmsKekOptions): Promise<AwsKmsKek> {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new CvctlError('USAGE', `KMS maxAttempts must be a positive integer, not ${String(opts.maxAttempts)}`);
@@ -93,29 +99,37 @@ export async function openAwsKmsKek(opts: AwsKmsKekOptions): Promise<Kek> {
     throw new CvctlError('KMS_ERROR', `KMS key ${opts.keyId} is in region ${arnRegion}, but the KMS client is for region ${region}`);
   }
   const session = new KmsSession(client, region, endpoint, opts.client ? undefined : maxAttempts, ownsClient);
+  const kek = new AwsKmsKek(opts.keyId, session);
+  if (opts.deferDescribe) return kek;
   try {
-    const { KeyMetadata: md } = await session.call('DescribeKey', opts.keyId, () =>
-      client.send(new DescribeKeyCommand({ KeyId: opts.keyId })),
-    );
-    if (!md?.Arn) throw new CvctlError('KMS_ERROR', `KMS DescribeKey returned no key ARN for ${opts.keyId}`);
-    const state = md.KeyState ?? 'unknown';
-    if (state !== 'Enabled') {
-      const hint = UNUSABLE_STATES[state];
-      throw new CvctlError('KMS_ERROR', `KMS key ${md.Arn} is in state ${state}, not Enabled${hint ? `: ${hint}` : ''}`);
-    }
-    const spec = md.KeySpec ?? md.CustomerMasterKeySpec;
-    if (spec !== 'SYMMETRIC_DEFAULT' || md.KeyUsage !== 'ENCRYPT_DECRYPT') {
-      throw new CvctlError(
-        'KMS_ERROR',
-        `KMS key ${md.Arn} cannot wrap data keys: it must be a symmetric encryption key ` +
-          `(KeySpec SYMMETRIC_DEFAULT, KeyUsage ENCRYPT_DECRYPT), not ${spec ?? 'unknown'} / ${md.KeyUsage ?? 'unknown'}`,
-      );
-    }
-    return new AwsKmsKek(md.Arn, session);
+    await kek.describe();
+    return kek;
   } catch (e) {
     session.destroy();
     throw e;
   }
+}
+
+/** DescribeKey: the key ARN behind keyId (an alias is resolved), once checked usable for wrapping DEKs. */
+async function describeUsableKey(session: KmsSession, keyId: string): Promise<string> {
+  const { KeyMetadata: md } = await session.call('DescribeKey', keyId, () =>
+    session.client.send(new DescribeKeyCommand({ KeyId: keyId })),
+  );
+  if (!md?.Arn) throw new CvctlError('KMS_ERROR', `KMS DescribeKey returned no key ARN for ${keyId}`);
+  const state = md.KeyState ?? 'unknown';
+  if (state !== 'Enabled') {
+    const hint = UNUSABLE_STATES[state];
+    throw new CvctlError('KMS_ERROR', `KMS key ${md.Arn} is in state ${state}, not Enabled${hint ? `: ${hint}` : ''}`);
+  }
+  const spec = md.KeySpec ?? md.CustomerMasterKeySpec;
+  if (spec !== 'SYMMETRIC_DEFAULT' || md.KeyUsage !== 'ENCRYPT_DECRYPT') {
+    throw new CvctlError(
+      'KMS_ERROR',
+      `KMS key ${md.Arn} cannot wrap data keys: it must be a symmetric encryption key ` +
+        `(KeySpec SYMMETRIC_DEFAULT, KeyUsage ENCRYPT_DECRYPT), not ${spec ?? 'unknown'} / ${md.KeyUsage ?? 'unknown'}`,
+    );
+  }
+  return md.Arn;
 }
 
 /** The client plus what error messages need; shared so open's DescribeKey is counted too. */
@@ -159,13 +173,35 @@ class KmsSession {
 }
 
 export class AwsKmsKek implements Kek {
-  /** The key ARN (never an alias: an alias can be re-pointed, the stored id must not move). */
-  readonly id: string;
+  /** The key as configured (key ARN, alias ARN, ...): what messages name until it is described. */
+  readonly #keyId: string;
+  /** The key ARN, once described. */
+  #arn: string | undefined;
+  #describing: Promise<string> | undefined;
   readonly #s: KmsSession;
 
-  constructor(keyArn: string, session: KmsSession) {
-    this.id = keyArn;
+  constructor(keyId: string, session: KmsSession) {
+    this.#keyId = keyId;
     this.#s = session;
+  }
+
+  /** The key ARN (never an alias: an alias can be re-pointed, the stored id must not move). */
+  get id(): string {
+    if (this.#arn === undefined) throw new Error(`internal error: KMS key ${this.#keyId} was not described yet`);
+    return this.#arn;
+  }
+
+  /** DescribeKey once (resolves an alias, checks the key state and spec); a failure is retried next time. */
+  async describe(): Promise<string> {
+    if (this.#arn !== undefined) return this.#arn;
+    this.#describing ??= describeUsableKey(this.#s, this.#keyId).then(
+      (arn) => (this.#arn = arn),
+      (e: unknown) => {
+        this.#describing = undefined;
+        throw e;
+      },
+    );
+    return this.#describing;
   }
 
   get region(): string {
@@ -173,6 +209,7 @@ export class AwsKmsKek implements Kek {
   }
 
   async generateDataKey(ctx: EncryptionContext): Promise<{ plaintext: Buffer; wrapped: WrappedKey }> {
+    await this.describe();
     const res = await this.#s.call(
       'GenerateDataKey',
       this.id,
@@ -188,6 +225,7 @@ export class AwsKmsKek implements Kek {
   }
 
   async wrap(plaintext: Buffer, ctx: EncryptionContext): Promise<WrappedKey> {
+    await this.describe();
     const res = await this.#s.call(
       'Encrypt',
       this.id,
@@ -221,6 +259,7 @@ export class AwsKmsKek implements Kek {
    * From anything else (local KEK, another region): unwrap there, Encrypt here.
    */
   async rewrap(wrapped: WrappedKey, ctx: EncryptionContext, from: Kek): Promise<WrappedKey> {
+    await this.describe();
     if (from instanceof AwsKmsKek && from.#s.region === this.#s.region && from.#s.endpoint === this.#s.endpoint) {
       this.#assertKmsWrapped(wrapped, ctx);
       const res = await this.#s.call(
@@ -258,7 +297,7 @@ export class AwsKmsKek implements Kek {
       throw new CvctlError(
         'CRYPTO_INTEGRITY',
         `cannot unwrap the data key for ${describeContext(ctx)}: it was wrapped by KEK ${wrapped.kekId}, ` +
-          `not by an AWS KMS key (the configured KEK is ${this.id}; pass --kms with the KEK that wrapped it)`,
+          `not by an AWS KMS key (the configured KEK is ${this.#arn ?? this.#keyId}; pass --kms with the KEK that wrapped it)`,
       );
     }
   }

@@ -68,7 +68,8 @@ function planProviderUpdate(ctx: Ctx, dp: DesiredProvider, row: ProviderRow, ado
     };
     ctx.out.providers.push(change);
   }
-  planModelsOfExisting(ctx, dp, row, adopt);
+  // `--adopt` also takes over console-made models on a provider this scope already manages.
+  planModelsOfExisting(ctx, dp, row, ctx.input.adopt);
 }
 
 /**

@@ -7,10 +7,39 @@ import { canonicalJson, compareStrings, isPlainObject, sortKeysDeep } from './ca
 import { validatePlanShape } from './validate';
 import { ACTIONS, PLAN_FORMAT_VERSION, type Plan } from './types';
 
-/** sha256 (hex) over the canonical JSON (sorted keys) of the plan without its digest. */
+/**
+ * sha256 (hex) over the canonical JSON (sorted keys) of the plan without its digest.
+ * The bytes hashed are exactly canonicalJson(plan without digest), fed to the hash piece by
+ * piece: for 100,000 changes that JSON is ~66 MB, and building it as one string (then
+ * flattening and encoding it for the hash) took 2.5x longer than hashing it change by change.
+ */
 export function planDigest(plan: Plan): string {
   const { digest: _ignored, ...rest } = plan;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+  const h = createHash('sha256');
+  const record = rest as Record<string, unknown>;
+  const keys = Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort();
+  h.update('{');
+  keys.forEach((k, i) => {
+    h.update(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
+    const v = record[k];
+    if (!Array.isArray(v)) {
+      h.update(canonicalJson(v));
+      return;
+    }
+    let buf = '[';
+    for (let j = 0; j < v.length; j++) {
+      buf += (j > 0 ? ',' : '') + canonicalJson(v[j]);
+      if (buf.length >= 1 << 16) {
+        h.update(buf);
+        buf = '';
+      }
+    }
+    h.update(`${buf}]`);
+  });
+  h.update('}');
+  return h.digest('hex');
 }
 
 // Key order of the known objects in the written file: contract fields first, in the

@@ -231,6 +231,16 @@ const rows: Row[] = [
     problems: ["unmanaged-exists: provider model 'openai-prod/gpt-4o-mini' already exists in the database but was not created by cvctl; pass --adopt to take it over"],
   },
   {
+    name: 'unmanaged model on a managed provider, declared, with --adopt → adopted; undeclared → untouched',
+    in: input(
+      [p({}, [gpt, mini])],
+      withRow({}, [mrow('gpt-4o'), mrow('gpt-4o-mini', { managedBy: null, pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6 } }), mrow('console', { managedBy: null })]),
+      { adopt: true },
+    ),
+    changes: ['update(adopt) openai-prod/gpt-4o-mini'],
+    check: ([m]) => expect(m.adopt).toBe(true),
+  },
+  {
     name: 'model fields: kind, contextWindow, pricing, source; model disable and enable',
     in: input(
       [p({}, [model('a', { kind: 'embedding', contextWindow: null, pricing: { inputPerMTok: 1, outputPerMTok: 10 }, source: 'custom' }), model('b', { status: 'disabled' }), model('c')])],
