@@ -12,6 +12,8 @@ import { registerPlan } from './commands/plan';
 import { registerApply } from './commands/apply';
 import { registerShow } from './commands/show';
 import { registerHistory } from './commands/history';
+import { registerDrift } from './commands/drift';
+import { registerExport } from './commands/export';
 import { cvctlVersion } from './version';
 
 export type CommandAction = (ctx: Context, cmd: Command) => Promise<Outcome>;
@@ -62,6 +64,8 @@ export function buildProgram(run: Runner, io: Io): Command {
   registerPlan(program, run);
   registerApply(program, run);
   registerShow(program, run);
+  registerDrift(program, run);
+  registerExport(program, run);
   registerCatalog(program, run);
   registerDb(program, run);
   registerKek(program, run);

@@ -50,7 +50,7 @@ export function mdCode(s: string): string {
   return `${ticks}${pad}${s}${pad}${ticks}`;
 }
 
-function fenced(lang: string, body: string[]): string {
+export function fenced(lang: string, body: string[]): string {
   const text = body.join('\n');
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
   const fence = '`'.repeat(Math.max(3, longest + 1));

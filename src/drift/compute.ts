@@ -1,0 +1,300 @@
+// The drift core: files × database × last-applied records → DriftReport. Pure: no I/O, no
+// clock (input.now). The planner computes the 2-way differences (files vs database: the
+// same paths, cascades and order as `cvctl plan`); this module labels each one with the
+// last-applied record, adds the rows no scope manages, and applies the ignore lists.
+import type { CurrentState, ProviderModelRow, ProviderRow } from '../domain/rows';
+import type { DesiredProvider, DesiredState } from '../domain/types';
+import { assertNever } from '../domain/kinds';
+import { computePlan, type CredentialStatus } from '../plan/compute';
+import { REMOVED_DISABLE } from '../plan/context';
+import { compareStrings, isPlainObject, sortKeysDeep } from '../plan/canonical';
+import { diffFlat, type FlatMap } from '../plan/diff';
+import { modelFlat, providerFlat, type ModelShape, type ProviderShape } from '../plan/shapes';
+import { ACTIONS, PLAN_FORMAT_VERSION, type Change, type FieldChange, type PlanWarning, type ResourceRef, type Summary } from '../plan/types';
+import { ABSENT, PRESENT, fpSide, labelCredential, labelValues, lastAppliedCredential, type CredentialSide } from './label';
+import { applyIgnores } from './ignore';
+import { combineLabels, DRIFT_LABELS, type DriftChange, type DriftField, type DriftReport, type DriftSummary } from './types';
+
+export interface DriftInput {
+  desired: DesiredState;
+  current: CurrentState;
+  scope: string;
+  /** The files' credentials, per provider and field (as for computePlan). */
+  credentials: CredentialStatus;
+  /** false with --no-resolve-secrets: credentials are not compared at all. */
+  secretsResolved: boolean;
+  /** providers.last_applied_at by provider id (only drift needs it, so it is not in ProviderRow). */
+  lastAppliedAt: Record<string, string | null>;
+  /** Warnings found while gathering the inputs (e.g. no fingerprint key). */
+  warnings?: PlanWarning[];
+  now: Date;
+  cvctlVersion: string;
+  catalogVersion: string;
+}
+
+interface Index {
+  input: DriftInput;
+  rows: Map<string, ProviderRow>;
+  models: Map<string, ProviderModelRow>;
+  desired: Map<string, DesiredProvider>;
+}
+
+const modelKey = (providerId: string, modelId: string): string => `${providerId}\u0000${modelId}`;
+
+export function computeDrift(input: DriftInput): DriftReport {
+  // adopt: true so that rows made outside cvctl but declared in the files are compared (as
+  // `plan --adopt` would) instead of failing; they are labelled `unmanaged`.
+  const { plan, problems } = computePlan({ ...input, adopt: true });
+  const ix: Index = {
+    input,
+    rows: new Map(input.current.providers.map((r) => [r.name, r])),
+    models: new Map(input.current.providerModels.map((m) => [modelKey(m.providerId, m.modelId), m])),
+    desired: new Map(input.desired.providers.map((d) => [d.spec.name, d])),
+  };
+  const changes: DriftChange[] = [];
+  for (const c of plan.changes) {
+    const d = annotate(ix, c);
+    if (d !== null) changes.push(d);
+  }
+  changes.push(...unmanagedRows(ix));
+  const warnings: PlanWarning[] = [...(input.warnings ?? []), ...plan.warnings];
+  for (const p of problems) {
+    const declared = p.code === 'unmanaged-exists' ? declaredUnmanagedModel(ix, p.resource) : null;
+    if (declared !== null) changes.push(declared);
+    else warnings.push({ code: p.code, message: p.message, resource: p.resource });
+  }
+  const filtered = applyIgnores(changes, input.desired, input.now);
+  return finishReport({
+    scope: input.scope,
+    changes: filtered.changes,
+    warnings: [...warnings, ...filtered.warnings],
+    ignored: filtered.ignored,
+    meta: {
+      createdAt: input.now.toISOString(),
+      cvctlVersion: input.cvctlVersion,
+      catalogVersion: input.catalogVersion,
+      secretsResolved: input.secretsResolved,
+    },
+  });
+}
+
+function head(c: Change): Pick<DriftChange, 'action' | 'resource' | 'cascade' | 'reason'> {
+  return {
+    action: c.action,
+    resource: c.resource,
+    ...(c.cascade !== undefined ? { cascade: c.cascade } : {}),
+    ...(c.reason !== undefined ? { reason: c.reason } : {}),
+  };
+}
+
+function isUnknownSecret(v: unknown): boolean {
+  return isPlainObject(v) && v.sensitive === true && v.unknown === true;
+}
+
+/** A plan change → a labelled difference, or null when nothing provably differs. */
+function annotate(ix: Index, c: Change): DriftChange | null {
+  if (c.adopt) {
+    // A stored credential compared with an unresolved one is an unknown, not a difference
+    // (one the row lacks is: the field is added either way).
+    const fields = (c.fields ?? []).filter((f) => !(isUnknownSecret(f.after) && f.before !== null));
+    return {
+      ...head(c),
+      drift: 'unmanaged',
+      fields,
+      adopt: true,
+      reason: 'made outside cvctl; declared in the files: `cvctl plan --adopt` takes it over',
+    };
+  }
+  switch (c.action) {
+    case 'create':
+      // Not in the database. (A row deleted in the console looks the same: nothing records
+      // which rows an apply created, so "pending" is the only label that can be proved wrong
+      // by nobody.)
+      return { ...head(c), drift: 'pending', fields: c.fields ?? [], reason: 'in the files, not in the database' };
+    case 'delete':
+      return { ...head(c), drift: 'pending' };
+    case 'update':
+    case 'enable':
+    case 'disable':
+      if (c.reason === REMOVED_DISABLE) return { ...head(c), drift: 'pending', fields: c.fields ?? [] };
+      return threeWay(ix, c);
+    default:
+      return assertNever(c.action, 'action');
+  }
+}
+
+function flatOf(record: Record<string, unknown> | null, flatten: (r: Record<string, unknown>) => FlatMap): FlatMap | null {
+  return record === null ? null : flatten(record);
+}
+
+/** An update of a managed row: label every differing field with the last apply. */
+function threeWay(ix: Index, c: Change): DriftChange | null {
+  let record: Record<string, unknown> | null;
+  let credentialSides: ((field: string) => [CredentialSide, CredentialSide, CredentialSide]) | null = null;
+  let flat: FlatMap | null;
+  if (c.resource.type === 'provider') {
+    const row = ix.rows.get(c.resource.name);
+    const dp = ix.desired.get(c.resource.name);
+    if (row === undefined || dp === undefined) return null;
+    record = row.lastApplied;
+    flat = flatOf(record, (r) => providerFlat(r as unknown as ProviderShape));
+    credentialSides = (field) => credentialThreeWay(ix, row, dp, field);
+  } else {
+    const provider = ix.rows.get(c.resource.provider);
+    const row = provider && ix.models.get(modelKey(provider.id, c.resource.name));
+    if (row === undefined) return null;
+    record = row.lastApplied;
+    flat = flatOf(record, (r) => modelFlat(r as unknown as ModelShape));
+  }
+  const fields: DriftField[] = [];
+  for (const f of c.fields ?? []) {
+    const field = labelField(ix, f, flat, credentialSides);
+    if (field !== null) fields.push(field);
+  }
+  if (fields.length === 0) return null;
+  return { ...head(c), drift: combineLabels(fields.map((f) => f.drift ?? 'conflict')), fields };
+}
+
+function labelField(
+  ix: Index,
+  f: FieldChange,
+  flat: FlatMap | null,
+  credentialSides: ((field: string) => [CredentialSide, CredentialSide, CredentialSide]) | null,
+): DriftField | null {
+  if (f.path.startsWith('credentials.') && credentialSides !== null) {
+    // --no-resolve-secrets: credentials are not compared, in either direction.
+    if (!ix.input.secretsResolved) return null;
+    const [files, db, last] = credentialSides(f.path.slice('credentials.'.length));
+    const label = labelCredential(files, db, last);
+    return label === null ? null : { path: f.path, drift: label, before: f.before, after: f.after };
+  }
+  // No record at all: undefined (unknown). A record without this leaf: null, as diffFlat does.
+  const last = flat === null ? undefined : flat.has(f.path) ? flat.get(f.path) : null;
+  const label = labelValues(f.after, f.before, last);
+  return {
+    path: f.path,
+    drift: label,
+    before: f.before,
+    after: f.after,
+    ...(last !== undefined ? { lastApplied: sortKeysDeep(last) } : {}),
+  };
+}
+
+/** [files, database, last apply] for one credential field of a provider. */
+function credentialThreeWay(
+  ix: Index,
+  row: ProviderRow,
+  dp: DesiredProvider,
+  field: string,
+): [CredentialSide, CredentialSide, CredentialSide] {
+  const declared = Object.prototype.hasOwnProperty.call(dp.spec.credentials, field);
+  const st = ix.input.credentials[dp.spec.name]?.[field];
+  const files = !declared ? ABSENT : st && !st.unknown && st.fingerprint !== null ? fpSide(st.fingerprint) : PRESENT;
+  const stored = row.credentialFingerprints[field];
+  const db = typeof stored === 'string' ? fpSide(stored) : ABSENT;
+  const last = lastAppliedCredential(row.lastApplied, field, db, row.credentialUpdatedAt, ix.input.lastAppliedAt[row.id] ?? null);
+  return [files, db, last];
+}
+
+/**
+ * A model made outside cvctl that the files declare on a provider this scope already manages.
+ * The planner refuses those even with adopt (it adopts models only with their provider), so
+ * it reports a problem; here it is what it is, an unmanaged row, with its differences.
+ */
+function declaredUnmanagedModel(ix: Index, r: ResourceRef): DriftChange | null {
+  if (r.type !== 'providerModel') return null;
+  const provider = ix.rows.get(r.provider);
+  const row = provider && ix.models.get(modelKey(provider.id, r.name));
+  const desired = ix.desired.get(r.provider)?.models.find((m) => m.modelId === r.name);
+  if (row === undefined || desired === undefined) return null;
+  return {
+    action: 'update',
+    resource: r,
+    drift: 'unmanaged',
+    fields: diffFlat(modelFlat(row), modelFlat(desired)),
+    reason: 'made outside cvctl; declared in the files',
+  };
+}
+
+/**
+ * Rows no scope manages that the files do not declare (declared ones came through the
+ * planner as adopt updates): providers, and models on providers this scope manages.
+ */
+function unmanagedRows(ix: Index): DriftChange[] {
+  const out: DriftChange[] = [];
+  const { scope } = ix.input;
+  const modelsOf = new Map<string, ProviderModelRow[]>();
+  for (const m of ix.input.current.providerModels) {
+    const list = modelsOf.get(m.providerId);
+    if (list === undefined) modelsOf.set(m.providerId, [m]);
+    else list.push(m);
+  }
+  for (const row of ix.input.current.providers) {
+    const dp = ix.desired.get(row.name);
+    if (row.managedBy === null && dp === undefined) {
+      const n = modelsOf.get(row.id)?.length ?? 0;
+      out.push({
+        action: 'update',
+        resource: { type: 'provider', name: row.name },
+        drift: 'unmanaged',
+        reason: `made outside cvctl, not in the files, with ${n} provider model${n === 1 ? '' : 's'}: \`cvctl export --include-unmanaged\` writes it out`,
+      });
+    } else if (row.managedBy === scope && dp !== undefined) {
+      const declared = new Set(dp.models.map((m) => m.modelId));
+      for (const m of modelsOf.get(row.id) ?? []) {
+        if (m.managedBy !== null || declared.has(m.modelId)) continue;
+        out.push({
+          action: 'update',
+          resource: { type: 'providerModel', provider: row.name, name: m.modelId },
+          drift: 'unmanaged',
+          reason: 'made outside cvctl, not in the files',
+        });
+      }
+    }
+  }
+  return out;
+}
+
+// The last step: one fixed order and the counts. The order is the plan's (provider
+// creates/updates, model creates/updates, model deletes, provider deletes; each by name), so a
+// report reads like the plan that would resolve it.
+function rank(c: DriftChange): number {
+  const isModel = c.resource.type === 'providerModel';
+  if (c.action === 'delete') return isModel ? 2 : 3;
+  return isModel ? 1 : 0;
+}
+
+function key(c: DriftChange): string {
+  return c.resource.type === 'provider' ? c.resource.name : `${c.resource.provider}\u0000${c.resource.name}`;
+}
+
+function sortChanges(changes: DriftChange[]): DriftChange[] {
+  return [...changes].sort((a, b) => rank(a) - rank(b) || compareStrings(key(a), key(b)));
+}
+
+interface FinishInput {
+  scope: string;
+  changes: DriftChange[];
+  warnings: PlanWarning[];
+  ignored: number;
+  meta: DriftReport['meta'];
+}
+
+function finishReport(i: FinishInput): DriftReport {
+  const changes = sortChanges(i.changes);
+  const summary = Object.fromEntries(ACTIONS.map((a) => [a, 0])) as Summary;
+  const driftSummary = { ...Object.fromEntries(DRIFT_LABELS.map((l) => [l, 0])), ignored: i.ignored } as DriftSummary;
+  for (const c of changes) {
+    summary[c.action] += 1;
+    driftSummary[c.drift] += 1;
+  }
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    scope: i.scope,
+    summary,
+    driftSummary,
+    changes,
+    warnings: i.warnings,
+    meta: i.meta,
+  };
+}

@@ -1,0 +1,129 @@
+// `cvctl drift`'s inputs: files, one snapshot of the database, and the files' credential
+// fingerprints. Read-only by construction, so it runs with a role that may only SELECT:
+// reads in one READ ONLY transaction, no lock, no run record, and the fingerprint key is
+// only read (never created).
+import type { Context } from '../cli/context';
+import type { Database } from '../state/database';
+import type { DesiredState, LocatedSecretRef } from '../domain/types';
+import type { CurrentState } from '../domain/rows';
+import type { CredentialStatus } from '../plan/compute';
+import type { PlanWarning } from '../plan/types';
+import { bundledCatalog } from '../catalog/catalog';
+import { loadConfig } from '../config/load';
+import { formatDiagnostic, hasErrors, sortDiagnostics } from '../config/diagnostics';
+import { readState } from '../state/read-state';
+import { loadFingerprintKey } from '../crypto/fingerprint';
+import { credentialPrefix } from '../crypto/prefix';
+import { refKey, type SecretResolver } from '../secrets/resolver';
+import { CATALOG_VERSION } from '../domain/kinds';
+import { CvctlError } from '../errors';
+import { cvctlVersion } from '../cli/version';
+import { openKekFor } from '../app/resources';
+import { computeDrift } from './compute';
+import type { DriftReport } from './types';
+
+export interface DriftOptions {
+  paths: string[];
+  resolveSecrets: boolean;
+  resolver: SecretResolver;
+}
+
+async function loadFiles(ctx: Context, paths: string[]): Promise<DesiredState> {
+  const load = await loadConfig(paths, { catalog: bundledCatalog(), cwd: ctx.cwd });
+  const ds = sortDiagnostics(load.diagnostics);
+  for (const d of ds) if (d.severity !== 'info' || ctx.opts.verbose) ctx.io.stderr(formatDiagnostic(d) + '\n');
+  if (hasErrors(ds)) {
+    const n = ds.filter((d) => d.severity === 'error').length;
+    throw new CvctlError('INVALID_CONFIG', `${n} error${n === 1 ? '' : 's'} in the files (see above); nothing was compared`);
+  }
+  return load.desired;
+}
+
+interface Snapshot {
+  current: CurrentState;
+  lastAppliedAt: Record<string, string | null>;
+}
+
+/** The rows and their last_applied_at, in one snapshot. */
+async function readSnapshot(db: Database): Promise<Snapshot> {
+  return db.transaction(async (tx) => {
+    await tx.query('set transaction isolation level repeatable read, read only');
+    const current = await readState(tx);
+    const r = await tx.query<{ id: string; lastAppliedAt: string | null }>(
+      'select id, last_applied_at as "lastAppliedAt" from providers',
+    );
+    return { current, lastAppliedAt: Object.fromEntries(r.rows.map((x) => [x.id, x.lastAppliedAt])) };
+  });
+}
+
+export async function gatherDrift(ctx: Context, db: Database, o: DriftOptions): Promise<DriftReport> {
+  const desired = await loadFiles(ctx, o.paths);
+  const { current, lastAppliedAt } = await readSnapshot(db);
+  const warnings: PlanWarning[] = [];
+  const credentials = o.resolveSecrets
+    ? await credentialStatus(ctx, db, desired, current, o.resolver, warnings)
+    : unresolved(desired);
+  return computeDrift({
+    desired,
+    current,
+    scope: ctx.opts.scope,
+    credentials,
+    secretsResolved: o.resolveSecrets,
+    lastAppliedAt,
+    warnings,
+    now: ctx.now(),
+    cvctlVersion: cvctlVersion(),
+    catalogVersion: CATALOG_VERSION,
+  });
+}
+
+function unresolved(desired: DesiredState): CredentialStatus {
+  const status: CredentialStatus = {};
+  for (const p of desired.providers) {
+    status[p.spec.name] = Object.fromEntries(
+      Object.keys(p.spec.credentials).map((f) => [f, { fingerprint: null, prefix: null, unknown: true }]),
+    );
+  }
+  return status;
+}
+
+/**
+ * Fingerprints of the files' credentials, keyed to each existing row (one KEK unwrap for the
+ * fingerprint key, none per row). Without a key, existing rows' credentials are unknown.
+ */
+async function credentialStatus(
+  ctx: Context,
+  db: Database,
+  desired: DesiredState,
+  current: CurrentState,
+  resolver: SecretResolver,
+  warnings: PlanWarning[],
+): Promise<CredentialStatus> {
+  const refs: LocatedSecretRef[] = desired.providers.flatMap((p) => Object.values(p.spec.credentials));
+  const values = refs.length > 0 ? await resolver.resolveAll(refs) : new Map();
+  const rowsByName = new Map(current.providers.map((r) => [r.name, r]));
+  const existing = desired.providers.filter((p) => rowsByName.has(p.spec.name) && Object.keys(p.spec.credentials).length > 0);
+  const needKey = existing.some((p) => Object.keys(rowsByName.get(p.spec.name)?.credentialFingerprints ?? {}).length > 0);
+  const fpKey = needKey ? await loadFingerprintKey(db, await openKekFor(ctx, false), { create: false }) : null;
+  if (needKey && fpKey === null) {
+    warnings.push({
+      code: 'no-fingerprint-key',
+      message: 'the database has no credential fingerprint key (cvctl_keys); credentials were not compared',
+    });
+  }
+  const status: CredentialStatus = {};
+  for (const p of desired.providers) {
+    const row = rowsByName.get(p.spec.name);
+    const fields: CredentialStatus[string] = {};
+    for (const [field, located] of Object.entries(p.spec.credentials)) {
+      const v = values.get(refKey(located.ref, located.baseDir));
+      if (!v) throw new CvctlError('SECRET_UNRESOLVED', 'secret reference was not resolved', { pos: located.pos });
+      const prefix = credentialPrefix(p.spec.kind, field, v);
+      if (row === undefined) fields[field] = { fingerprint: null, prefix };
+      else if (fpKey === null) fields[field] = { fingerprint: null, prefix, unknown: true };
+      else fields[field] = { fingerprint: fpKey.fingerprint(row.id, field, v), prefix };
+    }
+    status[p.spec.name] = fields;
+  }
+  return status;
+}

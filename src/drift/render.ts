@@ -1,0 +1,72 @@
+// One entry point for every drift output format. The JSON has the plan's key order (contract
+// fields first, then extensions) so two runs over the same state give the same bytes.
+import { assertNever } from '../domain/kinds';
+import { compareStrings, isPlainObject, sortKeysDeep } from '../plan/canonical';
+import { ACTIONS } from '../plan/types';
+import { renderDriftMarkdown } from './render-markdown';
+import { renderDriftText } from './render-text';
+import { DRIFT_LABELS, type DriftReport } from './types';
+
+export type DriftFormat = 'text' | 'json' | 'markdown';
+
+const REPORT_KEYS = ['formatVersion', 'scope', 'summary', 'driftSummary', 'changes', 'warnings', 'meta'];
+const CHANGE_KEYS = ['action', 'resource', 'drift', 'fields', 'cascade', 'adopt', 'reason'];
+const FIELD_KEYS = ['path', 'drift', 'before', 'after', 'lastApplied'];
+const RESOURCE_KEYS = ['type', 'provider', 'name'];
+const CASCADE_KEYS = ['providerModels', 'modelBackends', 'modelsLeftWithoutBackends'];
+const WARNING_KEYS = ['code', 'message', 'resource'];
+const META_KEYS = ['createdAt', 'cvctlVersion', 'catalogVersion', 'secretsResolved'];
+const SENSITIVE_KEYS = ['sensitive', 'changed', 'prefix', 'unknown'];
+
+type Shaper = (v: unknown) => unknown;
+
+function ordered(v: unknown, keys: string[], shapers: Record<string, Shaper> = {}): unknown {
+  if (!isPlainObject(v)) return sortKeysDeep(v);
+  const out: Record<string, unknown> = {};
+  const rest = Object.keys(v)
+    .filter((k) => !keys.includes(k))
+    .sort(compareStrings);
+  for (const k of [...keys, ...rest]) {
+    if (v[k] === undefined) continue;
+    const shape = shapers[k];
+    out[k] = shape ? shape(v[k]) : sortKeysDeep(v[k]);
+  }
+  return out;
+}
+
+const list =
+  (f: Shaper): Shaper =>
+  (v) =>
+    Array.isArray(v) ? v.map(f) : sortKeysDeep(v);
+const resource: Shaper = (v) => ordered(v, RESOURCE_KEYS);
+const value: Shaper = (v) => (isPlainObject(v) && v.sensitive === true ? ordered(v, SENSITIVE_KEYS) : sortKeysDeep(v));
+
+export function renderDriftJson(report: DriftReport): string {
+  const shaped = ordered(report, REPORT_KEYS, {
+    summary: (s) => ordered(s, [...ACTIONS]),
+    driftSummary: (s) => ordered(s, [...DRIFT_LABELS, 'ignored']),
+    changes: list((c) =>
+      ordered(c, CHANGE_KEYS, {
+        resource,
+        fields: list((f) => ordered(f, FIELD_KEYS, { before: value, after: value })),
+        cascade: (x) => ordered(x, CASCADE_KEYS),
+      }),
+    ),
+    warnings: list((w) => ordered(w, WARNING_KEYS, { resource })),
+    meta: (m) => ordered(m, META_KEYS),
+  });
+  return `${JSON.stringify(shaped, null, 2)}\n`;
+}
+
+export function renderDrift(report: DriftReport, format: DriftFormat, opts: { color?: boolean } = {}): string {
+  switch (format) {
+    case 'text':
+      return renderDriftText(report, { color: opts.color ?? false });
+    case 'json':
+      return renderDriftJson(report);
+    case 'markdown':
+      return renderDriftMarkdown(report);
+    default:
+      return assertNever(format, 'output format');
+  }
+}

@@ -1,0 +1,95 @@
+// The drift report: the Plan JSON shape (CONTRACT.md section 4) with a drift label on every
+// change and on every field of a field-by-field comparison, plus counts per label. It is a
+// report, not a plan: it has no digest, no row expectations and no targets, so it can never
+// be mistaken for (or applied as) a saved plan.
+import { assertNever } from '../domain/kinds';
+import type { Action, Cascade, PlanWarning, ResourceRef, Summary } from '../plan/types';
+
+export const DRIFT_LABELS = ['drift', 'pending', 'conflict', 'unmanaged'] as const;
+/**
+ * - drift: the database changed since the last apply; the files did not.
+ * - pending: the files changed since the last apply; the database did not (or the row is
+ *   missing / no longer declared).
+ * - conflict: both changed (or the last apply is not known well enough to tell).
+ * - unmanaged: the row was made outside cvctl (managed_by is null).
+ */
+export type DriftLabel = (typeof DRIFT_LABELS)[number];
+
+export interface DriftField {
+  path: string;
+  /** Set on every field of a field-by-field (3-way) comparison. */
+  drift?: DriftLabel;
+  /** The database's value (as a plan's `before`). */
+  before: unknown;
+  /** The files' value (as a plan's `after`). */
+  after: unknown;
+  /** The value recorded by the last apply, when known (never for credentials). */
+  lastApplied?: unknown;
+}
+
+export interface DriftChange {
+  /** What `cvctl apply` would do about this difference (unmanaged rows: `update`, see reason). */
+  action: Action;
+  resource: ResourceRef;
+  drift: DriftLabel;
+  fields?: DriftField[];
+  cascade?: Cascade;
+  /** Declared in the files but made outside cvctl: `plan --adopt` takes it over. */
+  adopt?: true;
+  reason?: string;
+}
+
+export type DriftSummary = Record<DriftLabel, number> & {
+  /** Field differences silenced by an active ignoreDrift entry. */
+  ignored: number;
+};
+
+export interface DriftReport {
+  formatVersion: 1;
+  scope: string;
+  summary: Summary;
+  driftSummary: DriftSummary;
+  changes: DriftChange[];
+  warnings: PlanWarning[];
+  meta: {
+    createdAt: string;
+    cvctlVersion: string;
+    catalogVersion: string;
+    secretsResolved: boolean;
+  };
+}
+
+// Which label a change gets when its fields disagree: the one that most needs a human.
+const SEVERITY: Record<DriftLabel, number> = { conflict: 0, drift: 1, pending: 2, unmanaged: 3 };
+
+/** The label of a change whose fields carry `labels` (at least one). */
+export function combineLabels(labels: DriftLabel[]): DriftLabel {
+  return [...labels].sort((a, b) => SEVERITY[a] - SEVERITY[b])[0] ?? 'conflict';
+}
+
+/** Label order for display: most urgent first. */
+export function compareLabels(a: DriftLabel, b: DriftLabel): number {
+  return SEVERITY[a] - SEVERITY[b];
+}
+
+/** `2 drifted`, `1 pending`, `0 conflicts`, `1 unmanaged` */
+export function labelCount(label: DriftLabel, n: number): string {
+  switch (label) {
+    case 'drift':
+      return `${n} drifted`;
+    case 'pending':
+      return `${n} pending`;
+    case 'conflict':
+      return `${n} ${n === 1 ? 'conflict' : 'conflicts'}`;
+    case 'unmanaged':
+      return `${n} unmanaged`;
+    default:
+      return assertNever(label, 'drift label');
+  }
+}
+
+export const NO_DRIFT = 'No drift: the database matches the files and the last apply.';
+
+export function driftSummaryLine(s: DriftSummary): string {
+  return `Drift: ${DRIFT_LABELS.map((l) => labelCount(l, s[l])).join(', ')}.`;
+}
