@@ -1,0 +1,331 @@
+// The actions/github-script steps of the workflow templates, executed for real against a fake
+// of the Octokit client github-script hands them (only the REST calls the scripts make).
+// Checks the behaviour the templates promise: one sticky plan comment updated in place and
+// kept under GitHub's size limit, one drift issue opened/updated/closed, the merged PR's plan
+// artifact found.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { WORKFLOW_DIR, loadYaml, stepsOf, type Yaml } from './support';
+
+const GITHUB_COMMENT_LIMIT = 65536;
+
+function scriptOf(file: string, pick: (s: Yaml) => boolean = () => true): string {
+  const steps = stepsOf(loadYaml(path.join(WORKFLOW_DIR, file))).filter((s: Yaml) => (s.uses ?? '').startsWith('actions/github-script@'));
+  const step = steps.find(pick);
+  if (!step) throw new Error(`no github-script step in ${file}`);
+  return step.with.script as string;
+}
+
+interface Comment {
+  id: number;
+  body: string;
+  user: { login: string; type: string };
+}
+interface Issue {
+  number: number;
+  title: string;
+  body: string;
+  state: string;
+  labels: string[];
+  comments: string[];
+  pull_request?: object;
+}
+
+class FakeCore {
+  outputs: Record<string, string> = {};
+  failed: string | null = null;
+  log: string[] = [];
+  summaryText = '';
+  info = (m: string): void => void this.log.push(m);
+  notice = (m: string): void => void this.log.push(`notice: ${m}`);
+  warning = (m: string): void => void this.log.push(`warning: ${m}`);
+  setOutput = (k: string, v: string): void => void (this.outputs[k] = v);
+  setFailed = (m: string): void => void (this.failed = m);
+  summary = {
+    addRaw: (t: string) => {
+      this.summaryText += t;
+      return this.summary;
+    },
+    write: async () => this.summary,
+  };
+}
+
+/** The REST surface the scripts use, over in-memory comments, issues, labels, PRs and artifacts. */
+class FakeGitHub {
+  comments: Comment[] = [];
+  issues: Issue[] = [];
+  labels = new Set<string>();
+  calls: string[] = [];
+  prs: Yaml[] = [];
+  artifacts: Yaml[] = [];
+  #next = 100;
+
+  paginate = async (fn: (p: Yaml) => Promise<{ data: Yaml[] }>, params: Yaml): Promise<Yaml[]> => (await fn(params)).data;
+
+  rest = {
+    issues: {
+      listComments: async (p: Yaml) => {
+        this.calls.push(`listComments #${p.issue_number}`);
+        return { data: this.comments.map((c) => ({ ...c })) };
+      },
+      createComment: async (p: Yaml) => {
+        this.calls.push(`createComment #${p.issue_number}`);
+        const issue = this.issues.find((i) => i.number === p.issue_number);
+        if (issue) {
+          issue.comments.push(p.body);
+          return { data: { id: this.#next++ } };
+        }
+        const c: Comment = { id: this.#next++, body: p.body, user: { login: 'github-actions[bot]', type: 'Bot' } };
+        this.comments.push(c);
+        return { data: { id: c.id } };
+      },
+      updateComment: async (p: Yaml) => {
+        this.calls.push(`updateComment ${p.comment_id}`);
+        const c = this.comments.find((x) => x.id === p.comment_id);
+        if (!c) throw Object.assign(new Error('Not Found'), { status: 404 });
+        c.body = p.body;
+        return { data: { id: c.id } };
+      },
+      listForRepo: async (p: Yaml) => {
+        this.calls.push(`listForRepo ${p.state} ${p.labels}`);
+        return { data: this.issues.filter((i) => i.state === p.state && i.labels.includes(p.labels)).map((i) => ({ ...i })) };
+      },
+      getLabel: async (p: Yaml) => {
+        this.calls.push(`getLabel ${p.name}`);
+        if (!this.labels.has(p.name)) throw Object.assign(new Error('Not Found'), { status: 404 });
+        return { data: { name: p.name } };
+      },
+      createLabel: async (p: Yaml) => {
+        this.calls.push(`createLabel ${p.name}`);
+        this.labels.add(p.name);
+        return { data: { name: p.name } };
+      },
+      create: async (p: Yaml) => {
+        this.calls.push(`create ${p.labels.join(',')}`);
+        const i: Issue = { number: this.#next++, title: p.title, body: p.body, state: 'open', labels: p.labels, comments: [] };
+        this.issues.push(i);
+        return { data: { number: i.number } };
+      },
+      update: async (p: Yaml) => {
+        this.calls.push(`update #${p.issue_number}${p.state ? ` ${p.state}` : ''}`);
+        const i = this.issues.find((x) => x.number === p.issue_number)!;
+        if (p.body !== undefined) i.body = p.body;
+        if (p.state !== undefined) i.state = p.state;
+        return { data: { number: i.number } };
+      },
+    },
+    repos: {
+      listPullRequestsAssociatedWithCommit: async (p: Yaml) => {
+        this.calls.push(`listPullRequestsAssociatedWithCommit ${p.commit_sha}`);
+        return { data: this.prs };
+      },
+    },
+    actions: {
+      listArtifactsForRepo: async (p: Yaml) => {
+        this.calls.push(`listArtifactsForRepo ${p.name}`);
+        return { data: { artifacts: this.artifacts.filter((a) => a.name === p.name) } };
+      },
+    },
+  };
+}
+
+const context = {
+  repo: { owner: 'acme', repo: 'providers' },
+  issue: { number: 42 },
+  sha: 'c0ffee0000000000000000000000000000000000',
+  serverUrl: 'https://github.com',
+  runId: 777,
+};
+
+async function run(script: string, github: FakeGitHub, env: Record<string, string>): Promise<FakeCore> {
+  const core = new FakeCore();
+  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor;
+  const fn = new AsyncFunction('require', 'github', 'context', 'core', 'process', script);
+  await fn(require, github, context, core, { env });
+  return core;
+}
+
+let tmp: string;
+const file = (name: string, text: string): string => {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, text);
+  return p;
+};
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-scripts-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('plan-on-pr.yml: the sticky plan comment', () => {
+  const script = scriptOf('plan-on-pr.yml');
+  const planEnv = (stdout: string, extra: Record<string, string> = {}): Record<string, string> => ({
+    MODE: 'plan',
+    EXIT_CODE: '2',
+    STDOUT_FILE: file(`out-${Math.random()}`, stdout),
+    STDERR_FILE: file(`err-${Math.random()}`, ''),
+    ARTIFACT_NAME: 'cvctl-plan-pr42-abc',
+    ARTIFACT_URL: 'https://github.com/acme/providers/actions/runs/777/artifacts/1',
+    HEAD_SHA: 'abcdef1234567890',
+    FORK: 'false',
+    ...extra,
+  });
+
+  it('creates one comment with the marker, then updates that same comment on the next push', async () => {
+    const gh = new FakeGitHub();
+    gh.comments.push({ id: 1, body: 'LGTM', user: { login: 'alice', type: 'User' } });
+    // A human quoting the marker is not our comment.
+    gh.comments.push({ id: 2, body: 'see <!-- cvctl-plan --> above', user: { login: 'bob', type: 'User' } });
+
+    await run(script, gh, planEnv('### cvctl plan · scope `default`\n\nfirst push\n'));
+    const ours = gh.comments.filter((c) => c.user.type === 'Bot');
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.body.startsWith('<!-- cvctl-plan -->\n### cvctl plan')).toBe(true);
+    expect(ours[0]!.body).toContain('first push');
+    expect(ours[0]!.body).toContain('commit `abcdef1`');
+    expect(ours[0]!.body).toContain('[`cvctl-plan-pr42-abc`]');
+
+    const core = await run(script, gh, planEnv('### cvctl plan · scope `default`\n\nsecond push\n', { HEAD_SHA: '9999999aaaa' }));
+    expect(gh.comments.filter((c) => c.user.type === 'Bot')).toHaveLength(1);
+    expect(gh.comments.find((c) => c.id === ours[0]!.id)!.body).toContain('second push');
+    expect(gh.comments.find((c) => c.id === ours[0]!.id)!.body).not.toContain('first push');
+    expect(gh.comments.find((c) => c.id === 2)!.body).toBe('see <!-- cvctl-plan --> above');
+    expect(gh.calls.filter((c) => c.startsWith('createComment'))).toHaveLength(1);
+    expect(gh.calls.filter((c) => c.startsWith('updateComment'))).toEqual([`updateComment ${ours[0]!.id}`]);
+    expect(core.summaryText).toContain('second push');
+  });
+
+  it('keeps a huge plan under 65,536 characters with its code blocks and <details> closed', async () => {
+    const gh = new FakeGitHub();
+    const section = (i: number): string =>
+      `<details><summary>provider p${i}</summary>\n\n\`\`\`diff\n${'+ model-with-a-long-name-∑ chat\n'.repeat(40)}\`\`\`\n\n</details>\n`;
+    const huge = `### cvctl plan\n\n${Array.from({ length: 200 }, (_, i) => section(i)).join('\n')}`;
+    expect(huge.length).toBeGreaterThan(200_000);
+    await run(script, gh, planEnv(huge));
+    const body = gh.comments[0]!.body;
+    expect(body.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
+    expect(body.startsWith('<!-- cvctl-plan -->')).toBe(true);
+    expect(body).toContain('Truncated');
+    expect(body).toContain('<sub>commit `abcdef1`'); // the footer survives
+    expect((body.match(/^```/gm) ?? []).length % 2).toBe(0);
+    expect((body.match(/<details>/g) ?? []).length).toBe((body.match(/<\/details>/g) ?? []).length);
+  });
+
+  it('a failed plan posts the error (from stderr) instead', async () => {
+    const gh = new FakeGitHub();
+    await run(script, gh, {
+      ...planEnv(''),
+      EXIT_CODE: '1',
+      STDERR_FILE: file('err-fail', 'providers/a.yaml:3:11 error invalid-value ...\ncvctl: error: 1 error in the files\n'),
+    });
+    expect(gh.comments[0]!.body).toContain('### cvctl plan failed (exit 1)');
+    expect(gh.comments[0]!.body).toContain('providers/a.yaml:3:11 error invalid-value');
+  });
+
+  it('without database access (fork without secrets) it posts the validation result', async () => {
+    const gh = new FakeGitHub();
+    await run(script, gh, {
+      MODE: 'validate',
+      EXIT_CODE: '0',
+      STDOUT_FILE: file('v-out', '3 files valid: 12 providers, 140 models\n'),
+      STDERR_FILE: file('v-err', ''),
+      ARTIFACT_NAME: 'x',
+      ARTIFACT_URL: '',
+      HEAD_SHA: 'abc',
+      FORK: 'true',
+    });
+    const body = gh.comments[0]!.body;
+    expect(body).toContain('### cvctl validate passed');
+    expect(body).toContain('3 files valid');
+    expect(body).toContain('fork: secrets not resolved');
+    expect(body).not.toContain('saved plan:');
+  });
+});
+
+describe('drift-nightly.yml: the drift issue', () => {
+  const script = scriptOf('drift-nightly.yml');
+  const driftEnv = (code: string, report = ''): Record<string, string> => ({
+    EXIT_CODE: code,
+    STDOUT_FILE: file(`drift-${Math.random()}`, report),
+  });
+
+  it('exit 2: opens ONE labelled issue (creating the label), then updates it', async () => {
+    const gh = new FakeGitHub();
+    await run(script, gh, driftEnv('2', '### cvctl drift\n\n1 provider drifted\n'));
+    expect(gh.calls).toContain('createLabel cvctl-drift');
+    expect(gh.issues).toHaveLength(1);
+    expect(gh.issues[0]).toMatchObject({ state: 'open', labels: ['cvctl-drift'] });
+    expect(gh.issues[0]!.body).toContain('1 provider drifted');
+
+    await run(script, gh, driftEnv('2', '### cvctl drift\n\n2 providers drifted\n'));
+    expect(gh.issues).toHaveLength(1);
+    expect(gh.issues[0]!.body).toContain('2 providers drifted');
+    expect(gh.calls.filter((c) => c.startsWith('create '))).toHaveLength(1);
+    expect(gh.calls.filter((c) => c.startsWith('createLabel'))).toHaveLength(1);
+  });
+
+  it('exit 0: closes the open issue with a "No drift as of <date>" comment; nothing when none is open', async () => {
+    const gh = new FakeGitHub();
+    gh.labels.add('cvctl-drift');
+    await run(script, gh, driftEnv('2', 'drift!'));
+    expect(gh.calls).not.toContain('createLabel cvctl-drift');
+    await run(script, gh, driftEnv('0'));
+    expect(gh.issues[0]!.state).toBe('closed');
+    expect(gh.issues[0]!.comments).toHaveLength(1);
+    expect(gh.issues[0]!.comments[0]).toMatch(/^No drift as of \d{4}-\d{2}-\d{2} /);
+
+    const before = gh.calls.length;
+    await run(script, gh, driftEnv('0'));
+    expect(gh.calls.slice(before)).toEqual(['listForRepo open cvctl-drift']);
+  });
+
+  it('a huge report stays under the issue body limit', async () => {
+    const gh = new FakeGitHub();
+    await run(script, gh, driftEnv('2', `### cvctl drift\n\n\`\`\`diff\n${'~ config.x: "a" → "b"\n'.repeat(10_000)}\`\`\`\n`));
+    expect(gh.issues[0]!.body.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
+    expect((gh.issues[0]!.body.match(/^```/gm) ?? []).length % 2).toBe(0);
+  });
+
+  it('any other exit code fails the step and touches no issue', async () => {
+    const gh = new FakeGitHub();
+    const core = await run(script, gh, driftEnv('1'));
+    expect(core.failed).toMatch(/exited 1/);
+    expect(gh.calls).toEqual(['listForRepo open cvctl-drift']);
+  });
+});
+
+describe('apply-on-merge.yml: finding the merged PR plan artifact', () => {
+  const script = scriptOf('apply-on-merge.yml', (s) => s.id === 'find');
+  const pr = { number: 42, merged_at: '2026-11-24T10:00:00Z', base: { ref: 'main' }, head: { sha: 'abc123' } };
+  const artifact = (id: number, created: string, expired = false): Yaml => ({
+    id,
+    name: 'cvctl-plan-pr42-abc123',
+    expired,
+    created_at: created,
+    workflow_run: { id: id * 10 },
+  });
+
+  it('picks the newest unexpired artifact of the PR head', async () => {
+    const gh = new FakeGitHub();
+    gh.prs = [{ number: 7, merged_at: null, base: { ref: 'main' }, head: { sha: 'x' } }, pr];
+    gh.artifacts = [artifact(1, '2026-11-24T08:00:00Z'), artifact(2, '2026-11-24T09:00:00Z'), artifact(3, '2026-11-24T09:30:00Z', true)];
+    const core = await run(script, gh, {});
+    expect(gh.calls).toEqual([`listPullRequestsAssociatedWithCommit ${context.sha}`, 'listArtifactsForRepo cvctl-plan-pr42-abc123']);
+    expect(core.outputs).toEqual({ pr: '42', artifact: 'cvctl-plan-pr42-abc123', 'run-id': '20' });
+  });
+
+  it('no artifact (expired / the plan failed): no artifact output, so the workflow re-plans', async () => {
+    const gh = new FakeGitHub();
+    gh.prs = [pr];
+    gh.artifacts = [artifact(3, '2026-11-24T09:30:00Z', true)];
+    const core = await run(script, gh, {});
+    expect(core.outputs).toEqual({ pr: '42' });
+  });
+
+  it('a direct push (no merged PR): no outputs', async () => {
+    const gh = new FakeGitHub();
+    const core = await run(script, gh, {});
+    expect(core.outputs).toEqual({});
+    expect(core.log.join('\n')).toContain('No merged pull request');
+  });
+});

@@ -1,0 +1,265 @@
+// The composite action and the workflow templates: they parse as YAML, follow GitHub's
+// syntax (test/github/*.schema.json, checked strictly), are least-privilege and pinned, and
+// do what docs/ci-recipes.md says (sticky comment, artifacts, environments, drift issue).
+import * as path from 'node:path';
+import Ajv from 'ajv';
+import { ACTION_PATH, ROOT, WORKFLOW_DIR, loadYaml, stepsOf, workflowFiles, type Yaml } from './support';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateWorkflow = ajv.compile(require('./workflow.schema.json'));
+const validateAction = ajv.compile(require('./action.schema.json'));
+
+const rel = (f: string): string => path.relative(ROOT, f);
+const wf = (name: string): Yaml => loadYaml(path.join(WORKFLOW_DIR, name));
+const errorsOf = (v: typeof validateWorkflow): string =>
+  (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`).join('\n');
+
+/** Every `uses:` in a document: step-level and job-level (reusable workflows). */
+function usesOf(doc: Yaml): string[] {
+  const jobs = Object.values(doc.jobs ?? {}) as Yaml[];
+  return [...stepsOf(doc).map((s: Yaml) => s.uses), ...jobs.map((j) => j.uses)].filter((u): u is string => typeof u === 'string');
+}
+
+/** Every value anywhere in the document, with its path (to look for permissions, secrets, ...). */
+function walk(v: unknown, at: string[] = [], out: Array<{ at: string[]; v: unknown }> = []): Array<{ at: string[]; v: unknown }> {
+  out.push({ at, v });
+  if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) walk(c, [...at, k], out);
+  return out;
+}
+
+const EXPECTED_WORKFLOWS = ['apply-on-merge.yml', 'drift-nightly.yml', 'plan-on-pr.yml'];
+// Least privilege, exactly: a template that starts asking for more must change this list.
+const EXPECTED_PERMISSIONS: Record<string, Record<string, string>> = {
+  'plan-on-pr.yml': { contents: 'read', 'pull-requests': 'write', 'id-token': 'write' },
+  'apply-on-merge.yml': { contents: 'read', actions: 'read', 'pull-requests': 'read', 'id-token': 'write' },
+  'drift-nightly.yml': { contents: 'read', issues: 'write', 'id-token': 'write' },
+};
+
+describe('the workflow templates in examples/github/.github/workflows', () => {
+  it('are the three documented ones', () => {
+    expect(workflowFiles().map((f) => path.basename(f))).toEqual(EXPECTED_WORKFLOWS);
+  });
+
+  describe.each(EXPECTED_WORKFLOWS)('%s', (name) => {
+    const file = path.join(WORKFLOW_DIR, name);
+    const doc = wf(name);
+
+    it('is valid workflow syntax', () => {
+      const ok = validateWorkflow(doc);
+      if (!ok) throw new Error(`${rel(file)}:\n${errorsOf(validateWorkflow)}`);
+    });
+
+    it('the schema is not a rubber stamp: it rejects broken variants of this file', () => {
+      const noJobs = { ...doc, jobs: undefined };
+      delete noJobs.jobs;
+      expect(validateWorkflow(noJobs)).toBe(false);
+      const job0 = Object.keys(doc.jobs)[0];
+      const bad = (mutate: (d: Yaml) => void): boolean => {
+        const d = JSON.parse(JSON.stringify(doc));
+        mutate(d);
+        return validateWorkflow(d) as boolean;
+      };
+      expect(bad((d) => delete d.jobs[job0]['runs-on'])).toBe(false);
+      expect(bad((d) => d.jobs[job0].steps.push({ name: 'neither run nor uses' }))).toBe(false);
+      expect(bad((d) => d.jobs[job0].steps.push({ run: 'x', uses: 'actions/checkout@v4' }))).toBe(false);
+      expect(bad((d) => (d.permissions.contents = 'admin'))).toBe(false);
+      expect(bad((d) => (d.jobs[job0].step = []))).toBe(false);
+      expect(bad((d) => (d.on = { pull_requests: null }))).toBe(false);
+    });
+
+    it('declares least-privilege permissions at the top (no write-all/read-all)', () => {
+      expect(doc.permissions).toEqual(EXPECTED_PERMISSIONS[name]);
+      for (const { at, v } of walk(doc)) {
+        if (at[at.length - 1] === 'permissions') {
+          expect(typeof v).toBe('object');
+          for (const level of Object.values(v as object)) expect(['read', 'write', 'none']).toContain(level);
+        }
+      }
+      expect(JSON.stringify(doc)).not.toMatch(/write-all|read-all/);
+    });
+
+    it('has a concurrency group', () => {
+      expect(typeof doc.concurrency.group).toBe('string');
+      expect(doc.concurrency.group).toMatch(/^cvctl-/);
+    });
+
+    it('pins every action to a major version or a commit SHA', () => {
+      const uses = usesOf(doc);
+      expect(uses.length).toBeGreaterThan(0);
+      for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+      for (const u of uses.filter((x) => x.startsWith('actions/') || x.startsWith('aws-actions/'))) {
+        expect(u).toMatch(/@v\d+$/);
+      }
+    });
+
+    it('runs cvctl through the composite action with Node 20, DATABASE_URL from secrets', () => {
+      const cvctlSteps = stepsOf(doc).filter((s: Yaml) => /\/\.github\/actions\/cvctl@/.test(s.uses ?? ''));
+      expect(cvctlSteps.length).toBeGreaterThan(0);
+      for (const s of cvctlSteps) {
+        expect(typeof s.with.command).toBe('string');
+        expect(s.with.version).toBe('${{ env.CVCTL_VERSION }}');
+        if (s.with['database-url'] !== undefined) expect(s.with['database-url']).toBe('${{ secrets.DATABASE_URL }}');
+      }
+      // A secret is only ever passed to the action or compared with '' (never echoed in a script).
+      for (const { at, v } of walk(doc)) {
+        if (typeof v === 'string' && v.includes('secrets.')) {
+          const key = at[at.length - 1];
+          expect(['database-url', 'HAS_DB']).toContain(key);
+        }
+      }
+    });
+
+    it('recommends AWS credentials via OIDC (role-to-assume), never stored keys', () => {
+      const aws = stepsOf(doc).filter((s: Yaml) => (s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@'));
+      expect(aws.length).toBeGreaterThan(0);
+      for (const s of aws) {
+        expect(s.uses).toBe('aws-actions/configure-aws-credentials@v4');
+        expect(s.with['role-to-assume']).toMatch(/\$\{\{ vars\./);
+        expect(s.with['aws-access-key-id']).toBeUndefined();
+      }
+      expect(doc.permissions['id-token']).toBe('write');
+      expect(require('node:fs').readFileSync(file, 'utf8')).toMatch(/#.*OIDC/);
+    });
+
+    it('never expands an expression inside a run: script (no script injection)', () => {
+      for (const s of stepsOf(doc)) if (s.run) expect(s.run).not.toContain('${{');
+    });
+
+    it('has github-script steps that compile', () => {
+      const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor;
+      for (const s of stepsOf(doc).filter((x: Yaml) => (x.uses ?? '').startsWith('actions/github-script@'))) {
+        expect(s.uses).toBe('actions/github-script@v7');
+        expect(() => new AsyncFunction('require', 'github', 'context', 'core', 'process', s.with.script)).not.toThrow();
+      }
+    });
+  });
+
+  describe('plan-on-pr.yml', () => {
+    const doc = wf('plan-on-pr.yml');
+    const steps = stepsOf(doc);
+    const text = JSON.stringify(doc);
+
+    it('runs on pull requests and plans with markdown output and a saved plan', () => {
+      expect(Object.keys(doc.on)).toEqual(['pull_request']);
+      const plan = steps.find((s: Yaml) => s.id === 'plan');
+      expect(plan.with.command).toMatch(/^plan .*--output markdown --out plan\.json --detailed-exitcode/);
+    });
+
+    it('adds --no-resolve-secrets for pull requests from forks', () => {
+      const plan = steps.find((s: Yaml) => s.id === 'plan');
+      expect(plan.with.command).toContain("${{ github.event.pull_request.head.repo.fork && '--no-resolve-secrets' || '' }}");
+      // ... and gives forks no AWS credentials.
+      const aws = steps.find((s: Yaml) => (s.uses ?? '').startsWith('aws-actions/'));
+      expect(aws.if).toContain('!github.event.pull_request.head.repo.fork');
+    });
+
+    it('posts ONE sticky comment found by the hidden marker', () => {
+      const script: string = steps.find((s: Yaml) => (s.uses ?? '').startsWith('actions/github-script@')).with.script;
+      expect(script).toContain("'<!-- cvctl-plan -->'");
+      for (const call of ['github.rest.issues.listComments', 'github.rest.issues.updateComment', 'github.rest.issues.createComment']) {
+        expect(script).toContain(call);
+      }
+    });
+
+    it('uploads plan.json named with the PR number and head SHA', () => {
+      const up = steps.find((s: Yaml) => (s.uses ?? '').startsWith('actions/upload-artifact@'));
+      expect(up.uses).toBe('actions/upload-artifact@v4');
+      expect(up.with.path).toBe('plan.json');
+      expect(up.with.name).toBe('cvctl-plan-pr${{ github.event.pull_request.number }}-${{ github.event.pull_request.head.sha }}');
+    });
+
+    it('cancels superseded plans of the same PR', () => {
+      expect(doc.concurrency).toEqual({ group: 'cvctl-plan-${{ github.event.pull_request.number }}', 'cancel-in-progress': true });
+      expect(text).not.toContain('pull_request_target');
+    });
+  });
+
+  describe('apply-on-merge.yml', () => {
+    const doc = wf('apply-on-merge.yml');
+
+    it('runs on push to main, in the production environment, never cancelling an apply', () => {
+      expect(doc.on.push).toEqual({ branches: ['main'] });
+      expect(doc.jobs.apply.environment).toBe('production');
+      expect(doc.concurrency['cancel-in-progress']).toBe(false);
+    });
+
+    it('finds the merged PR plan artifact and downloads it from the PR run', () => {
+      const steps = doc.jobs.apply.steps;
+      const find = steps.find((s: Yaml) => s.id === 'find').with.script as string;
+      expect(find).toContain('github.rest.repos.listPullRequestsAssociatedWithCommit');
+      expect(find).toContain('cvctl-plan-pr${pr.number}-${pr.head.sha}');
+      const dl = steps.find((s: Yaml) => (s.uses ?? '').startsWith('actions/download-artifact@'));
+      expect(dl.uses).toBe('actions/download-artifact@v4');
+      expect(dl.with).toMatchObject({ 'run-id': '${{ steps.find.outputs.run-id }}', 'github-token': '${{ github.token }}' });
+    });
+
+    it('applies the saved plan with --auto-approve --allow-delete, re-plans when stale or missing', () => {
+      const steps = doc.jobs.apply.steps;
+      const apply = steps.find((s: Yaml) => s.id === 'apply');
+      expect(apply.with.command).toBe('apply --plan .cvctl-saved-plan/plan.json --auto-approve --allow-delete');
+      expect(apply['continue-on-error']).toBe(true);
+      const stale = steps.find((s: Yaml) => /stale/i.test(s.run ?? ''));
+      expect(stale.run).toContain('grep -qi "stale"');
+      const after = steps.find((s: Yaml) => s.id === 'after');
+      expect(after.with.command).toMatch(/^plan .*--output markdown --out replan\.json --detailed-exitcode$/);
+      expect(steps.some((s: Yaml) => (s.run ?? '').includes('GITHUB_STEP_SUMMARY'))).toBe(true);
+    });
+
+    it('stops for a second approval in production-replan-approval before applying a new plan', () => {
+      const job = doc.jobs['apply-replanned'];
+      expect(job.needs).toBe('apply');
+      expect(job.environment).toBe('production-replan-approval');
+      expect(job.if).toBe("needs.apply.outputs.replan == 'true'");
+      const apply = job.steps.find((s: Yaml) => /\/\.github\/actions\/cvctl@/.test(s.uses ?? ''));
+      expect(apply.with.command).toMatch(/^apply .*--auto-approve/);
+    });
+  });
+
+  describe('drift-nightly.yml', () => {
+    const doc = wf('drift-nightly.yml');
+    it('runs on a schedule and by hand, and reports drift as markdown', () => {
+      expect(doc.on.schedule[0].cron).toMatch(/^\S+ \S+ \* \* \*$/);
+      expect(doc.on).toHaveProperty('workflow_dispatch');
+      const drift = stepsOf(doc).find((s: Yaml) => s.id === 'drift');
+      expect(drift.with.command).toMatch(/^drift .*--output markdown$/);
+      expect(drift['continue-on-error']).toBeUndefined(); // exit 1 fails the run
+    });
+  });
+});
+
+describe('the composite action .github/actions/cvctl/action.yml', () => {
+  const doc = loadYaml(ACTION_PATH);
+
+  it('is valid action metadata', () => {
+    const ok = validateAction(doc);
+    if (!ok) throw new Error(errorsOf(validateAction));
+  });
+
+  it('has the documented inputs and outputs', () => {
+    expect(Object.keys(doc.inputs).sort()).toEqual(['command', 'database-url', 'kms', 'scope', 'version', 'working-directory']);
+    expect(doc.inputs.command.required).toBe(true);
+    expect(Object.keys(doc.outputs).sort()).toEqual(['exit-code', 'stderr-file', 'stdout-file']);
+    expect(doc.outputs['exit-code'].value).toBe('${{ steps.run.outputs.exit-code }}');
+  });
+
+  it('sets up Node 20, pins its actions, installs from npm or the local checkout', () => {
+    const steps = doc.runs.steps;
+    expect(steps[0]).toMatchObject({ uses: 'actions/setup-node@v4', with: { 'node-version': 20 } });
+    const install = steps.find((s: Yaml) => /npm install --global/.test(s.run ?? ''));
+    expect(install.run).toContain('"codevector-gitops@$INPUT_VERSION"');
+    expect(install.run).toMatch(/npm ci .*&& npm link/);
+    for (const u of usesOf(doc)) expect(u).toMatch(/@v\d+$/);
+  });
+
+  it('passes inputs to scripts only through env (no ${{ }} inside run:)', () => {
+    for (const s of doc.runs.steps) if (s.run) expect(s.run).not.toContain('${{');
+    const run = doc.runs.steps.find((s: Yaml) => s.id === 'run');
+    expect(run.env).toMatchObject({
+      INPUT_COMMAND: '${{ inputs.command }}',
+      INPUT_DATABASE_URL: '${{ inputs.database-url }}',
+      INPUT_KMS: '${{ inputs.kms }}',
+      INPUT_SCOPE: '${{ inputs.scope }}',
+    });
+    expect(run['working-directory']).toBe('${{ inputs.working-directory }}');
+  });
+});
