@@ -23,7 +23,7 @@ export interface OpenDbOptions {
 
 export async function openDb(ctx: Context, o: OpenDbOptions): Promise<Database> {
   const actor = actorOf(ctx.env);
-  const db = await openDatabase({
+  const db = await (ctx.openDatabase ?? openDatabase)({
     databaseUrl: ctx.opts.databaseUrl,
     embeddedDir: path.resolve(ctx.cwd, DEFAULT_EMBEDDED_DIR),
     applicationName: `cvctl ${o.purpose} (${actor ?? 'unknown'}@${os.hostname()} pid ${process.pid})`.slice(0, 63),

@@ -1,6 +1,7 @@
 // Everything a command needs from the outside world, injected so tests can drive the CLI
 // in-process: streams, environment, clock, terminal state.
 import * as path from 'node:path';
+import type { Database } from '../state/database';
 
 export interface Io {
   stdout: (s: string) => void;
@@ -20,8 +21,18 @@ export interface GlobalOptions {
   verbose: boolean;
 }
 
+/** Opens the database a command uses; injected by tests that keep one handle across commands. */
+export type DatabaseOpener = (opts: {
+  databaseUrl?: string;
+  embeddedDir?: string;
+  applicationName?: string;
+  announce?: (msg: string) => void;
+}) => Promise<Database>;
+
 export interface Context {
   io: Io;
+  /** Absent: src/state's openDatabase. */
+  openDatabase?: DatabaseOpener;
   env: NodeJS.ProcessEnv;
   cwd: string;
   now: () => Date;
@@ -35,7 +46,14 @@ export interface Context {
 export const DEFAULT_KMS_URI = 'local://.cvctl/kek';
 export const DEFAULT_EMBEDDED_DIR = '.cvctl/db';
 
-export function makeContext(io: Io, env: NodeJS.ProcessEnv, cwd: string, now: () => Date, raw: Record<string, unknown>): Context {
+export function makeContext(
+  io: Io,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  now: () => Date,
+  raw: Record<string, unknown>,
+  openDatabase?: DatabaseOpener,
+): Context {
   const noColorEnv = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const opts: GlobalOptions = {
     databaseUrl: (raw.databaseUrl as string | undefined) || env.DATABASE_URL || undefined,
@@ -48,6 +66,7 @@ export function makeContext(io: Io, env: NodeJS.ProcessEnv, cwd: string, now: ()
   };
   return {
     io,
+    openDatabase,
     env,
     cwd,
     now,

@@ -2,7 +2,7 @@
 // exit code (src/cli/exit.ts). Commands live in src/cli/commands/*, logic below src/cli.
 import * as readline from 'node:readline';
 import { Command, CommanderError } from 'commander';
-import { makeContext, type Context, type Io } from './context';
+import { makeContext, type Context, type DatabaseOpener, type Io } from './context';
 import { exitCodeFor, formatError, type Outcome } from './exit';
 import { registerValidate } from './commands/validate';
 import { registerCatalog } from './commands/catalog';
@@ -42,6 +42,7 @@ export interface MainDeps {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   now?: () => Date;
+  openDatabase?: DatabaseOpener;
 }
 
 export function buildProgram(run: Runner, io: Io): Command {
@@ -83,7 +84,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
 
   const run: Runner = (action) => async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
-    const ctx = makeContext(io, env, cwd, now, cmd.optsWithGlobals());
+    const ctx = makeContext(io, env, cwd, now, cmd.optsWithGlobals(), deps.openDatabase);
     verbose = ctx.opts.verbose;
     outcome = await action(ctx, cmd).catch((error: unknown) => ({ kind: 'error' as const, error }));
   };

@@ -58,23 +58,18 @@ describe.each(targets)('scenarios on %s', (target) => {
     const fresh = await freshDatabase(target);
     // The embedded target lives in the work dir's default place, like a user's checkout.
     const dbArgs = fresh.url ? ['--database-url', fresh.url] : [];
-    // The embedded target lives where a user's checkout has it: <work>/.cvctl/db.
-    const embeddedDir = fresh.dir ? path.join(work, '.cvctl', 'db') : undefined;
+    // Embedded target: one open handle for the whole scenario, shared by the SQL steps and
+    // every cvctl step (opening PGlite costs about a second; the default-path opening is
+    // covered by the CLI and canary tests).
     const withDb = async <T>(fn: (db: Database) => Promise<T>): Promise<T> => {
-      const db = fresh.url ? await openDatabase({ databaseUrl: fresh.url }) : await openDatabase({ embeddedDir });
+      if (!fresh.url) return fn(fresh.db);
+      const db = await openDatabase({ databaseUrl: fresh.url });
       try {
         return await fn(db);
       } finally {
         await db.close();
       }
     };
-    if (fresh.dir && embeddedDir) {
-      // One process per data dir: close the handle, then move the migrated database into place
-      // (PGlite does not follow symlinks).
-      await fresh.db.close();
-      fs.mkdirSync(path.dirname(embeddedDir), { recursive: true });
-      fs.cpSync(fresh.dir, embeddedDir, { recursive: true });
-    }
     try {
       for (const [i, step] of sc.steps.entries()) {
         const n = i + 1;
@@ -84,7 +79,11 @@ describe.each(targets)('scenarios on %s', (target) => {
         }
         if (step.cvctl) {
           const args = step.cvctl.map((a) => a.replace('{files}', step.files ?? '.'));
-          const r = await runCli([...dbArgs, ...args], { cwd: work, env: { ...sc.env, ...step.env } });
+          const r = await runCli([...dbArgs, ...args], {
+            cwd: work,
+            env: { ...sc.env, ...step.env },
+            database: fresh.url ? undefined : fresh.db,
+          });
           const label = `${folder} step ${n} (cvctl ${args.join(' ')}):\n${r.stderr}`;
           if (r.code !== (step.exit ?? 0)) throw new Error(`exit ${r.code}, expected ${step.exit ?? 0}: ${label}`);
           if (step.stdout !== false) golden(path.join(dir, `step-${n}.stdout.txt`), mask(r.stdout, work));
@@ -96,7 +95,6 @@ describe.each(targets)('scenarios on %s', (target) => {
         }
       }
     } finally {
-      // The embedded handle was closed before the CLI ran (one process per data dir).
       await fresh.cleanup().catch(() => undefined);
       fs.rmSync(work, { recursive: true, force: true });
     }
