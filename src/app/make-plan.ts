@@ -26,14 +26,17 @@ export interface MakePlanOptions {
   resolver: SecretResolver;
 }
 
-/** Load and check the files; print warnings; throw when there are errors. */
-export async function loadDesired(ctx: Context, paths: string[]): Promise<DesiredState> {
+/**
+ * Load and check the files; print warnings; throw when there are errors. `nothing` finishes
+ * the error message: what did not happen because of them ("planned", "compared").
+ */
+export async function loadDesired(ctx: Context, paths: string[], nothing = 'planned'): Promise<DesiredState> {
   const load = await loadConfig(paths, { catalog: bundledCatalog(), cwd: ctx.cwd });
   const ds = sortDiagnostics(load.diagnostics);
   for (const d of ds) if (d.severity !== 'info' || ctx.opts.verbose) ctx.io.stderr(formatDiagnostic(d) + '\n');
   if (hasErrors(ds)) {
     const n = ds.filter((d) => d.severity === 'error').length;
-    throw new CvctlError('INVALID_CONFIG', `${n} error${n === 1 ? '' : 's'} in the files (see above); nothing was planned`);
+    throw new CvctlError('INVALID_CONFIG', `${n} error${n === 1 ? '' : 's'} in the files (see above); nothing was ${nothing}`);
   }
   return load.desired;
 }

@@ -8,9 +8,6 @@ import type { DesiredState, LocatedSecretRef } from '../domain/types';
 import type { CurrentState } from '../domain/rows';
 import type { CredentialStatus } from '../plan/compute';
 import type { PlanWarning } from '../plan/types';
-import { bundledCatalog } from '../catalog/catalog';
-import { loadConfig } from '../config/load';
-import { formatDiagnostic, hasErrors, sortDiagnostics } from '../config/diagnostics';
 import { readState } from '../state/read-state';
 import { loadFingerprintKey } from '../crypto/fingerprint';
 import { credentialPrefix } from '../crypto/prefix';
@@ -19,6 +16,7 @@ import { CATALOG_VERSION } from '../domain/kinds';
 import { CvctlError } from '../errors';
 import { cvctlVersion } from '../cli/version';
 import { openKekFor } from '../app/resources';
+import { loadDesired } from '../app/make-plan';
 import { computeDrift } from './compute';
 import type { DriftReport } from './types';
 
@@ -26,17 +24,6 @@ export interface DriftOptions {
   paths: string[];
   resolveSecrets: boolean;
   resolver: SecretResolver;
-}
-
-async function loadFiles(ctx: Context, paths: string[]): Promise<DesiredState> {
-  const load = await loadConfig(paths, { catalog: bundledCatalog(), cwd: ctx.cwd });
-  const ds = sortDiagnostics(load.diagnostics);
-  for (const d of ds) if (d.severity !== 'info' || ctx.opts.verbose) ctx.io.stderr(formatDiagnostic(d) + '\n');
-  if (hasErrors(ds)) {
-    const n = ds.filter((d) => d.severity === 'error').length;
-    throw new CvctlError('INVALID_CONFIG', `${n} error${n === 1 ? '' : 's'} in the files (see above); nothing was compared`);
-  }
-  return load.desired;
 }
 
 interface Snapshot {
@@ -57,7 +44,7 @@ async function readSnapshot(db: Database): Promise<Snapshot> {
 }
 
 export async function gatherDrift(ctx: Context, db: Database, o: DriftOptions): Promise<DriftReport> {
-  const desired = await loadFiles(ctx, o.paths);
+  const desired = await loadDesired(ctx, o.paths, 'compared');
   const { current, lastAppliedAt } = await readSnapshot(db);
   const warnings: PlanWarning[] = [];
   const credentials = o.resolveSecrets

@@ -1,6 +1,7 @@
 // Terminal rendering of a drift report: one block per provider, headed by its label, with
 // the differing fields as the plan shows them (database → files), its models nested below;
 // then warnings and the summary line.
+import { MAX_PAD, Painter } from '../render/painter';
 import { assertNever } from '../domain/kinds';
 import { describeCascade } from '../render/common';
 import {
@@ -18,15 +19,8 @@ export interface DriftTextOptions {
   color: boolean;
 }
 
-const ANSI = { green: 32, yellow: 33, red: 31, bold: 1, dim: 2 } as const;
-type Style = keyof typeof ANSI;
-const MAX_PAD = 40;
 
-class Painter {
-  constructor(private readonly on: boolean) {}
-  paint(s: string, style: Style): string {
-    return this.on ? `\x1b[${ANSI[style]}m${s}\x1b[0m` : s;
-  }
+class DriftPainter extends Painter {
   label(s: string, label: DriftLabel): string {
     switch (label) {
       case 'drift':
@@ -44,7 +38,7 @@ class Painter {
 }
 
 export function renderDriftText(report: DriftReport, opts: DriftTextOptions): string {
-  const p = new Painter(opts.color);
+  const p = new DriftPainter(opts.color);
   const lines: string[] = [];
   if (report.changes.length > 0) {
     lines.push(`cvctl drift in scope ${JSON.stringify(report.scope)}: the files and the database differ (values: database → files)`, '');
@@ -67,13 +61,13 @@ export function renderDriftText(report: DriftReport, opts: DriftTextOptions): st
   return `${lines.join('\n')}\n`;
 }
 
-function header(c: DriftChange, what: string, p: Painter, withNotes = true): string {
+function header(c: DriftChange, what: string, p: DriftPainter, withNotes = true): string {
   const notes = withNotes ? driftNotes(c) : [];
   const text = `${driftMark(c)} ${what} [${c.drift}]${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
   return p.label(text, c.drift);
 }
 
-function providerBlock(g: DriftGroup, p: Painter): string[] {
+function providerBlock(g: DriftGroup, p: DriftPainter): string[] {
   const out: string[] = [];
   const c = g.change;
   const title = `provider ${JSON.stringify(g.name)}`;
@@ -102,7 +96,7 @@ function fieldLines(c: DriftChange, indent: string, keep: (f: DriftField) => boo
 }
 
 /** A model created or removed is one line (its fields are in the JSON); others show fields. */
-function modelLines(m: DriftChange, p: Painter): string[] {
+function modelLines(m: DriftChange, p: DriftPainter): string[] {
   // Every model create has the same reason; once per provider would be noise.
   const out = [`      ${header(m, m.resource.name, p, m.action !== 'create')}`];
   if (m.action === 'delete') {

@@ -1,5 +1,6 @@
 // Terminal rendering, modelled on `terraform plan`: one block per provider with its model
 // changes nested under it, only changed fields, warnings, then the summary line.
+import { MAX_PAD, Painter } from './painter';
 import { assertNever } from '../domain/kinds';
 import type { Action, Change, FieldChange, Plan } from '../plan/types';
 import { ACTIONS } from '../plan/types';
@@ -19,17 +20,9 @@ export interface TextOptions {
   color: boolean;
 }
 
-const ANSI = { green: 32, yellow: 33, red: 31, bold: 1, dim: 2 } as const;
-type Style = keyof typeof ANSI;
 
-// Widest field name we pad to: one very long config path must not push every value far right.
-const MAX_PAD = 40;
 
-class Painter {
-  constructor(private readonly on: boolean) {}
-  paint(s: string, style: Style): string {
-    return this.on ? `\x1b[${ANSI[style]}m${s}\x1b[0m` : s;
-  }
+class PlanPainter extends Painter {
   action(s: string, action: Action): string {
     switch (action) {
       case 'create':
@@ -47,7 +40,7 @@ class Painter {
 }
 
 export function renderPlanText(plan: Plan, opts: TextOptions): string {
-  const p = new Painter(opts.color);
+  const p = new PlanPainter(opts.color);
   const lines: string[] = [];
   const groups = groupByProvider(plan);
 
@@ -74,7 +67,7 @@ function withNotes(head: string, c: Change): string {
   return notes.length > 0 ? `${head} (${notes.join('; ')})` : head;
 }
 
-function providerBlock(g: ProviderGroup, p: Painter): string[] {
+function providerBlock(g: ProviderGroup, p: PlanPainter): string[] {
   const out: string[] = [];
   const c = g.change;
   const title = `provider ${JSON.stringify(g.name)}`;
@@ -113,7 +106,7 @@ function modelKind(c: Change): string {
  * Model creates are one line each (id, kind): a new provider may bring 100 catalog models
  * and their fields are in the JSON. Other model changes show their changed fields.
  */
-function modelLines(models: Change[], p: Painter): string[] {
+function modelLines(models: Change[], p: PlanPainter): string[] {
   const out: string[] = [];
   const creates = models.filter((m) => m.action === 'create');
   const idWidth = Math.min(MAX_PAD, Math.max(0, ...creates.map((m) => m.resource.name.length)));
