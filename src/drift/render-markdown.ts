@@ -3,7 +3,7 @@
 // maxChars (GitHub rejects bodies over 65,536 characters): sections are added, most urgent
 // label first, until the next would not fit; a note says how much was left out.
 import { describeCascade, describeField, formatValue, isSensitive, plural } from '../render/common';
-import { DEFAULT_MAX_CHARS, fenced, htmlText, mdCode, mdText } from '../render/markdown';
+import { DEFAULT_MAX_CHARS, fenced, fitSections, htmlText, mdCode, mdText } from '../render/markdown';
 import { compareStrings } from '../plan/canonical';
 import {
   driftMark,
@@ -46,25 +46,11 @@ export function renderDriftMarkdown(report: DriftReport, opts: DriftMarkdownOpti
   const groups = groupDrift(report.changes).sort(
     (a, b) => compareLabels(groupLabel(a), groupLabel(b)) || compareStrings(a.name, b.name),
   );
-  const sections = groups.map((g) => ({ g, text: section(g) }));
-  // Room for the "not shown" note, whose numbers are only known at the end.
-  const budget = maxChars - headText.length - footer.length - 300;
-  const shown: string[] = [];
-  let used = 0;
-  for (const s of sections) {
-    if (used + s.text.length + 1 > budget) break;
-    shown.push(s.text);
-    used += s.text.length + 1;
-  }
-  const rest = sections.slice(shown.length);
-  const parts = [headText, ...shown];
-  if (rest.length > 0) {
-    const n = rest.reduce((sum, s) => sum + (s.g.change ? 1 : 0) + s.g.models.length, 0);
-    parts.push(
-      `> **… ${plural(rest.length, 'more provider')} (${plural(n, 'difference')}) not shown**; run \`cvctl drift\` for the full report.\n`,
-    );
-  }
-  parts.push(footer);
+  const parts = fitSections(headText, footer, groups.map(section), maxChars, (shown) => {
+    const rest = groups.slice(shown);
+    const n = rest.reduce((sum, g) => sum + (g.change ? 1 : 0) + g.models.length, 0);
+    return `> **… ${plural(rest.length, 'more provider')} (${plural(n, 'difference')}) not shown**; run \`cvctl drift\` for the full report.\n`;
+  });
   return parts.join('\n');
 }
 

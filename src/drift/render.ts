@@ -1,7 +1,7 @@
 // One entry point for every drift output format. The JSON has the plan's key order (contract
 // fields first, then extensions) so two runs over the same state give the same bytes.
 import { assertNever } from '../domain/kinds';
-import { compareStrings, isPlainObject, sortKeysDeep } from '../plan/canonical';
+import { isPlainObject, list, ordered, sortKeysDeep, type Shaper } from '../plan/canonical';
 import { ACTIONS } from '../plan/types';
 import { renderDriftMarkdown } from './render-markdown';
 import { renderDriftText } from './render-text';
@@ -18,26 +18,6 @@ const WARNING_KEYS = ['code', 'message', 'resource'];
 const META_KEYS = ['createdAt', 'cvctlVersion', 'catalogVersion', 'secretsResolved'];
 const SENSITIVE_KEYS = ['sensitive', 'changed', 'prefix', 'unknown'];
 
-type Shaper = (v: unknown) => unknown;
-
-function ordered(v: unknown, keys: string[], shapers: Record<string, Shaper> = {}): unknown {
-  if (!isPlainObject(v)) return sortKeysDeep(v);
-  const out: Record<string, unknown> = {};
-  const rest = Object.keys(v)
-    .filter((k) => !keys.includes(k))
-    .sort(compareStrings);
-  for (const k of [...keys, ...rest]) {
-    if (v[k] === undefined) continue;
-    const shape = shapers[k];
-    out[k] = shape ? shape(v[k]) : sortKeysDeep(v[k]);
-  }
-  return out;
-}
-
-const list =
-  (f: Shaper): Shaper =>
-  (v) =>
-    Array.isArray(v) ? v.map(f) : sortKeysDeep(v);
 const resource: Shaper = (v) => ordered(v, RESOURCE_KEYS);
 const value: Shaper = (v) => (isPlainObject(v) && v.sensitive === true ? ordered(v, SENSITIVE_KEYS) : sortKeysDeep(v));
 

@@ -46,3 +46,30 @@ export function sortKeysDeep<T>(v: T): T {
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** Shapes one member's value when writing an object in a fixed key order. */
+export type Shaper = (v: unknown) => unknown;
+
+/**
+ * `v` with `keys` first in that order, then the others sorted; members with a shaper are
+ * shaped, the rest key-sorted deeply. Gives saved plans and reports a readable, stable order.
+ */
+export function ordered(v: unknown, keys: string[], shapers: Record<string, Shaper> = {}): unknown {
+  if (!isPlainObject(v)) return sortKeysDeep(v);
+  const out: Record<string, unknown> = {};
+  const rest = Object.keys(v)
+    .filter((k) => !keys.includes(k))
+    .sort(compareStrings);
+  for (const k of [...keys, ...rest]) {
+    if (v[k] === undefined) continue;
+    const shape = shapers[k];
+    out[k] = shape ? shape(v[k]) : sortKeysDeep(v[k]);
+  }
+  return out;
+}
+
+/** A shaper for an array whose items each get `f`. */
+export const list =
+  (f: Shaper): Shaper =>
+  (v) =>
+    Array.isArray(v) ? v.map(f) : sortKeysDeep(v);

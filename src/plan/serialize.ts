@@ -3,7 +3,7 @@
 // cannot vouch for: other format versions, other scopes, edited files, unknown shapes.
 import { createHash } from 'node:crypto';
 import { CvctlError } from '../errors';
-import { canonicalJson, compareStrings, isPlainObject, sortKeysDeep } from './canonical';
+import { canonicalJson, compareStrings, isPlainObject, list, ordered, sortKeysDeep, type Shaper } from './canonical';
 import { validatePlanShape } from './validate';
 import { ACTIONS, PLAN_FORMAT_VERSION, type Plan } from './types';
 
@@ -69,26 +69,6 @@ const TARGET_KEYS = [
 ];
 const CREDENTIAL_TARGET_KEYS = ['ref', 'baseDir', 'pos', 'fingerprint'];
 
-type Shaper = (v: unknown) => unknown;
-
-function ordered(v: unknown, keys: string[], shapers: Record<string, Shaper> = {}): unknown {
-  if (!isPlainObject(v)) return sortKeysDeep(v);
-  const out: Record<string, unknown> = {};
-  const rest = Object.keys(v)
-    .filter((k) => !keys.includes(k))
-    .sort(compareStrings);
-  for (const k of [...keys, ...rest]) {
-    if (v[k] === undefined) continue;
-    const shape = shapers[k];
-    out[k] = shape ? shape(v[k]) : sortKeysDeep(v[k]);
-  }
-  return out;
-}
-
-const list =
-  (f: Shaper): Shaper =>
-  (v) =>
-    Array.isArray(v) ? v.map(f) : sortKeysDeep(v);
 
 const resource: Shaper = (v) => ordered(v, RESOURCE_KEYS);
 // A credential in a field reads like the contract: {"sensitive": true, "changed": …, "prefix": …}.

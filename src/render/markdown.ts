@@ -57,6 +57,32 @@ export function fenced(lang: string, body: string[]): string {
   return `${fence}${lang}\n${text}\n${fence}`;
 }
 
+/**
+ * head, as many whole sections as fit under maxChars, the "not shown" note when some were
+ * cut (`note` gets how many were shown), then the footer: the parts to join with newlines.
+ */
+export function fitSections(
+  headText: string,
+  footer: string,
+  sections: string[],
+  maxChars: number,
+  note: (shown: number) => string,
+): string[] {
+  // Room for the "not shown" note, whose numbers are only known at the end.
+  const budget = maxChars - headText.length - footer.length - 300;
+  const shown: string[] = [];
+  let used = 0;
+  for (const text of sections) {
+    if (used + text.length + 1 > budget) break;
+    shown.push(text);
+    used += text.length + 1;
+  }
+  const parts = [headText, ...shown];
+  if (shown.length < sections.length) parts.push(note(shown.length));
+  parts.push(footer);
+  return parts;
+}
+
 export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
   const head: string[] = [`### ${mdText(opts.title ?? 'cvctl plan')} · scope ${mdCode(plan.scope)}`, ''];
@@ -74,25 +100,12 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   const headText = head.join('\n');
   const footer = footerLine(plan);
 
-  const sections = orderedGroups(plan).map((g) => ({ g, text: section(g) }));
-  // Room for the "not shown" note, whose numbers are only known at the end.
-  const budget = maxChars - headText.length - footer.length - 300;
-  const shown: string[] = [];
-  let used = 0;
-  for (const s of sections) {
-    if (used + s.text.length + 1 > budget) break;
-    shown.push(s.text);
-    used += s.text.length + 1;
-  }
-  const rest = sections.slice(shown.length);
-  const parts = [headText, ...shown];
-  if (rest.length > 0) {
-    const n = rest.reduce((sum, s) => sum + (s.g.change ? 1 : 0) + s.g.models.length, 0);
-    parts.push(
-      `> **… ${plural(rest.length, 'more provider')} (${plural(n, 'change')}) not shown**; run \`cvctl show plan.json\` for the full plan.\n`,
-    );
-  }
-  parts.push(footer);
+  const groups = orderedGroups(plan);
+  const parts = fitSections(headText, footer, groups.map(section), maxChars, (shown) => {
+    const rest = groups.slice(shown);
+    const n = rest.reduce((sum, g) => sum + (g.change ? 1 : 0) + g.models.length, 0);
+    return `> **… ${plural(rest.length, 'more provider')} (${plural(n, 'change')}) not shown**; run \`cvctl show plan.json\` for the full plan.\n`;
+  });
   return parts.join('\n');
 }
 
