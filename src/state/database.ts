@@ -12,12 +12,24 @@ export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
 }
 
+/** A value in COPY's text format: the column's text representation, or SQL NULL. */
+export type CopyValue = string | null;
+
+/** What a transaction body gets: statements, and bulk loads as one COPY … FROM STDIN. */
+export interface Transaction extends Queryable {
+  /**
+   * Loads rows into `table` with one `COPY table (columns) FROM STDIN` (text format; values are
+   * escaped here, so any string is safe). Returns the number of rows copied. Counts as one statement.
+   */
+  copyRows(table: string, columns: readonly string[], rows: readonly (readonly CopyValue[])[]): Promise<number>;
+}
+
 export interface Database extends Queryable {
   readonly target: DatabaseTarget;
   /** Human description without credentials, e.g. `postgres://127.0.0.1:5432/test` or `.cvctl/db`. */
   readonly description: string;
   /** Runs fn in BEGIN … COMMIT on one connection; ROLLBACK and rethrow on any error. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Number of SQL statements sent so far (for the benchmarks' statement counts). */
   statementCount(): number;
   close(): Promise<void>;

@@ -83,6 +83,40 @@ export class PostgresDatabase extends SessionDatabase {
     return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
   }
 
+  /**
+   * COPY … FROM STDIN at the protocol level: pg accepts any "submittable" with the Query
+   * callbacks; this one answers CopyInResponse with the data as CopyData messages. (pg itself
+   * only implements COPY through the pg-copy-streams package, which we do not need.)
+   */
+  protected sendCopy(sql: string, data: Buffer[]): Promise<number> {
+    if (this.brokenBy) return Promise.reject(this.brokenBy);
+    return new Promise<number>((resolve, reject) => {
+      let rowCount = 0;
+      const copy: CopySubmittable = {
+        submit: (con) => con.query(sql),
+        handleCopyInResponse: (con) => {
+          for (const chunk of data) con.sendCopyFromChunk(chunk);
+          con.endCopyFrom();
+        },
+        handleCommandComplete: (msg) => {
+          rowCount = Number(/\d+$/.exec(msg.text ?? '')?.[0] ?? 0);
+        },
+        // pg drops the active query on ErrorResponse and never calls its handleReadyForQuery;
+        // it still waits for ReadyForQuery before sending the next statement.
+        handleError: (err) => reject(err),
+        handleReadyForQuery: () => resolve(rowCount),
+        handleRowDescription: () => undefined,
+        handleDataRow: () => undefined,
+        handleEmptyQuery: () => undefined,
+        handlePortalSuspended: () => undefined,
+        handleCopyData: () => undefined,
+      };
+      // A failure arrives through handleError, also when the connection dies mid-COPY (pg
+      // fails the active query with the connection's error).
+      (this.client as unknown as { query(q: CopySubmittable): void }).query(copy);
+    });
+  }
+
   protected errorContext(): ErrorContext {
     return this.ctx;
   }
@@ -91,4 +125,25 @@ export class PostgresDatabase extends SessionDatabase {
     // end() after a broken connection can reject; closing is best effort by then.
     await this.client.end().catch(() => undefined);
   }
+}
+
+/** The slice of pg's Connection a COPY submittable uses. */
+interface CopyConnection {
+  query(sql: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+}
+
+/** pg calls these on the active query as the server's messages arrive. */
+interface CopySubmittable {
+  submit(con: CopyConnection): void;
+  handleCopyInResponse(con: CopyConnection): void;
+  handleCommandComplete(msg: { text?: string }): void;
+  handleError(err: unknown): void;
+  handleReadyForQuery(): void;
+  handleRowDescription(): void;
+  handleDataRow(): void;
+  handleEmptyQuery(): void;
+  handlePortalSuspended(): void;
+  handleCopyData(): void;
 }

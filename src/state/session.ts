@@ -3,7 +3,7 @@
 // session. Transactions are plain SQL on that session (not PGlite's transaction() helper)
 // so that the advisory lock, the statements and the counter all see the same session.
 import { CvctlError } from '../errors';
-import type { Database, DatabaseTarget, QueryResult, Queryable } from './database';
+import type { CopyValue, Database, DatabaseTarget, QueryResult, Transaction } from './database';
 import { mapDbError, type ErrorContext } from './db-errors';
 
 const ROLLBACK_TO_RE = /^\s*rollback\s+(?:transaction\s+|work\s+)?to\b/i;
@@ -22,6 +22,8 @@ export abstract class SessionDatabase implements Database {
   protected abstract send<R>(sql: string, params: unknown[] | undefined): Promise<QueryResult<R>>;
   protected abstract shutdown(): Promise<void>;
   protected abstract errorContext(): ErrorContext;
+  /** Sends one COPY … FROM STDIN statement with its data (text format, in chunks); returns rows copied. */
+  protected abstract sendCopy(sql: string, data: Buffer[]): Promise<number>;
 
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
     if (this.closed) throw new CvctlError('DB_ERROR', `the database connection (${this.description}) is already closed`);
@@ -38,7 +40,28 @@ export abstract class SessionDatabase implements Database {
     }
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  /** COPY rows into a table (see Transaction.copyRows); outside a transaction it commits on its own. */
+  async copyRows(table: string, columns: readonly string[], rows: readonly (readonly CopyValue[])[]): Promise<number> {
+    if (this.closed) throw new CvctlError('DB_ERROR', `the database connection (${this.description}) is already closed`);
+    if (!IDENTIFIER_RE.test(table) || !columns.every((c) => IDENTIFIER_RE.test(c))) {
+      throw new CvctlError('DB_ERROR', `internal error: COPY into ${table} with a column name that is not a plain identifier`);
+    }
+    for (const r of rows) {
+      if (r.length !== columns.length) {
+        throw new CvctlError('DB_ERROR', `internal error: COPY into ${table}: a row has ${r.length} values for ${columns.length} columns`);
+      }
+    }
+    this.statements++;
+    try {
+      return await this.sendCopy(`copy ${table} (${columns.join(', ')}) from stdin`, encodeCopyText(rows));
+    } catch (err) {
+      const mapped = mapDbError(err, this.errorContext());
+      if (this.inTransaction && !this.transactionError) this.transactionError = mapped;
+      throw mapped;
+    }
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     if (this.inTransaction) {
       // One session cannot hold two transactions; a silent join would break atomicity promises.
       throw new CvctlError('DB_ERROR', 'internal error: nested database transactions are not supported');
@@ -47,13 +70,10 @@ export abstract class SessionDatabase implements Database {
     this.inTransaction = true;
     this.transactionError = null;
     let active = true;
-    const tx: Queryable = {
-      query: <R>(sql: string, params?: unknown[]) => {
-        if (!active) {
-          return Promise.reject(new CvctlError('DB_ERROR', 'internal error: query on a finished transaction'));
-        }
-        return this.query<R>(sql, params);
-      },
+    const finished = () => Promise.reject(new CvctlError('DB_ERROR', 'internal error: query on a finished transaction'));
+    const tx: Transaction = {
+      query: <R>(sql: string, params?: unknown[]) => (active ? this.query<R>(sql, params) : finished()),
+      copyRows: (table, columns, rows) => (active ? this.copyRows(table, columns, rows) : finished()),
     };
     try {
       const result = await fn(tx);
@@ -90,4 +110,37 @@ export abstract class SessionDatabase implements Database {
     this.closed = true;
     await this.shutdown();
   }
+}
+
+const IDENTIFIER_RE = /^[a-z_][a-z0-9_]*$/;
+const COPY_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Rows in COPY's text format (tab-separated, \N for NULL, backslash escapes), as UTF-8 chunks
+ * of about 1 MiB: never one string the size of the whole load. Backslash is escaped first, so
+ * no value can end the data (`\.`) or inject a column or a row.
+ */
+export function encodeCopyText(rows: readonly (readonly CopyValue[])[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let buf = '';
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (i > 0) buf += '\t';
+      buf += v === null || v === undefined ? '\\N' : escapeCopy(v);
+    }
+    buf += '\n';
+    if (buf.length >= COPY_CHUNK_BYTES) {
+      chunks.push(Buffer.from(buf, 'utf8'));
+      buf = '';
+    }
+  }
+  if (buf.length > 0) chunks.push(Buffer.from(buf, 'utf8'));
+  return chunks;
+}
+
+const COPY_SPECIAL_RE = /[\\\t\n\r]/;
+function escapeCopy(v: string): string {
+  if (!COPY_SPECIAL_RE.test(v)) return v;
+  return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
