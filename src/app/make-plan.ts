@@ -6,7 +6,7 @@ import type { Database } from '../state/database';
 import type { Plan } from '../plan/types';
 import type { DesiredState, LocatedSecretRef } from '../domain/types';
 import type { CurrentState } from '../domain/rows';
-import { bundledCatalog } from '../catalog/catalog';
+import { lazyBundledCatalog } from '../catalog/catalog';
 import { loadConfig } from '../config/load';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../config/diagnostics';
 import { readState } from '../state/read-state';
@@ -24,6 +24,8 @@ export interface MakePlanOptions {
   adopt: boolean;
   resolveSecrets: boolean;
   resolver: SecretResolver;
+  /** false: no digest (a plan applied at once, never saved); see PlanInput.digest. */
+  digest?: boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface MakePlanOptions {
  * the error message: what did not happen because of them ("planned", "compared").
  */
 export async function loadDesired(ctx: Context, paths: string[], nothing = 'planned'): Promise<DesiredState> {
-  const load = await loadConfig(paths, { catalog: bundledCatalog(), cwd: ctx.cwd });
+  const load = await loadConfig(paths, { catalog: lazyBundledCatalog(), cwd: ctx.cwd });
   const ds = sortDiagnostics(load.diagnostics);
   for (const d of ds) if (d.severity !== 'info' || ctx.opts.verbose) ctx.io.stderr(formatDiagnostic(d) + '\n');
   if (hasErrors(ds)) {
@@ -57,6 +59,7 @@ export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): 
     cvctlVersion: cvctlVersion(),
     catalogVersion: CATALOG_VERSION,
     secretsResolved: o.resolveSecrets,
+    digest: o.digest,
   });
   if (problems.length > 0) {
     const lines = problems.map((p) => (p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.column}: ${p.message}` : p.message));

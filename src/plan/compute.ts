@@ -55,7 +55,7 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
       secretsResolved: input.secretsResolved,
     },
   };
-  plan.digest = planDigest(plan);
+  if (input.digest !== false) plan.digest = planDigest(plan);
   const problems = [...out.problems].sort(
     (a, b) => compareStrings(resourceKey(a.resource), resourceKey(b.resource)) || compareStrings(a.code, b.code),
   );

@@ -22,6 +22,11 @@ export interface PlanInput {
   cvctlVersion: string;
   catalogVersion: string;
   secretsResolved: boolean;
+  /**
+   * false: leave `digest` out. For a plan applied at once and never saved (`apply` without
+   * `--plan`) a digest identifies nothing, and on 100,000 changes it costs a second.
+   */
+  digest?: boolean;
 }
 
 /** Rows the plan may not touch; the caller turns these into CvctlError('OWNERSHIP'). */

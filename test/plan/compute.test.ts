@@ -280,6 +280,15 @@ describe('computePlan', () => {
 
   it('has at least 25 table rows', () => expect(rows.length).toBeGreaterThanOrEqual(25));
 
+  it('leaves the digest out when asked (apply without --plan), and changes nothing else', () => {
+    const r = rows[rows.length - 1];
+    const signed = computePlan(r.in).plan;
+    const unsigned = computePlan({ ...r.in, digest: false }).plan;
+    expect(signed.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(unsigned.digest).toBeUndefined();
+    expect({ ...unsigned, digest: signed.digest }).toEqual(signed);
+  });
+
   it('fills meta from the input (no clock reads)', () => {
     const { plan } = computePlan(input([], current()));
     expect(plan.meta).toEqual({ createdAt: '2026-04-20T12:00:00.000Z', cvctlVersion: '0.1.0', catalogVersion: '2026.04.15', secretsResolved: true });

@@ -32,7 +32,7 @@ export function registerApply(program: Command, run: Runner): void {
         try {
           const plan: Plan = o.plan
             ? readSavedPlan(ctx, o.plan as string)
-            : await makePlan(ctx, db, { paths: pathsOrDefault(cmd.args), adopt: Boolean(o.adopt), resolveSecrets: true, resolver });
+            : await makePlan(ctx, db, { paths: pathsOrDefault(cmd.args), adopt: Boolean(o.adopt), resolveSecrets: true, resolver, digest: false });
           if (plan.meta && !plan.meta.secretsResolved && plan.changes.some((c) => c.target && 'credentials' in c.target && c.target.credentials)) {
             // A plan made with --no-resolve-secrets can still be applied: apply resolves the references itself.
             ctx.info('note: this plan was made without resolving secrets; apply resolves them now');
