@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Runner } from '../main';
 import { outputOption, pathsOrDefault } from '../options';
-import { bundledCatalog } from '../../catalog/catalog';
+import { lazyBundledCatalog } from '../../catalog/catalog';
 import { loadConfig } from '../../config/load';
 import { renderValidateJson, renderValidateText } from '../../config/render';
 import { hasErrors } from '../../config/diagnostics';
@@ -14,7 +14,7 @@ export function registerValidate(program: Command, run: Runner): void {
     .addOption(outputOption(['text', 'json']))
     .action(
       run(async (ctx, cmd) => {
-        const result = await loadConfig(pathsOrDefault(cmd.args), { catalog: bundledCatalog(), cwd: ctx.cwd });
+        const result = await loadConfig(pathsOrDefault(cmd.args), { catalog: lazyBundledCatalog(), cwd: ctx.cwd });
         const output = cmd.opts().output as 'text' | 'json';
         ctx.io.stdout(
           output === 'json'
