@@ -10,6 +10,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { PROVIDER_KINDS, type ModelKind, type ProviderKind } from '../domain/kinds';
 import type { Pricing } from '../domain/types';
+import { CatalogError } from './error';
 
 /** One model of the catalog, as the catalog file states it. */
 export interface CatalogModel {
@@ -19,13 +20,7 @@ export interface CatalogModel {
   pricing: Pricing | null;
 }
 
-/** A catalog that cannot be loaded: missing, unparsable, invalid or incomplete files. */
-export class CatalogError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CatalogError';
-  }
-}
+export { CatalogError } from './error';
 
 /** version -> kind -> models, in file order. */
 export type CatalogData = Map<string, Map<ProviderKind, readonly CatalogModel[]>>;

@@ -1,6 +1,7 @@
 // PostgreSQL through exactly one pg.Client: the session-level advisory lock (src/state/lock.ts)
 // only protects the transaction that runs on the session that holds it, so no pool.
-import { Client, types as pgTypes, type ClientConfig, type QueryResult as PgResult } from 'pg';
+import type * as PgSdk from 'pg';
+import type { Client, ClientConfig, QueryResult as PgResult } from 'pg';
 import type { QueryResult } from './database';
 import { mapDbError, type ErrorContext } from './db-errors';
 import { SessionDatabase } from './session';
@@ -8,11 +9,15 @@ import { TEXT_PARSERS } from './values';
 
 export const CONNECT_TIMEOUT_MS = 10_000;
 
+let sdk: typeof PgSdk | undefined;
+/** pg is loaded on first connect: commands on the embedded database (or none) never pay for it. */
+const pg = (): typeof PgSdk => (sdk ??= require('pg') as typeof PgSdk);
+
 const typeParsers: ClientConfig['types'] = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     const own = format === 'binary' ? undefined : TEXT_PARSERS[oid];
-    return own ?? (pgTypes.getTypeParser as (o: number, f?: string) => unknown)(oid, format);
-  }) as typeof pgTypes.getTypeParser,
+    return own ?? (pg().types.getTypeParser as (o: number, f?: string) => unknown)(oid, format);
+  }) as typeof PgSdk.types.getTypeParser,
 };
 
 export class PostgresDatabase extends SessionDatabase {
@@ -40,7 +45,7 @@ export class PostgresDatabase extends SessionDatabase {
     const secrets = [databaseUrl];
     let client: Client;
     try {
-      client = new Client({
+      client = new (pg().Client)({
         connectionString: databaseUrl,
         application_name: applicationName,
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,

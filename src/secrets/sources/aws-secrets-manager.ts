@@ -8,11 +8,16 @@
 // Env: AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL,
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and the rest of the SDK's
 // default credential chain (AWS_PROFILE, web identity, container/instance metadata).
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import type { SecretRef } from '../../domain/types';
 import type { SecretBackend, SecretValue } from '../resolver';
 import { awsClientConfig, awsError, awsRegion, ClientPerRegion, type AwsBackendOptions } from './aws-common';
 import { checkedValue, DEFAULT_TIMEOUT_MS, pickJsonKey, SourceError, utf8 } from './common';
+
+type SecretsManagerClient = SecretsManagerSdk.SecretsManagerClient;
+let sdk: typeof SecretsManagerSdk | undefined;
+/** Loaded on first use: start-up costs nothing for repositories that do not use this source. */
+const sm = (): typeof SecretsManagerSdk => (sdk ??= require('@aws-sdk/client-secrets-manager') as typeof SecretsManagerSdk);
 
 const SOURCE = 'aws-secrets-manager';
 export const SECRETS_MANAGER_ENDPOINT_VARS = ['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL'];
@@ -35,7 +40,7 @@ export class AwsSecretsManagerBackend implements SecretBackend {
     this.#env = opts.env ?? process.env;
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#clients = new ClientPerRegion(
-      (region) => new SecretsManagerClient(awsClientConfig(opts, this.#env, region, SECRETS_MANAGER_ENDPOINT_VARS)),
+      (region) => new (sm().SecretsManagerClient)(awsClientConfig(opts, this.#env, region, SECRETS_MANAGER_ENDPOINT_VARS)),
     );
   }
 
@@ -58,7 +63,7 @@ export class AwsSecretsManagerBackend implements SecretBackend {
     let out: { SecretString?: string; SecretBinary?: Uint8Array };
     try {
       out = await this.#clients.get(region).send(
-        new GetSecretValueCommand({
+        new (sm().GetSecretValueCommand)({
           SecretId: ref.secretId,
           ...(ref.versionStage ? { VersionStage: ref.versionStage } : {}),
         }),

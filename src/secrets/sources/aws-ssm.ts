@@ -12,11 +12,16 @@
 // needs kms:Decrypt on it); String and StringList parameters are returned as stored. A
 // credential in a plain String parameter is readable by anyone with ssm:GetParameter, but
 // refusing it here would break working setups, so it is accepted.
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type * as SsmSdk from '@aws-sdk/client-ssm';
 import type { SecretRef } from '../../domain/types';
 import type { SecretBackend, SecretValue } from '../resolver';
 import { awsClientConfig, awsError, awsRegion, ClientPerRegion, type AwsBackendOptions } from './aws-common';
 import { checkedValue, DEFAULT_TIMEOUT_MS, SourceError } from './common';
+
+type SSMClient = SsmSdk.SSMClient;
+let sdk: typeof SsmSdk | undefined;
+/** Loaded on first use: start-up costs nothing for repositories that do not use this source. */
+const ssm = (): typeof SsmSdk => (sdk ??= require('@aws-sdk/client-ssm') as typeof SsmSdk);
 
 const SOURCE = 'aws-ssm';
 export const SSM_ENDPOINT_VARS = ['AWS_ENDPOINT_URL_SSM', 'AWS_ENDPOINT_URL'];
@@ -35,7 +40,7 @@ export class AwsSsmBackend implements SecretBackend {
   constructor(opts: AwsBackendOptions = {}) {
     this.#env = opts.env ?? process.env;
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#clients = new ClientPerRegion((region) => new SSMClient(awsClientConfig(opts, this.#env, region, SSM_ENDPOINT_VARS)));
+    this.#clients = new ClientPerRegion((region) => new (ssm().SSMClient)(awsClientConfig(opts, this.#env, region, SSM_ENDPOINT_VARS)));
   }
 
   get clientCount(): number {
@@ -52,7 +57,7 @@ export class AwsSsmBackend implements SecretBackend {
     const signal = AbortSignal.timeout(this.#timeoutMs);
     let value: string | undefined;
     try {
-      const out = await this.#clients.get(region).send(new GetParameterCommand({ Name: ref.name, WithDecryption: true }), {
+      const out = await this.#clients.get(region).send(new (ssm().GetParameterCommand)({ Name: ref.name, WithDecryption: true }), {
         abortSignal: signal,
       });
       value = out.Parameter?.Value;
