@@ -149,4 +149,4 @@ async function benchRotate(emu, freshDb, o) {
   }
 }
 
-module.exports = { benchRotate };
+module.exports = { benchRotate, ceiling };

@@ -21,7 +21,7 @@
 //        [--ceiling-seconds 5] [--no-rotate] [--no-build] [--json FILE]
 //        [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
 //
-// Builds dist/ first (npx tsc -p tsconfig.build.json) unless --no-build. Exit 1 when a
+// Builds dist/ first (npm run build) unless --no-build. Exit 1 when a
 // target is missed. Results: docs/benchmarks-kms.md.
 'use strict';
 const { execFileSync } = require('child_process');
@@ -143,8 +143,8 @@ function printCli(results) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.build) {
-    process.stderr.write('building dist/ (npx tsc -p tsconfig.build.json; --no-build to skip)\n');
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    process.stderr.write('building dist/ (npm run build; --no-build to skip)\n');
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   }
   Object.assign(process.env, AWS_ENV); // the in-process SDK clients (rotation, ceiling) read these
   const target = o.target || ((await reachable(o.adminUrl)) ? 'postgres' : 'pglite');

@@ -349,6 +349,8 @@ function instrument(phases) {
   wrap('apply/stale-check.js', ['checkAndLockRows']);
   wrap('apply/credentials.js', ['storeCredentials']);
   wrap('apply/write-rows.js', ['insertProviders', 'insertModels', 'updateProviders', 'updateModels', 'deleteRows', 'setStatus']);
+  wrap('drift/gather.js', ['gatherDrift']);
+  wrap('app/kek-rotate.js', ['rotateKek']);
 }
 
 async function runCvctl(argv) {
@@ -375,6 +377,18 @@ async function runCvctl(argv) {
         return close();
       };
     }
+    // COPY goes through copyRows, not query: timed and listed the same way.
+    if (typeof db.copyRows === 'function') {
+      const copyRows = db.copyRows.bind(db);
+      db.copyRows = async (table, columns, rows) => {
+        const t = process.hrtime.bigint();
+        try {
+          return await copyRows(table, columns, rows);
+        } finally {
+          statements.push({ sql: `copy ${table} (${rows.length} rows)`, ms: Number(process.hrtime.bigint() - t) / 1e6 });
+        }
+      };
+    }
     const query = db.query.bind(db);
     db.query = async (sql, params) => {
       const t = process.hrtime.bigint();
@@ -393,10 +407,12 @@ async function runCvctl(argv) {
     return k;
   };
   let stdoutBytes = 0;
+  let stdoutTail = '';
   const stderr = [];
   const io = {
     stdout: (s) => {
       stdoutBytes += Buffer.byteLength(s);
+      stdoutTail = (stdoutTail + s).slice(-400);
     },
     stderr: (s) => stderr.push(s),
     stdinIsTTY: false,
@@ -407,7 +423,7 @@ async function runCvctl(argv) {
   const code = await main(['node', 'cvctl', ...argv], { io, env: process.env, cwd: process.cwd() });
   const writes = {};
   for (const s of statements) {
-    const m = /^(insert into|update|delete from)\s+(\w+)/i.exec(s.sql);
+    const m = /^(insert into|update|delete from|copy)\s+(\w+)/i.exec(s.sql);
     if (m) writes[m[2]] = (writes[m[2]] ?? 0) + 1;
   }
   finish(
@@ -418,6 +434,8 @@ async function runCvctl(argv) {
       kekCalls: [...keks].reduce((n, k) => n + k.callCount(), 0),
       ...(serverCpuMs !== null ? { serverCpuMs } : {}),
       stdoutBytes,
+      // The last lines: the command's own summary ("Apply complete: …", "N files valid: …").
+      stdoutTail: stdoutTail.trim().split('\n').slice(-2).join('\n'),
       stderr: code === 0 ? undefined : stderr.join('').slice(0, 2000),
       phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, { ms: Math.round(v.ms * 10) / 10, calls: v.calls }])),
       sql: statements.map((s) => ({ ...s, ms: Math.round(s.ms * 10) / 10 })),

@@ -380,8 +380,8 @@ function report(results, m, loadBefore) {
 
 function main() {
   if (opts.build) {
-    log('building dist/ (npx tsc -p tsconfig.build.json)...');
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    log('building dist/ (npm run build)...');
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   }
   const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-reconcile-'));

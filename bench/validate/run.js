@@ -7,7 +7,7 @@
 //
 //   node bench/validate/run.js [--runs 5] [--no-build] [--with-yaml-document] [--keep]
 //
-// Builds dist/ first (npx tsc -p tsconfig.build.json) unless --no-build.
+// Builds dist/ first (npm run build) unless --no-build.
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -55,7 +55,7 @@ function row(label, m) {
 
 function main() {
   if (!flag('--no-build')) {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   }
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-bench-'));
   const clean = path.join(base, 'clean');
