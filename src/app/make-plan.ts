@@ -45,7 +45,8 @@ export async function loadDesired(ctx: Context, paths: string[], nothing = 'plan
 
 export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): Promise<Plan> {
   const desired = await loadDesired(ctx, o.paths);
-  const current = await readState(db);
+  // Plans compare with the rows, never with models' last-applied records (drift does).
+  const current = await readState(db, { modelLastApplied: false });
   const credentials = await credentialStatus(ctx, db, desired, current, o);
   const { plan, problems } = computePlan({
     // Relative before planning, not after: the plan's digest is computed once, by computePlan

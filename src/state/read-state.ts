@@ -26,10 +26,24 @@ from providers order by name`;
 // them (pg and, even more, PGlite's protocol parser); one JSON value per provider moves that work
 // into PostgreSQL and a single JSON.parse per provider (~15-25% faster on PostgreSQL, ~2x on
 // PGlite). Ordered by (provider_id, model_id) so the output is deterministic.
-export const PROVIDER_MODELS_SQL = `select provider_id as "providerId",
+export const PROVIDER_MODELS_SQL = providerModelsSql(true);
+
+/**
+ * withLastApplied false: each model's last_applied comes back null. Only drift compares with
+ * it; a plan does not, and on 250,000 models it is half the JSON to send, parse and collect.
+ */
+function providerModelsSql(withLastApplied: boolean): string {
+  return `select provider_id as "providerId",
   json_agg(json_build_array(id, model_id, kind, status, context_window, pricing, source, managed_by,
-                            last_applied, xmin::text::bigint) order by model_id) as models
+                            ${withLastApplied ? 'last_applied' : 'null'}, xmin::text::bigint) order by model_id) as models
 from provider_models group by provider_id order by provider_id`;
+}
+const PROVIDER_MODELS_SQL_LEAN = providerModelsSql(false);
+
+export interface ReadStateOptions {
+  /** Read provider models' last_applied (default true; drift needs it, plans do not). */
+  modelLastApplied?: boolean;
+}
 
 type ModelTuple = [
   id: string,
@@ -80,18 +94,19 @@ function isDatabase(q: Queryable): q is Database {
  * see one snapshot (no provider model whose provider was deleted between two reads): 6 statements
  * with BEGIN/SET/COMMIT. Given a transaction (apply), reads in it, under its isolation: 3 statements.
  */
-export async function readState(db: Queryable): Promise<CurrentState> {
-  if (!isDatabase(db)) return readAll(db);
+export async function readState(db: Queryable, o: ReadStateOptions = {}): Promise<CurrentState> {
+  if (!isDatabase(db)) return readAll(db, o);
   return db.transaction(async (tx) => {
     await tx.query('set transaction isolation level repeatable read, read only');
-    return readAll(tx);
+    return readAll(tx, o);
   });
 }
 
-async function readAll(q: Queryable): Promise<CurrentState> {
+async function readAll(q: Queryable, o: ReadStateOptions): Promise<CurrentState> {
   // Sequential, not Promise.all: one session runs one statement at a time anyway.
   const providers = (await q.query<ProviderRow>(PROVIDERS_SQL)).rows;
-  const groups = await q.query<{ providerId: string; models: ModelTuple[] }>(PROVIDER_MODELS_SQL);
+  const modelsSql = o.modelLastApplied === false ? PROVIDER_MODELS_SQL_LEAN : PROVIDER_MODELS_SQL;
+  const groups = await q.query<{ providerId: string; models: ModelTuple[] }>(modelsSql);
   const providerModels = unpackModels(groups.rows);
   const backends = (await q.query<BackendRef>(BACKENDS_SQL)).rows;
   // Every model_backends row is read, so counting here gives each model's total backends.

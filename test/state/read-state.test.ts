@@ -127,6 +127,9 @@ describe.each(targets)('readState on %s', (target) => {
     expect(state).toEqual(expected);
     // The ciphertext never travels with the state.
     expect(JSON.stringify(state)).not.toMatch(/ciphertext|wrappedDek/);
+    // What plans read: the same, without the models' last-applied records (providers keep theirs).
+    const lean = await readState(db, { modelLastApplied: false });
+    expect(lean).toEqual({ ...expected, providerModels: expected.providerModels.map((m) => ({ ...m, lastApplied: null })) });
   });
 
   test('uses the same number of statements for 10 and for 1,000 rows', async () => {
