@@ -67,7 +67,7 @@ function report(results, m) {
     const ratio = rot.rotate.wallMs / rot.limitMs;
     const share = Math.round((100 * (rot.rows / (rot.rotate.wallMs / 1000))) / rot.ceiling.callsPerSecond);
     L.push(
-      `| L | ${n(rot.rows)} credentials | kek rotate (AWS KMS emulator, ${rot.latencyMs} ms per call, ${rot.concurrency} in flight) | ${ms(rot.rotate.wallMs)} | emulator ceiling: ${n(rot.rows)} ReEncrypt at ${n(rot.ceiling.callsPerSecond)}/s (before ${n(rot.ceiling.before)}, after ${n(rot.ceiling.after)}) | ${ms(rot.limitMs)} | ${ratio.toFixed(2)}×, ${share}% of the ceiling${check(`L kek rotate: ${share}% of the emulator's ceiling (KMS issue: ≥ 80%)`, share >= 80)} | ${MB(rot.rotate.maxRssMb)} | ${rot.rotate.statements} | ${rot.kmsCalls} KMS calls (${rot.rows} ReEncrypt + fingerprint key) |`,
+      `| L | ${n(rot.rows)} credentials | kek rotate (AWS KMS emulator, ${rot.latencyMs} ms per call, ${rot.concurrency} in flight) | ${ms(rot.rotate.wallMs)} | emulator ceiling: ${n(rot.rows)} ReEncrypt at ${n(rot.ceiling.callsPerSecond)}/s (before ${n(rot.ceiling.before)}, after ${n(rot.ceiling.after)}) | ${ms(rot.limitMs)} | ${ratio.toFixed(2)}×, ${share}% of the ceiling${check(`L kek rotate: ${share}% of the emulator's ceiling (KMS issue: ≥ 80%)`, share >= 80)} | ${MB(rot.rotate.maxRssMb)} | ${rot.rotate.statements} | ${rot.kmsCalls} KMS calls (${Object.entries(rot.kmsCallsByOperation).map(([op, k]) => `${op} ${k}`).join(', ')}; expected ${rot.rows} ReEncrypt + the fingerprint key's) |`,
     );
   }
   L.push('');

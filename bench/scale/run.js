@@ -267,7 +267,8 @@ async function runRotate(base, target) {
       concurrency,
       apply: applied,
       rotate: { ...rotate, sql: undefined, phases: undefined },
-      kmsCalls: stats.calls,
+      kmsCalls: stats.total,
+      kmsCallsByOperation: stats.calls,
       ceiling: { before: before.callsPerSecond, after: after.callsPerSecond, callsPerSecond: ceil },
       limitMs: Math.round((rows / ceil) * 1000),
     };
