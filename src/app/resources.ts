@@ -19,6 +19,8 @@ export interface OpenDbOptions {
   purpose: string;
   /** Skip the "is the schema migrated" check (db migrate itself). */
   skipMigrationCheck?: boolean;
+  /** How long to wait for the embedded database's data directory (held by another process); default 30 s. */
+  lockTimeoutSeconds?: number;
 }
 
 export async function openDb(ctx: Context, o: OpenDbOptions): Promise<Database> {
@@ -28,6 +30,7 @@ export async function openDb(ctx: Context, o: OpenDbOptions): Promise<Database> 
     embeddedDir: path.resolve(ctx.cwd, DEFAULT_EMBEDDED_DIR),
     applicationName: `cvctl ${o.purpose} (${actor ?? 'unknown'}@${os.hostname()} pid ${process.pid})`.slice(0, 63),
     announce: (m) => ctx.info(m),
+    lockTimeoutSeconds: o.lockTimeoutSeconds,
   });
   try {
     if (o.skipMigrationCheck) return db;

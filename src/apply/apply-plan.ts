@@ -9,7 +9,7 @@ import type { SecretResolver } from '../secrets/resolver';
 import { acquireScopeLock } from '../state/lock';
 import { recordRun } from '../state/runs';
 import { CvctlError } from '../errors';
-import { checkAndLockRows } from './stale-check';
+import { checkAndLockRows, staleLead, staleTail } from './stale-check';
 import { locatedRefs, storeCredentials } from './credentials';
 import {
   deleteRows,
@@ -31,6 +31,8 @@ export interface ApplyDeps {
   cwd: string;
   lockTimeoutSeconds: number;
   allowDelete: boolean;
+  /** The plan was read from a file (apply --plan): refusals say "the saved plan is stale". */
+  savedPlan?: boolean;
   run: { command: string; actor: string | null; gitCommit: string | null };
   newId?: () => string;
 }
@@ -76,7 +78,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   try {
     await deps.db.transaction(async (tx) => {
       const now = deps.now();
-      const locked = await checkAndLockRows(tx, plan);
+      const locked = await checkAndLockRows(tx, plan, { savedPlan: deps.savedPlan ?? true });
       const fpKey = kek ? await fingerprintKeyFor(tx, kek, { create: true }) : null;
       const newId = deps.newId ?? randomUUID;
       const providerIds = new Map(locked.providerIds);
@@ -126,7 +128,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
         }
         const providerId = providerIds.get(c.resource.provider);
         if (!providerId) {
-          throw new CvctlError('STALE_PLAN', `the saved plan is stale: provider '${c.resource.provider}' no longer exists. Nothing was written; run \`cvctl plan\` again`);
+          const saved = deps.savedPlan ?? true;
+          throw new CvctlError('STALE_PLAN', `${staleLead(saved)}: provider '${c.resource.provider}' no longer exists. ${staleTail(saved)}`);
         }
         (c.action === 'create' ? mInserts : mUpdates).push({ id, providerId, target: c.target as ProviderModelTarget });
       }
@@ -141,7 +144,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       await deleteRows(tx, 'providers', deletes.providers);
       await recordRun(tx, { ...base, startedAt, finishedAt: deps.now(), summary: plan.summary, result: 'applied', error: null });
     });
-  } catch (e) {
+  } catch (caught) {
+    const e = conflictAsStale(caught, deps.savedPlan ?? true);
     // The transaction rolled back. A refusal (stale plan) wrote nothing and records nothing;
     // a failure leaves a trace in history (best effort).
     const refused = e instanceof CvctlError && e.code === 'STALE_PLAN';
@@ -152,6 +156,22 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     await lock.release().catch(() => undefined);
   }
   return { summary: plan.summary, changed: true };
+}
+
+/**
+ * A unique violation while writing means a row of a name the plan creates appeared after the
+ * stale check (a console insert still uncommitted when the rows were locked): the plan is
+ * stale, not the database broken.
+ */
+const NAME_CONSTRAINTS = new Set(['providers_name_key', 'provider_models_provider_model_key']);
+
+function conflictAsStale(e: unknown, savedPlan: boolean): unknown {
+  if (!(e instanceof CvctlError) || e.code !== 'DB_ERROR') return e;
+  const cause = e.cause as { code?: unknown; constraint?: unknown } | undefined;
+  const constraint = String(cause?.constraint ?? '');
+  if (cause?.code !== '23505' || !NAME_CONSTRAINTS.has(constraint)) return e;
+  const what = constraint === 'providers_name_key' ? 'a provider' : 'a provider model';
+  return new CvctlError('STALE_PLAN', `${staleLead(savedPlan)}: ${what} the plan creates was created in the database meanwhile. ${staleTail(savedPlan)}`, { cause: e });
 }
 
 function statusAfter(c: Change): 'active' | 'disabled' {

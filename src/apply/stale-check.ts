@@ -1,6 +1,8 @@
 // Optimistic concurrency for saved plans: every row a plan touches was recorded with its
 // version (xmin) or as absent; inside the apply transaction we lock those rows and compare.
-// Rows the plan does not touch may change freely.
+// Rows the plan does not touch may change freely. A delete also takes what cascades with it
+// (provider models, model backends): those are counted again, so a row added under a deleted
+// provider in the console is never removed without having been in the reviewed plan.
 import type { Queryable } from '../state/database';
 import type { Change, Plan } from '../plan/types';
 import { CvctlError } from '../errors';
@@ -16,7 +18,21 @@ function describe(c: Change): string {
     : `provider model '${c.resource.provider}/${c.resource.name}'`;
 }
 
-export async function checkAndLockRows(tx: Queryable, plan: Plan): Promise<LockedRows> {
+/** "the saved plan is stale" (apply --plan) or, planned in this run, "the database changed while planning". */
+export function staleLead(savedPlan: boolean): string {
+  return savedPlan ? 'the saved plan is stale' : 'the database changed while this apply was being planned';
+}
+
+export function staleTail(savedPlan: boolean): string {
+  return `Nothing was written; run \`cvctl ${savedPlan ? 'plan' : 'apply'}\` again`;
+}
+
+export interface StaleCheckOptions {
+  /** Wording of the refusal; default true (a saved plan). */
+  savedPlan?: boolean;
+}
+
+export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckOptions = {}): Promise<LockedRows> {
   const providerChanges = plan.changes.filter((c) => c.resource.type === 'provider');
   const modelChanges = plan.changes.filter((c) => c.resource.type === 'providerModel');
   const referencedNames = new Set<string>();
@@ -67,12 +83,54 @@ export async function checkAndLockRows(tx: Queryable, plan: Plan): Promise<Locke
       }
     }
   }
+  if (stale.length === 0) stale.push(...(await cascadeChanges(tx, plan)));
   if (stale.length > 0) {
+    const saved = o.savedPlan ?? true;
     const more = stale.length > 5 ? ` (and ${stale.length - 5} more)` : '';
-    throw new CvctlError(
-      'STALE_PLAN',
-      `the saved plan is stale: ${stale.slice(0, 5).join('; ')}${more}. Nothing was written; run \`cvctl plan\` again`,
-    );
+    throw new CvctlError('STALE_PLAN', `${staleLead(saved)}: ${stale.slice(0, 5).join('; ')}${more}. ${staleTail(saved)}`);
   }
   return { providerIds: new Map([...byName].map(([n, r]) => [n, r.id])) };
+}
+
+const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/**
+ * Deletes whose cascade differs from the plan's: provider models under a deleted provider, and
+ * model backends of what is deleted, counted now (the deleted rows are already locked FOR
+ * UPDATE, so no new child can reference them until this transaction ends: an insert's foreign
+ * key check waits for the lock, then fails). At most two statements, only when the plan deletes.
+ */
+async function cascadeChanges(tx: Queryable, plan: Plan): Promise<string[]> {
+  const providerDeletes = plan.changes.filter((c) => c.action === 'delete' && c.resource.type === 'provider' && 'id' in c.expect && c.cascade);
+  const modelDeletes = plan.changes.filter((c) => c.action === 'delete' && c.resource.type === 'providerModel' && 'id' in c.expect && c.cascade);
+  if (providerDeletes.length === 0 && modelDeletes.length === 0) return [];
+  const idOf = (c: Change): string => ('id' in c.expect ? c.expect.id : '');
+  const pIds = providerDeletes.map(idOf);
+  const mIds = modelDeletes.map(idOf);
+  const counts = new Map<string, { models: number; backends: number }>();
+  const r = await tx.query<{ id: string; models: number | string; backends: number | string }>(
+    `with doomed as (
+       select pm.id, pm.provider_id from provider_models pm where pm.provider_id = any($1::uuid[]) for update
+     )
+     select d.provider_id::text as id, count(distinct d.id) as models, count(mb.id) as backends
+       from doomed d left join model_backends mb on mb.provider_model_id = d.id
+      group by d.provider_id
+     union all
+     select mb.provider_model_id::text, 0, count(*) from model_backends mb
+      where mb.provider_model_id = any($2::uuid[]) group by mb.provider_model_id`,
+    [pIds, mIds],
+  );
+  for (const row of r.rows) counts.set(row.id, { models: Number(row.models), backends: Number(row.backends) });
+  const out: string[] = [];
+  for (const c of [...providerDeletes, ...modelDeletes]) {
+    const now = counts.get(idOf(c)) ?? { models: 0, backends: 0 };
+    const planned = c.cascade!;
+    const isProvider = c.resource.type === 'provider';
+    if (isProvider && now.models !== planned.providerModels) {
+      out.push(`${describe(c)} now has ${plural(now.models, 'provider model')}; the plan deletes ${planned.providerModels} with it`);
+    } else if (now.backends !== planned.modelBackends) {
+      out.push(`${describe(c)} is now used by ${plural(now.backends, 'model backend')}; the plan removes ${planned.modelBackends}`);
+    }
+  }
+  return out;
 }

@@ -12,6 +12,7 @@ import { parsePlan } from '../../plan/serialize';
 import { applyPlan } from '../../apply/apply-plan';
 import type { Plan } from '../../plan/types';
 import { CvctlError } from '../../errors';
+import { acquireScopeLock } from '../../state/lock';
 
 export function registerApply(program: Command, run: Runner): void {
   program
@@ -21,14 +22,22 @@ export function registerApply(program: Command, run: Runner): void {
     .option('--plan <file>', 'apply exactly this saved plan (refused when a row it touches changed since)')
     .option('--auto-approve', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--allow-delete', 'allow a plan that deletes providers or provider models')
-    .option('--lock-timeout <seconds>', 'how long to wait for another apply of this scope', parseSeconds, 30)
+    .option('--lock-timeout <seconds>', 'how long to wait for another apply of this scope (on the embedded database: for another cvctl process)', parseSeconds, 30)
     .option('--adopt', 'take over rows of the same name made outside cvctl (in the console)')
     .action(
       run(async (ctx, cmd) => {
         const o = cmd.opts();
         if (o.plan && cmd.args.length > 0) throw new CvctlError('USAGE', 'give either --plan FILE or paths, not both');
         const resolver = resolverFor(ctx);
-        const db = await openDb(ctx, { purpose: 'apply' });
+        const lockTimeoutSeconds = o.lockTimeout as number;
+        const db = await openDb(ctx, { purpose: 'apply', lockTimeoutSeconds });
+        // Without --plan, the scope lock is held from planning to commit (as Terraform holds its
+        // state lock): two applies of the same scope never plan against the same state and both
+        // write. applyPlan takes it again on the same session (advisory locks nest).
+        const lock = o.plan ? null : await acquireScopeLock(db, ctx.opts.scope, { timeoutSeconds: lockTimeoutSeconds }).catch(async (e: unknown) => {
+          await db.close();
+          throw e;
+        });
         try {
           const plan: Plan = o.plan
             ? readSavedPlan(ctx, o.plan as string)
@@ -45,7 +54,8 @@ export function registerApply(program: Command, run: Runner): void {
             resolver,
             now: ctx.now,
             cwd: ctx.cwd,
-            lockTimeoutSeconds: o.lockTimeout as number,
+            lockTimeoutSeconds,
+            savedPlan: Boolean(o.plan),
             allowDelete: Boolean(o.allowDelete),
             run: { command: o.plan ? 'apply --plan' : 'apply', actor: actorOf(ctx.env), gitCommit: gitCommit(ctx) },
           });
@@ -57,6 +67,7 @@ export function registerApply(program: Command, run: Runner): void {
           );
           return { kind: 'ok' };
         } finally {
+          await lock?.release().catch(() => undefined);
           await db.close();
         }
       }),
