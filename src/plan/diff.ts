@@ -48,21 +48,32 @@ const ROOT_RANK: readonly string[] = [
   'credentials',
 ];
 
-function rootOf(path: string): string {
-  const m = /^[^.[]+/.exec(path);
-  return m ? m[0] : path;
+const RANK = new Map(ROOT_RANK.map((r, i) => [r, i]));
+
+/** The rank of a path's root segment (what precedes the first `.` or `[`); unknown roots last. */
+function rankOf(path: string): number {
+  let end = path.length;
+  const dot = path.indexOf('.');
+  if (dot >= 0) end = dot;
+  const bracket = path.indexOf('[');
+  if (bracket >= 0 && bracket < end) end = bracket;
+  const root = end === 0 || end === path.length ? path : path.slice(0, end);
+  return RANK.get(root) ?? ROOT_RANK.length;
 }
 
 export function comparePaths(a: string, b: string): number {
-  const ra = ROOT_RANK.indexOf(rootOf(a));
-  const rb = ROOT_RANK.indexOf(rootOf(b));
-  const na = ra < 0 ? ROOT_RANK.length : ra;
-  const nb = rb < 0 ? ROOT_RANK.length : rb;
-  return na - nb || compareStrings(a, b);
+  return rankOf(a) - rankOf(b) || compareStrings(a, b);
 }
 
+/**
+ * Fields in display order. Plans of 100,000 creates sort every change's fields, which mostly come
+ * in order already (createFields walks the shapes in rank order): check first, sort if needed.
+ */
 export function sortFields(fields: FieldChange[]): FieldChange[] {
-  return [...fields].sort((x, y) => comparePaths(x.path, y.path));
+  for (let i = 1; i < fields.length; i++) {
+    if (comparePaths(fields[i - 1].path, fields[i].path) > 0) return [...fields].sort((x, y) => comparePaths(x.path, y.path));
+  }
+  return [...fields];
 }
 
 /** Leaves that differ; a leaf missing on one side counts as null there. */
