@@ -16,12 +16,12 @@ import { EventIndex, type PathSeg } from './event-index';
 import { expandModels } from './expand';
 import { buildProviderSpec } from './build-spec';
 import { checkProviders, type RelatedProblem } from './provider-checks';
-import { problem } from './problem';
+import { problem, subject, type Problem } from './problem';
 import { schemaProblems } from './schema-errors';
 import { validateDocument } from './schema-validator';
 import { LineIndex, readSourceFile } from './source-file';
 import { composeYaml, type ComposedDoc } from './yaml-compose';
-import { quoteValue } from './text';
+import { quoteKey, quoteValue } from './text';
 
 export interface LoadResult {
   desired: DesiredState;
@@ -72,6 +72,69 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** NUL or any surrogate: the only strings worth a closer look (a paired surrogate is fine). */
+const SUSPECT_TEXT = /[\u0000\ud800-\udfff]/;
+
+/**
+ * Why a string cannot be stored as it is, if it cannot: PostgreSQL's text and jsonb refuse NUL,
+ * and an unpaired UTF-16 surrogate (YAML's "\ud800") is not Unicode, so it has no UTF-8 form
+ * (the driver would store U+FFFD instead, and every plan would then show a change).
+ */
+function unstorable(s: string): string | undefined {
+  if (!SUSPECT_TEXT.test(s)) return undefined;
+  if (s.includes('\u0000')) return 'a NUL character (\\u0000)';
+  const m = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(s);
+  if (m) return `an unpaired UTF-16 surrogate (\\u${m[0].charCodeAt(0).toString(16)})`;
+  return undefined;
+}
+
+/** A node on the walk of unstorableText: its path is rebuilt from the parent links only when needed. */
+interface WalkNode {
+  value: unknown;
+  parent: WalkNode | null;
+  seg: PathSeg | null;
+}
+
+function pathOf(n: WalkNode): PathSeg[] {
+  const out: PathSeg[] = [];
+  for (let x: WalkNode | null = n; x && x.seg !== null; x = x.parent) out.push(x.seg);
+  return out.reverse();
+}
+
+/**
+ * Every key and string value of a document that cannot be stored. Iterative (nesting is bounded
+ * by the parser, but an explicit stack costs nothing), and each collection is visited once even
+ * when aliases repeat it.
+ */
+function unstorableText(root: unknown): Problem[] {
+  const out: Problem[] = [];
+  const visited = new Set<object>();
+  const stack: WalkNode[] = [{ value: root, parent: null, seg: null }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const v = node.value;
+    if (typeof v === 'string') {
+      const why = unstorable(v);
+      if (why) out.push(problem('invalid-value', `${subject(pathOf(node))} contains ${why}, which cannot be stored; remove it`, pathOf(node)));
+      continue;
+    }
+    if (v === null || typeof v !== 'object' || visited.has(v)) continue;
+    visited.add(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] !== 'number' && typeof v[i] !== 'boolean') stack.push({ value: v[i], parent: node, seg: i });
+      continue;
+    }
+    for (const k of Object.keys(v)) {
+      const why = unstorable(k);
+      const child: WalkNode = { value: (v as Record<string, unknown>)[k], parent: node, seg: k };
+      if (why) out.push(problem('invalid-key', `key ${quoteKey(k)} contains ${why}, which cannot be stored; remove it`, pathOf(child), 'key'));
+      const cv = child.value;
+      if (cv !== null && typeof cv !== 'number' && typeof cv !== 'boolean') stack.push(child);
+    }
+  }
+  return out;
+}
+
 function loadDocument(doc: ComposedDoc, locator: DocLocator, file: SourceFileRef, catalog: Catalog, out: FileOutcome): void {
   if (!isRecord(doc.value)) {
     const what = Array.isArray(doc.value) ? 'a list' : quoteValue(doc.value);
@@ -80,7 +143,10 @@ function loadDocument(doc: ComposedDoc, locator: DocLocator, file: SourceFileRef
     );
     return;
   }
-  const schema = schemaProblems(validateDocument(doc.value), doc.value);
+  const fromSchema = schemaProblems(validateDocument(doc.value), doc.value);
+  // Text PostgreSQL cannot hold is refused here, with a position, not by the database at apply.
+  const seen = new Set(fromSchema.map((p) => p.path.join('\u0000')));
+  const schema = [...fromSchema, ...unstorableText(doc.value).filter((p) => !seen.has(p.path.join('\u0000')))];
   // A value the schema already rejects (e.g. catalog: "latest") is not checked again.
   const rejected = new Set(schema.filter((p) => p.severity === 'error').map((p) => p.path.join('\u0000')));
   const checks = checkProviders(doc.value, catalog).filter((p) => !rejected.has(p.path.join('\u0000')));

@@ -4,7 +4,7 @@
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from './codes';
 import type { Severity } from './diagnostics';
 import type { PathSeg } from './event-index';
-import { escapeControl } from './text';
+import { shorten } from './text';
 
 export interface Problem {
   severity: Severity;
@@ -47,7 +47,8 @@ export function subject(path: readonly PathSeg[]): string {
   const last = path[path.length - 1];
   if (typeof last === 'number') {
     const parent = path.length >= 2 ? String(path[path.length - 2]) : 'item';
-    return `'${escapeControl(parent)}[${last}]'`;
+    return `'${shorten(parent)}[${last}]'`;
   }
-  return `'${escapeControl(last)}'`;
+  // Keys come from the file and may be any length: never echo more than a short head.
+  return `'${shorten(last)}'`;
 }

@@ -4,23 +4,36 @@
 
 const MAX_QUOTED = 40;
 
-/** Escape control characters (C0, DEL, C1, line/paragraph separators) as \n, \t or \uXXXX. */
+/**
+ * Escape control characters (C0, DEL, C1, line/paragraph separators) as \n, \t or \uXXXX, and
+ * the bidirectional formatting characters too (U+061C, U+200E/F, U+202A-E, U+2066-9): printed
+ * raw, they reorder the rest of the line on a terminal or in a CI log ("Trojan Source").
+ * Unpaired UTF-16 surrogates (not text: they would print as U+FFFD) become \uXXXX as well.
+ */
 export function escapeControl(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\t') return '\\t';
     if (c === '\r') return '\\r';
     return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
-  });
+  }).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16));
+}
+
+/**
+ * Text from a file made safe for a message, without quotes: at most MAX_QUOTED code points
+ * (then '…'), control characters escaped. For keys and names that are part of a longer phrase.
+ */
+export function shorten(s: string): string {
+  // By code point, so a surrogate pair is never split; only the head is looked at, so a
+  // megabyte-long string costs no more than a short one.
+  const head = Array.from(s.slice(0, 2 * MAX_QUOTED + 2));
+  const cut = head.length > MAX_QUOTED ? head.slice(0, MAX_QUOTED).join('') + '…' : s;
+  return escapeControl(cut);
 }
 
 /** A short, safe rendering of a value for a message: 'text' (truncated), 12, true, null, a list, a mapping. */
 export function quoteValue(v: unknown): string {
-  if (typeof v === 'string') {
-    const chars = Array.from(v); // by code point, so a surrogate pair is never split
-    const cut = chars.length > MAX_QUOTED ? chars.slice(0, MAX_QUOTED).join('') + '…' : v;
-    return `'${escapeControl(cut)}'`;
-  }
+  if (typeof v === 'string') return `'${shorten(v)}'`;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v === null || v === undefined) return 'null';
   return Array.isArray(v) ? 'a list' : 'a mapping';

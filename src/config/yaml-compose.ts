@@ -19,7 +19,7 @@ import {
 } from 'js-yaml';
 import type { DiagnosticCode } from './codes';
 import { nodeOffset } from './event-index';
-import { escapeControl, quoteKey, quoteValue } from './text';
+import { escapeControl, quoteKey, quoteValue, shorten } from './text';
 
 /** Collections may nest this deep; the schema needs 8 levels. */
 export const MAX_DEPTH = 100;
@@ -228,12 +228,12 @@ class Composer {
     const name = this.text.slice(ev.anchorStart, ev.anchorEnd);
     const anchor = this.anchors.get(name);
     if (!anchor) {
-      this.problem('unknown-alias', `alias *${name} refers to no anchor &${name} defined before it`, i);
+      this.problem('unknown-alias', `alias *${shorten(name)} refers to no anchor &${shorten(name)} defined before it`, i);
       this.add(null, 1, i, false);
       return;
     }
     if (!anchor.done) {
-      this.problem('recursive-alias', `alias *${name} refers to a collection that contains it`, i);
+      this.problem('recursive-alias', `alias *${shorten(name)} refers to a collection that contains it`, i);
       this.add(null, 1, i, false);
       return;
     }

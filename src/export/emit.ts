@@ -19,6 +19,14 @@ function ambiguousIn11(s: string): boolean {
   }
 }
 
+// Characters a YAML file may not hold raw (DEL, C1 controls, U+FFFE, U+FFFF; cvctl's reader
+// refuses them as non-printable). The `yaml` package escapes C0 controls in double quotes but
+// writes these raw, so such strings are double-quoted and these escaped after writing.
+const NON_PRINTABLE = /[\x7F-\x9F\uFFFE\uFFFF]/;
+const NON_PRINTABLE_ALL = /[\x7F-\x9F\uFFFE\uFFFF]/g;
+const escapeNonPrintable = (text: string): string =>
+  text.replace(NON_PRINTABLE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /** One YAML document holding the given provider blocks, with the schema comment on top. */
 export function providersDocument(blocks: Record<string, unknown>[], schemaRef: string): string {
   const doc = new Document({ version: 1, providers: blocks });
@@ -31,13 +39,15 @@ export function providersDocument(blocks: Record<string, unknown>[], schemaRef: 
       if (key === 'catalog' && isScalar(pair.value)) pair.value.type = Scalar.QUOTE_DOUBLE;
     },
     Scalar(_, node) {
-      if (typeof node.value === 'string' && node.type === undefined && ambiguousIn11(node.value)) {
-        node.type = Scalar.QUOTE_DOUBLE;
-      }
+      if (typeof node.value !== 'string') return;
+      if (NON_PRINTABLE.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      else if (node.type === undefined && ambiguousIn11(node.value)) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
   // Written by hand rather than as doc.commentBefore, which would add a blank line after it.
-  return `# yaml-language-server: $schema=${schemaRef}\n${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}`;
+  // Every raw non-printable left is inside a double-quoted scalar (forced above), where \uXXXX is an escape.
+  const text = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  return `# yaml-language-server: $schema=${schemaRef}\n${escapeNonPrintable(text)}`;
 }
 
 /** The schema's $id: where editors can fetch it when no relative path makes sense. */
