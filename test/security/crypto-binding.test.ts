@@ -1,5 +1,7 @@
-// Ciphertext is bound to its row: swapping stored ciphertexts (or wrapped keys) between two
-// provider rows in the database must make decryption fail with an integrity error.
+// Ciphertext is bound to its row: swapping stored ciphertexts, IVs or wrapped keys between two
+// provider rows in the database, or truncating the GCM tag, must make decryption fail with an
+// integrity error. Fingerprints are not encrypted but keyed by row and field: one moved to
+// another row or field never passes for the credential there (the plan shows it changed).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -84,6 +86,8 @@ describe.each(targets)('stored credentials are bound to their row on %s', (targe
   });
 
   test.each([
+    [['credential_iv']],
+    [['credential_ciphertext']],
     [['credential_ciphertext', 'credential_iv']],
     [['credential_ciphertext', 'credential_iv', 'credential_wrapped_dek']],
     [['credential_wrapped_dek']],
@@ -93,5 +97,35 @@ describe.each(targets)('stored credentials are bound to their row on %s', (targe
       expect(r).toBeInstanceOf(Error);
       expect(r).toMatchObject({ code: 'CRYPTO_INTEGRITY' });
     }
+  });
+
+  test.each([
+    ['the last byte of the tag', 'substring(credential_ciphertext from 1 for length(credential_ciphertext) - 1)'],
+    ['the whole 16-byte tag', 'substring(credential_ciphertext from 1 for length(credential_ciphertext) - 16)'],
+    ['one flipped bit', "set_byte(credential_ciphertext, 0, get_byte(credential_ciphertext, 0) # 1)"],
+  ])('a ciphertext with %s cut or changed is rejected with an integrity error', async (_what, expr) => {
+    const db = await open();
+    try {
+      await db.query(`update providers set credential_ciphertext = ${expr}`);
+    } finally {
+      await db.close();
+    }
+    for (const r of await decryptBoth()) {
+      expect(r).toBeInstanceOf(Error);
+      expect(r).toMatchObject({ code: 'CRYPTO_INTEGRITY' });
+      expect(String((r as Error).message)).not.toMatch(/sk-a{6}|gsk_b{6}/);
+    }
+  });
+
+  test('a fingerprint moved to another row does not pass for the credential there', async () => {
+    await swap(['credential_fingerprints']);
+    const r = await runCli([...(fresh.url ? ['--database-url', fresh.url] : []), 'plan', 'p.yaml', '--detailed-exitcode', '--output', 'json'], {
+      cwd: work,
+      env: { KEY_A: 'sk-aaaaaaaaaaaaaaaaaaaaaaaa', KEY_B: 'gsk_bbbbbbbbbbbbbbbbbbbbbbbb' },
+    });
+    expect(r.code).toBe(2);
+    const plan = JSON.parse(r.stdout) as { changes: Array<{ resource: { name: string }; fields: Array<{ path: string }> }> };
+    const changed = plan.changes.filter((c) => c.fields.some((f) => f.path === 'credentials.apiKey')).map((c) => c.resource.name);
+    expect(changed.sort()).toEqual(['a', 'b']);
   });
 });
