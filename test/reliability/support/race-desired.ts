@@ -24,17 +24,7 @@ export interface Desired {
   env: Record<string, string>;
 }
 
-/** mulberry32: small, fast, and the same sequence on every machine for one seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from './seeded';
 
 export function pick<T>(r: () => number, xs: readonly T[]): T {
   if (xs.length === 0) throw new Error('pick from an empty list');

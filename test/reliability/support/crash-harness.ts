@@ -1,0 +1,388 @@
+// The moving parts of the crash-safety test: a seeded PRNG, the compiled CLI in a child process
+// that can be SIGKILLed (with the times at which markers appeared on its stdout), and a watcher
+// of its PostgreSQL session (pg_stat_activity) to know where it was when it died.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import type { Queryable } from '../../../src/state/database';
+import { CLI } from '../../github/support';
+
+export { mulberry32 } from './seeded';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * The CLI to kill: the repository's, or CVCTL_CRASH_CLI (another build's bin/cvctl.js, e.g. a
+ * deliberately broken one, to see this test catch an apply that is not atomic).
+ */
+export const CVCTL = process.env.CVCTL_CRASH_CLI ? path.resolve(process.env.CVCTL_CRASH_CLI) : CLI;
+
+/** What the CLI prints on stdout: the plan's last line (before the transaction), then the result. */
+export const MARK_PLAN = 'Plan: ';
+export const MARK_APPLIED = 'Apply complete:';
+export const MARK_NOOP = 'Nothing to do:';
+const MARKS = [MARK_PLAN, MARK_APPLIED, MARK_NOOP];
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** ms from spawn to exit */
+  ms: number;
+}
+
+export interface CvctlRun {
+  pid: number;
+  /** ms since spawn at which each marker first appeared on stdout. */
+  marks: Map<string, number>;
+  stdout(): string;
+  stderr(): string;
+  elapsed(): number;
+  exited(): boolean;
+  /** SIGKILL now (no-op once exited); returns ms since spawn. */
+  kill(): number;
+  /** Resolves with the ms since spawn at which the marker appeared, or null if the process exits first. */
+  waitFor(marker: string): Promise<number | null>;
+  done: Promise<Exit>;
+}
+
+export interface SpawnOptions {
+  cwd: string;
+  env: Record<string, string>;
+  /** Killed (and reported) if still running after this long. */
+  timeoutMs: number;
+}
+
+/** `node bin/cvctl.js ...args` with a clean environment (no DATABASE_URL, no CVCTL_KMS_KEY from the caller). */
+export function spawnCvctl(args: string[], o: SpawnOptions): CvctlRun {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? o.cwd,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    NO_COLOR: '1',
+    ...o.env,
+  };
+  const t0 = nowMs();
+  const child = spawn(process.execPath, [CVCTL, ...args], { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const marks = new Map<string, number>();
+  const waiters: Array<{ marker: string; resolve: (t: number | null) => void }> = [];
+  const out: string[] = [];
+  let tail = '';
+  let stderr = '';
+  let exited = false;
+  child.stdout!.on('data', (d: Buffer) => {
+    const chunk = d.toString();
+    out.push(chunk);
+    // A marker may straddle two chunks: search the end of the previous one too.
+    const window = tail + chunk;
+    tail = window.slice(-32);
+    const t = nowMs() - t0;
+    for (const m of MARKS) {
+      if (!marks.has(m) && window.includes(m)) {
+        marks.set(m, t);
+        for (const w of waiters.filter((x) => x.marker === m)) w.resolve(t);
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs);
+  const done = new Promise<Exit>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      exited = true;
+      clearTimeout(timer);
+      for (const w of waiters) w.resolve(marks.get(w.marker) ?? null);
+      resolve({ code, signal, ms: nowMs() - t0 });
+    });
+  });
+  child.on('exit', () => {
+    exited = true;
+  });
+  return {
+    pid: child.pid ?? -1,
+    marks,
+    stdout: () => out.join(''),
+    stderr: () => stderr,
+    elapsed: () => nowMs() - t0,
+    exited: () => exited,
+    kill() {
+      if (!exited) child.kill('SIGKILL');
+      return nowMs() - t0;
+    },
+    waitFor(marker) {
+      const seen = marks.get(marker);
+      if (seen !== undefined) return Promise.resolve(seen);
+      if (exited) return Promise.resolve(null);
+      return new Promise((resolve) => waiters.push({ marker, resolve }));
+    },
+    done,
+  };
+}
+
+/** The cvctl session on a database, as pg_stat_activity shows it to another session. */
+export interface SessionView {
+  pid: number;
+  /** Set once a transaction has written or row-locked anything (planning's read-only one never does). */
+  xid: string | null;
+  state: string | null;
+  /** Inside an explicit transaction (between statements, or running a statement that is not its first). */
+  inTx: boolean;
+  /** The statement running, or the last one run. */
+  query: string;
+}
+
+/** Every client session connected to `database` but ours (the trial databases are private to one trial). */
+export async function sessionsOn(admin: Client, database: string): Promise<SessionView[]> {
+  const r = await admin.query<{ pid: number; xid: string | null; state: string | null; in_tx: boolean; query: string | null }>(
+    `select a.pid, a.backend_xid::text as xid, a.state, left(a.query, 80) as query,
+            (a.state like 'idle in transaction%' or (a.state = 'active' and a.xact_start < a.query_start)) as in_tx
+       from pg_stat_activity a
+      where a.datname = $1 and a.pid <> pg_backend_pid() and a.backend_type = 'client backend'`,
+    [database],
+  );
+  return r.rows.map((x) => ({
+    pid: x.pid,
+    xid: x.xid,
+    state: x.state,
+    inTx: x.xid !== null || Boolean(x.in_tx),
+    query: (x.query ?? '').replace(/\s+/g, ' ').trim(),
+  }));
+}
+
+export type PgPhase = 'startup' | 'planning' | 'transaction' | 'commit' | 'after-commit' | 'unknown';
+
+/**
+ * When two looks at the session were further apart than this (a loaded machine), a whole
+ * transaction might have gone unseen: "no transaction id seen yet" no longer proves "before the
+ * transaction". Give about half the shortest transaction time (the apply's lasts hundreds of ms).
+ */
+export const DEFAULT_MAX_BLIND_MS = 150;
+
+/**
+ * Where an apply is, from its session: before its write transaction (no session yet, or
+ * connected: reading, planning, locking, even in a read-only transaction, which never gets a
+ * transaction id), inside it (it has a transaction id: its first row lock or write), in COMMIT,
+ * or past it (its transaction id was seen and is gone, or "Apply complete" was printed).
+ * Independent of the order of statements around the transaction.
+ */
+export function pgPhase(
+  s: SessionView | undefined,
+  seen: { xid: boolean; maxBlindMs: number },
+  appliedPrinted: boolean,
+  blindLimitMs = DEFAULT_MAX_BLIND_MS,
+): PgPhase {
+  if (appliedPrinted) return 'after-commit';
+  if (s?.xid) return /^COMMIT/i.test(s.query) && s.state === 'active' ? 'commit' : 'transaction';
+  if (seen.xid) return 'after-commit';
+  if (seen.maxBlindMs > blindLimitMs) return 'unknown';
+  return s ? 'planning' : 'startup';
+}
+
+/**
+ * Polls the sessions on one database while a run lives (bounded), remembering whether a
+ * transaction id was ever seen and when first: every 25 ms by default (the transaction lasts
+ * hundreds; a poll costs the server ~1 ms), as often as every(ms) says. Waiters are resolved
+ * after each poll.
+ */
+export class SessionWatch {
+  seenXidAt: number | null = null;
+  last: SessionView[] = [];
+  /** Set when polling failed (the trial reports it). */
+  error: Error | null = null;
+  /** The longest time, since spawn, between two looks at the session (see DEFAULT_MAX_BLIND_MS). */
+  maxBlindMs = 0;
+  private lastLook: number;
+  private stopped = false;
+  private intervalMs = 25;
+  private readonly waiters: Array<{ pred: () => boolean; resolve: (ok: boolean) => void }> = [];
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly client: Client,
+    private readonly database: string,
+    private readonly run: CvctlRun,
+  ) {
+    this.lastLook = run.elapsed();
+    this.done = (async () => {
+      try {
+        for (let i = 0; i < 200_000 && !this.stopped && !run.exited(); i++) {
+          this.observe(await sessionsOn(client, database));
+          await sleep(this.intervalMs);
+        }
+      } catch (e) {
+        this.error = e as Error;
+      } finally {
+        this.stopped = true;
+        for (const w of this.waiters.splice(0)) w.resolve(w.pred());
+      }
+    })();
+  }
+
+  private observe(v: SessionView[]): void {
+    const now = this.run.elapsed();
+    this.maxBlindMs = Math.max(this.maxBlindMs, now - this.lastLook);
+    this.lastLook = now;
+    this.last = v;
+    if (this.seenXidAt === null && v.some((s) => s.xid !== null)) this.seenXidAt = this.run.elapsed();
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (w.pred()) {
+        this.waiters.splice(i, 1);
+        w.resolve(true);
+      }
+    }
+  }
+
+  every(ms: number): this {
+    this.intervalMs = ms;
+    return this;
+  }
+
+  /** Resolves true once pred holds after a poll, false if the run ends (or the watch stops) first. */
+  until(pred: () => boolean): Promise<boolean> {
+    if (pred()) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
+  }
+
+  /** One fresh look (~1 ms), also recorded. */
+  async snapshot(): Promise<SessionView | undefined> {
+    const v = await sessionsOn(this.client, this.database);
+    this.observe(v);
+    return v[0];
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.done;
+  }
+}
+
+/** Advisory locks held or awaited in `database` (the scope lock is one). */
+export async function advisoryLocks(admin: Client, database: string): Promise<number> {
+  const r = await admin.query<{ n: number }>(
+    `select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database
+      where l.locktype = 'advisory' and d.datname = $1`,
+    [database],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/** Waits (bounded) until no session is connected to `database`; returns how long it took, or null on timeout. */
+export async function waitSessionsGone(admin: Client, database: string, timeoutMs: number): Promise<number | null> {
+  const t0 = nowMs();
+  for (let i = 0; nowMs() - t0 < timeoutMs && i < 100_000; i++) {
+    if ((await sessionsOn(admin, database)).length === 0) return nowMs() - t0;
+    await sleep(10);
+  }
+  return null;
+}
+
+export async function adminClient(url: string, name: string): Promise<Client> {
+  const c = new Client({ connectionString: url, application_name: name });
+  await c.connect();
+  return c;
+}
+
+export function dbUrl(adminUrl: string, name: string): string {
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Sum of the counts in `Apply complete: 1 created, 2 updated, 3 disabled, 4 enabled, 5 deleted.` */
+export function appliedChanges(stdout: string): Record<string, number> | null {
+  const m = /Apply complete: (\d+) created, (\d+) updated, (\d+) disabled, (\d+) enabled, (\d+) deleted\./.exec(stdout);
+  if (!m) return null;
+  const [create, update, disable, enable, del] = m.slice(1).map(Number) as [number, number, number, number, number];
+  return { create, update, disable, enable, delete: del, total: create + update + disable + enable + del };
+}
+
+export const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : NaN;
+};
+
+/**
+ * The other end of ./crash-pglite-host.js: embedded data directories opened in a child process
+ * (as cvctl opens them), queried through a Queryable. One directory at a time, requests in order.
+ */
+export class PgliteHost {
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, { resolve: (v: HostReply) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private buf = '';
+  private stderr = '';
+  private exited = false;
+
+  constructor() {
+    this.child = spawn(process.execPath, [path.join(__dirname, 'crash-pglite-host.js')], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+      for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        const m = JSON.parse(line) as HostReply;
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (!p) continue;
+        if (m.ok) p.resolve(m);
+        else p.reject(new Error(m.error ?? 'unknown error'));
+      }
+    });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+    this.child.on('exit', (code, signal) => {
+      this.exited = true;
+      for (const p of this.pending.values()) p.reject(new Error(`the PGlite host exited (${code ?? signal}): ${this.stderr.slice(-1000)}`));
+      this.pending.clear();
+    });
+  }
+
+  private send(msg: Record<string, unknown>): Promise<HostReply> {
+    if (this.exited) return Promise.reject(new Error(`the PGlite host has exited: ${this.stderr.slice(-1000)}`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.stdin!.write(`${JSON.stringify({ id, ...msg })}\n`);
+    });
+  }
+
+  /** Opens the data directory, runs fn, closes it (also when fn throws). */
+  async withDb<T>(dir: string, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    await this.send({ op: 'open', dir });
+    try {
+      return await fn({
+        query: async <R>(sql: string, params?: unknown[]) => {
+          const rows = ((await this.send({ op: 'query', sql, params })).rows ?? []) as R[];
+          return { rows, rowCount: rows.length };
+        },
+      } as Queryable);
+    } finally {
+      await this.send({ op: 'close' });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.stdin!.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
+
+interface HostReply {
+  id: number;
+  ok: boolean;
+  rows?: unknown[];
+  error?: string;
+}
