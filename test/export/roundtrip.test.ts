@@ -13,25 +13,9 @@ import type { ProviderKind } from '../../src/domain/kinds';
 import { CATALOG_VERSION } from '../../src/domain/kinds';
 import { targets } from '../support/db';
 import { expectExit, workspace, type Workspace } from './workspace';
+import { secretFor } from '../support/fake-secrets';
 
 const REPO = path.resolve(__dirname, '../..');
-
-function secretFor(provider: string, field: string): string {
-  switch (field) {
-    case 'accessKeyId':
-      return 'AKIAIOSFODNN7EXAMPLE';
-    case 'secretAccessKey':
-      return 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-    case 'serviceAccountJson':
-      return JSON.stringify({
-        type: 'service_account',
-        client_email: `${provider}@acme.iam.gserviceaccount.com`,
-        private_key: '-----BEGIN PRIVATE KEY-----\nMIIBfake\n-----END PRIVATE KEY-----\n',
-      });
-    default:
-      return `sk-${provider}-0123456789abcdef`;
-  }
-}
 
 /** The platform example with every credential read from an environment variable. */
 function envifiedPlatform(dest: string): Record<string, string> {

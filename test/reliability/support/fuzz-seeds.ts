@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, parseAllDocuments } from 'yaml';
 import { envVarName } from '../../../src/export/document';
+import { secretFor } from '../../support/fake-secrets';
 
 export const REPO = path.resolve(__dirname, '../../..');
 
@@ -38,23 +39,7 @@ export function exampleSupportFiles(): Seed[] {
   return fs.readdirSync(dir).map((f) => ({ rel: `examples/platform/secrets/${f}`, bytes: fs.readFileSync(path.join(dir, f)) }));
 }
 
-/** A plausible secret for a credential field (service-account JSON and AWS keys have a shape). */
-export function secretFor(provider: string, field: string): string {
-  switch (field) {
-    case 'accessKeyId':
-      return 'AKIAIOSFODNN7EXAMPLE';
-    case 'secretAccessKey':
-      return 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-    case 'serviceAccountJson':
-      return JSON.stringify({
-        type: 'service_account',
-        client_email: `${provider}@acme.iam.gserviceaccount.com`,
-        private_key: '-----BEGIN PRIVATE KEY-----\nMIIBfake\n-----END PRIVATE KEY-----\n',
-      });
-    default:
-      return `sk-${provider}-0123456789abcdef`;
-  }
-}
+export { secretFor };
 
 export interface EnvifiedSeeds {
   seeds: Seed[];
