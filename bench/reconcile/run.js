@@ -40,6 +40,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { ENV, generate, SIZES } = require('./generate');
+const { median, pgAdmin } = require('../lib/pg-admin');
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'bin', 'cvctl.js');
@@ -84,13 +85,6 @@ delete env.DATABASE_URL;
 delete env.CVCTL_KMS_KEY;
 const log = (m) => process.stderr.write(`${m}\n`);
 
-function median(xs) {
-  const s = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
-  if (s.length === 0) return null;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 /** One child process; returns its JSON line. */
 function child(args, { cwd = ROOT, nodeArgs = [] } = {}) {
   const r = spawnSync(process.execPath, [...nodeArgs, CHILD, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -125,31 +119,8 @@ function summarize(results) {
 
 // ---------------------------------------------------------------- databases
 
-function psql(url, args, input) {
-  const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...args], { encoding: 'utf8', input, env });
-  if (r.status !== 0) throw new Error(`psql ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function dbUrl(name) {
-  const u = new URL(opts.adminUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
+const { psql, dbUrl, createDb, dropDb, created: createdDbs } = pgAdmin(opts.adminUrl, env);
 const PREFIX = `cvctl_bench_${process.pid}`;
-const createdDbs = new Set();
-
-function dropDb(name) {
-  psql(opts.adminUrl, ['-c', `drop database if exists ${name}`]);
-  createdDbs.delete(name);
-}
-
-function createDb(name, template) {
-  dropDb(name);
-  psql(opts.adminUrl, ['-c', `create database ${name}${template ? ` template ${template}` : ''}`]);
-  createdDbs.add(name);
-}
 
 function cvctl(args, cwd) {
   execFileSync(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -37,6 +37,7 @@ const os = require('os');
 const path = require('path');
 const { ENV, SIZES, generate } = require('../reconcile/generate');
 const { report, writeResults } = require('./report');
+const { median, pgAdmin } = require('../lib/pg-admin');
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'bin', 'cvctl.js');
@@ -110,27 +111,8 @@ function expectExit(what, r, code) {
 
 // ---------------------------------------------------------------- databases
 
-function psql(url, args) {
-  const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, ...args], { encoding: 'utf8', env });
-  if (r.status !== 0) throw new Error(`psql ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-const dbUrl = (name) => {
-  const u = new URL(opts.adminUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
+const { psql, dbUrl, createDb, dropDb, dropAll } = pgAdmin(opts.adminUrl, env);
 const PREFIX = `cvctl_scale_${process.pid}`;
-const createdDbs = new Set();
-function dropDb(name) {
-  psql(opts.adminUrl, ['-c', `drop database if exists ${name} with (force)`]);
-  createdDbs.delete(name);
-}
-function createDb(name, template) {
-  dropDb(name);
-  psql(opts.adminUrl, ['-c', `create database ${name}${template ? ` template ${template}` : ''}`]);
-  createdDbs.add(name);
-}
 
 /** Where a round's database lives and how cvctl reaches it. */
 function targetFor(base) {
@@ -167,13 +149,6 @@ function targetFor(base) {
 }
 
 // ---------------------------------------------------------------- one size
-
-function median(xs) {
-  const s = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Medians of the numeric figures over rounds; counts must not vary (they are reported as a list if they do). */
 function summarize(rs) {
@@ -306,7 +281,7 @@ async function main() {
     for (const size of opts.sizes) results.sizes.push(runSize(size, base, target));
     if (opts.rotate && opts.sizes.includes('L')) results.rotate = await runRotate(base, target);
   } finally {
-    if (pg) for (const name of [...createdDbs]) dropDb(name);
+    if (pg) dropAll();
     fs.rmSync(base, { recursive: true, force: true });
   }
   const m = { ...machine(), load: `${loadBefore} / ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`, runs: opts.runs, target: opts.target };
