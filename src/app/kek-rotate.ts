@@ -11,6 +11,7 @@
 import { CvctlError } from '../errors';
 import { credentialsContext } from '../crypto/envelope';
 import { FINGERPRINT_KEY_CONTEXT } from '../crypto/fingerprint';
+import { assertRotationSource } from '../crypto/kek-pin';
 import type { Kek } from '../crypto/kek';
 import type { Database } from '../state/database';
 import { TokenBucket, defaultClock, mapBounded } from './kek-rotate/pool';
@@ -109,11 +110,13 @@ export async function rotateKek(db: Database, opts: RotateOptions): Promise<Rota
   try {
     // Everything that can fail for a whole KEK fails here, before the first write.
     const { census, fpRow } = await (async () => {
+      // The database must be on the source (or already on the target): a stale --kms is refused.
+      const fpRow = await readFingerprintKeyRow(db);
+      await assertRotationSource(db, source, target, fpRow?.kekId ?? null);
       const census = await kekCensus(db);
       for (const k of census.byKek) {
         if (k.kekId !== target.id) await sources.forKey(k.kekId, `row providers/${k.exampleId} ('${k.exampleName}')${others(k.rows)}`);
       }
-      const fpRow = await readFingerprintKeyRow(db);
       if (fpRow && fpRow.kekId !== target.id) await sources.forKey(fpRow.kekId, 'the fingerprint key (cvctl_keys/fingerprint)');
       await preflight(target);
       return { census, fpRow };

@@ -9,6 +9,7 @@ import { FINGERPRINT_KEY_CONTEXT, FINGERPRINT_KEY_NAME, FingerprintKey, loadFing
 import { toBuffer } from '../crypto/envelope';
 import type { Kek } from '../crypto/kek';
 import type { Queryable } from '../state/database';
+import { unwrapPinned } from '../crypto/kek-pin';
 
 interface Unwrapped {
   kekId: string;
@@ -31,7 +32,8 @@ export async function fingerprintKeyFor(q: Queryable, kek: Kek, opts: { create: 
   const hit = unwrapped.get(kek);
   if (hit && hit.kekId === row.kek_id && hit.wrapped.equals(wrapped)) return hit.key;
 
-  const plain = await kek.unwrap({ wrapped, kekId: row.kek_id }, FINGERPRINT_KEY_CONTEXT);
+  // Refuses a KEK other than the one cvctl_keys records (a stale --kms after a rotation).
+  const plain = await unwrapPinned(q, kek, { wrapped, kekId: row.kek_id }, FINGERPRINT_KEY_CONTEXT);
   try {
     if (plain.length !== 32) {
       throw new CvctlError('CRYPTO_INTEGRITY', `the fingerprint key in cvctl_keys is ${plain.length} bytes, expected 32`);

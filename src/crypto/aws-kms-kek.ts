@@ -206,6 +206,16 @@ export class AwsKmsKek implements Kek {
     return this.#s.region;
   }
 
+  /** The key as configured (key ARN, alias ARN, ...). */
+  get configuredKeyId(): string {
+    return this.#keyId;
+  }
+
+  /** The key ARN when known without a KMS call: described already, or configured as a key ARN. */
+  knownArn(): string | undefined {
+    return this.#arn ?? (KEY_ARN_RE.test(this.#keyId) ? this.#keyId : undefined);
+  }
+
   async generateDataKey(ctx: EncryptionContext): Promise<{ plaintext: Buffer; wrapped: WrappedKey }> {
     await this.describe();
     const res = await this.#s.call(
@@ -235,20 +245,43 @@ export class AwsKmsKek implements Kek {
   }
 
   /**
-   * Decrypt with KeyId = the key that wrapped it, so KMS refuses a blob of any other key
-   * (IncorrectKeyException) instead of silently using whichever key the blob names.
+   * Only a key this KEK wrapped, as the local KEK does: a data key recorded under another KMS
+   * key is refused, not decrypted with that other key (which a stale --kms after a rotation
+   * would otherwise do, and then wrap new keys under the old one). Decrypt names this key
+   * (an alias not yet described is resolved by KMS itself, no extra call), so KMS refuses a
+   * blob of any other key (IncorrectKeyException), and the key KMS used must be the recorded one.
    */
   async unwrap(wrapped: WrappedKey, ctx: EncryptionContext): Promise<Buffer> {
     this.#assertKmsWrapped(wrapped, ctx);
-    const res = await this.#s.call(
-      'Decrypt',
-      wrapped.kekId,
-      () =>
-        this.#s.client.send(
-          new (kms().DecryptCommand)({ CiphertextBlob: wrapped.wrapped, EncryptionContext: ctx, KeyId: wrapped.kekId }),
-        ),
-      ctx,
-    );
+    const known = this.knownArn();
+    if (known !== undefined && known !== wrapped.kekId) throw this.#otherKek(wrapped, ctx, known);
+    let res: KmsSdk.DecryptCommandOutput;
+    try {
+      res = await this.#s.call(
+        'Decrypt',
+        wrapped.kekId,
+        () =>
+          this.#s.client.send(
+            new (kms().DecryptCommand)({ CiphertextBlob: wrapped.wrapped, EncryptionContext: ctx, KeyId: known ?? this.#keyId }),
+          ),
+        ctx,
+      );
+    } catch (e) {
+      // Named by an alias: is the alias's key another key than the recorded one, or is the row damaged?
+      if (known === undefined && e instanceof CvctlError && errorName(e.cause) === 'IncorrectKeyException') {
+        const arn = await this.describe().catch(() => undefined);
+        if (arn !== undefined && arn !== wrapped.kekId) throw this.#otherKek(wrapped, ctx, arn);
+      }
+      throw e;
+    }
+    if (res.KeyId !== undefined && KEY_ARN_RE.test(res.KeyId) && res.KeyId !== wrapped.kekId) {
+      takePlaintext(res.Plaintext, 'Decrypt').fill(0);
+      throw new CvctlError(
+        'CRYPTO_INTEGRITY',
+        `KMS decrypted the data key of ${describeContext(ctx)} with key ${res.KeyId}, but the row records KEK ${wrapped.kekId} ` +
+          `(the stored KEK id does not match the ciphertext; the wrapped key may have been moved from another row)`,
+      );
+    }
     return takePlaintext(res.Plaintext, 'Decrypt');
   }
 
@@ -288,6 +321,15 @@ export class AwsKmsKek implements Kek {
   /** Close the HTTP connections of a client this KEK created (a client passed in is the caller's). */
   destroy(): void {
     this.#s.destroy();
+  }
+
+  #otherKek(wrapped: WrappedKey, ctx: EncryptionContext, arn: string): CvctlError {
+    const configured = this.#keyId === arn ? arn : `${arn} (${this.#keyId})`;
+    return new CvctlError(
+      'CRYPTO_INTEGRITY',
+      `cannot unwrap the data key for ${describeContext(ctx)}: it was wrapped by KEK ${wrapped.kekId}, ` +
+        `but the configured KEK is ${configured} (pass --kms with the KEK that wrapped it)`,
+    );
   }
 
   #assertKmsWrapped(wrapped: WrappedKey, ctx: EncryptionContext): void {

@@ -9,6 +9,7 @@ import { SecretValue } from '../secrets/resolver';
 import type { Queryable } from '../state/database';
 import type { EncryptionContext, Kek } from './kek';
 import { toBuffer } from './envelope';
+import { unwrapPinned } from './kek-pin';
 
 export const FINGERPRINT_KEY_NAME = 'fingerprint';
 /** The context the fingerprint key is wrapped under (also for `kek rotate`). */
@@ -91,8 +92,9 @@ async function readKeyRow(q: Queryable): Promise<KeyRow | null> {
   return r.rows[0] ?? null;
 }
 
-async function unwrapRow(kek: Kek, row: KeyRow): Promise<FingerprintKey> {
-  const key = await kek.unwrap({ wrapped: toBuffer(row.wrapped_key), kekId: row.kek_id }, FINGERPRINT_KEY_CONTEXT);
+async function unwrapRow(q: Queryable, kek: Kek, row: KeyRow): Promise<FingerprintKey> {
+  // Refuses a KEK other than the one cvctl_keys records (a stale --kms after a rotation).
+  const key = await unwrapPinned(q, kek, { wrapped: toBuffer(row.wrapped_key), kekId: row.kek_id }, FINGERPRINT_KEY_CONTEXT);
   try {
     if (key.length !== KEY_BYTES) {
       throw new CvctlError('CRYPTO_INTEGRITY', `the fingerprint key in cvctl_keys is ${key.length} bytes, expected 32`);
@@ -114,7 +116,7 @@ export async function loadFingerprintKey(
   opts: { create: boolean },
 ): Promise<FingerprintKey | null> {
   const existing = await readKeyRow(q);
-  if (existing) return unwrapRow(kek, existing);
+  if (existing) return unwrapRow(q, kek, existing);
   if (!opts.create) return null;
 
   const { plaintext, wrapped } = await kek.generateDataKey(FINGERPRINT_KEY_CONTEXT);
@@ -133,5 +135,5 @@ export async function loadFingerprintKey(
   if (!winner) {
     throw new CvctlError('CRYPTO_INTEGRITY', 'the fingerprint key in cvctl_keys vanished while it was being created');
   }
-  return unwrapRow(kek, winner);
+  return unwrapRow(q, kek, winner);
 }

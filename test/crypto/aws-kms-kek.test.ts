@@ -182,6 +182,30 @@ describe('integrity', () => {
     expect(e.message).toContain(`it was not wrapped by KMS key ${keyArn}`);
   });
 
+  test('a key recorded under another KMS key is refused, as the local KEK does (KEK pinning)', async () => {
+    const other = await open(freshKey().arn);
+    const { wrapped } = await other.generateDataKey(CTX);
+    // Configured by key ARN: refused before any KMS call (KMS would happily decrypt it with the other key).
+    const kek = await open(keyArn);
+    const before = emu.stats().total;
+    const e = await failure(kek.unwrap(wrapped, CTX));
+    expect(e.code).toBe('CRYPTO_INTEGRITY');
+    expect(e.message).toContain(`it was wrapped by KEK ${other.id}, but the configured KEK is ${keyArn}`);
+    expect(emu.stats().total).toBe(before);
+    // Configured by an alias, not described yet: the Decrypt names the alias, KMS refuses, and the
+    // alias is then described to name the key it points to.
+    const byAlias = await open(aliasArn, { deferDescribe: true });
+    const e2 = await failure(byAlias.unwrap(wrapped, CTX));
+    expect(e2.code).toBe('CRYPTO_INTEGRITY');
+    expect(e2.message).toContain(`it was wrapped by KEK ${other.id}, but the configured KEK is ${keyArn} (${aliasArn})`);
+    // The alias of the very key that wrapped it is that key: one Decrypt, no DescribeKey.
+    const own = await kek.generateDataKey(CTX);
+    const fresh = await open(aliasArn, { deferDescribe: true });
+    emu.resetStats();
+    expect((await fresh.unwrap(own.wrapped, CTX)).equals(own.plaintext)).toBe(true);
+    expect(emu.stats().calls).toEqual({ Decrypt: 1 });
+  });
+
   test('a key wrapped by a local KEK is refused without calling KMS', async () => {
     const kek = await open(keyArn);
     const before = emu.stats().total;

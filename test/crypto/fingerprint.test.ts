@@ -139,11 +139,16 @@ describe('loadFingerprintKey (in memory)', () => {
 
   it('fails with CRYPTO_INTEGRITY under another KEK', async () => {
     const q = memoryKeys();
-    await loadFingerprintKey(q, LocalKek.fromKey(randomBytes(32)), { create: true });
+    const first = LocalKek.fromKey(randomBytes(32));
+    await loadFingerprintKey(q, first, { create: true });
     const other = LocalKek.fromKey(randomBytes(32));
+    // KEK pinning (src/crypto/kek-pin.ts): the message names the recorded and the configured KEK.
     await expect(loadFingerprintKey(q, other, { create: true })).rejects.toMatchObject({
       code: 'CRYPTO_INTEGRITY',
-      message: expect.stringContaining(`but the configured KEK is ${other.id}`),
+      message: expect.stringContaining(
+        `wrapped by KEK ${first.id} (no \`cvctl kek rotate\` is recorded since its creation), ` +
+          `but the configured KEK (--kms / CVCTL_KMS_KEY) is ${other.id}:`,
+      ),
     });
   });
 });
