@@ -174,7 +174,10 @@ describe('the composite action main step (bash, real cvctl)', () => {
 describe('the composite action install step (npm stubbed: records its calls)', () => {
   const install: Yaml = action.runs.steps.find((s: Yaml) => s.name === 'Install cvctl');
 
-  function runInstall(version: string, extraEnv: Record<string, string> = {}): { status: number | null; calls: string[]; githubEnv: string; stdout: string } {
+  function runInstall(
+    version: string,
+    extraEnv: Record<string, string> = {},
+  ): { status: number | null; calls: string[]; githubEnv: string; stdout: string; dir: string } {
     const dir = fs.mkdtempSync(path.join(tmp, 'install-'));
     const stubBin = path.join(dir, 'bin');
     fs.mkdirSync(stubBin);
@@ -182,7 +185,10 @@ describe('the composite action install step (npm stubbed: records its calls)', (
     // npm: log "cwd: args"; `install --global` and `link` put a cvctl on PATH, as the real ones do.
     fs.writeFileSync(
       path.join(stubBin, 'npm'),
-      `#!/bin/sh\necho "$PWD: $*" >> "${log}"\ncase "$*" in *--global*|link*) printf '#!/bin/sh\\necho 9.9.9\\n' > "${stubBin}/cvctl"; chmod +x "${stubBin}/cvctl";; esac\n`,
+      `#!/bin/sh\necho "$PWD: $*" >> "${log}"\n` +
+        // NPM_FAIL: what npm does for a package that is not on the registry (E404, exit 1).
+        `if [ -n "$NPM_FAIL" ]; then echo "npm error 404 Not Found - codevector-gitops" >&2; exit 1; fi\n` +
+        `case "$*" in *--global*|link*) printf '#!/bin/sh\\necho 9.9.9\\n' > "${stubBin}/cvctl"; chmod +x "${stubBin}/cvctl";; esac\n`,
       { mode: 0o755 },
     );
     const githubEnv = path.join(dir, 'github-env');
@@ -202,7 +208,7 @@ describe('the composite action install step (npm stubbed: records its calls)', (
       encoding: 'utf8',
     });
     const calls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
-    return { status: r.status, calls, githubEnv: fs.readFileSync(githubEnv, 'utf8'), stdout: r.stdout };
+    return { status: r.status, calls, githubEnv: fs.readFileSync(githubEnv, 'utf8'), stdout: r.stdout, dir };
   }
 
   it('an npm version: npm install --global codevector-gitops@<version>, remembered for the job', () => {
@@ -214,11 +220,38 @@ describe('the composite action install step (npm stubbed: records its calls)', (
     expect(r.stdout).toContain('9.9.9'); // cvctl --version ran
   });
 
-  it('local: npm ci && npm link in the cvctl checkout the action belongs to', () => {
-    const r = runInstall('local');
+  it('the default (empty) and local: npm ci && npm link in the cvctl checkout the action belongs to', () => {
+    // The default must be something that works without the npm registry (issue 12 item 8).
+    expect(action.inputs.version.default).toBe('');
+    for (const version of ['', 'local']) {
+      const r = runInstall(version);
+      expect(r.status).toBe(0);
+      expect(r.calls).toEqual([`${ROOT}: ci --no-audit --no-fund`, `${ROOT}: link --no-audit --no-fund`]);
+      expect(r.githubEnv).toBe('CVCTL_ACTION_INSTALLED=local\n');
+    }
+  });
+
+  it('a .tgz path: npm install --global of that npm pack tarball (absolute path); a missing one is a clear error', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'tarball-'));
+    const tgz = path.join(dir, 'codevector-gitops-0.1.0.tgz');
+    fs.writeFileSync(tgz, 'not really a tarball: npm is stubbed');
+    // runInstall runs in a fresh folder beside `dir`: the path is relative to that working directory.
+    const r = runInstall(path.join('..', path.basename(dir), path.basename(tgz)));
     expect(r.status).toBe(0);
-    expect(r.calls).toEqual([`${ROOT}: ci --no-audit --no-fund`, `${ROOT}: link --no-audit --no-fund`]);
-    expect(r.githubEnv).toBe('CVCTL_ACTION_INSTALLED=local\n');
+    expect(r.calls).toEqual([`${r.dir}: install --global --no-audit --no-fund ${tgz}`]);
+    expect(r.githubEnv).toBe(`CVCTL_ACTION_INSTALLED=../${path.basename(dir)}/${path.basename(tgz)}\n`);
+    const missing = runInstall('dist/nope-1.0.0.tgz');
+    expect(missing.status).toBe(1);
+    expect(missing.calls).toEqual([]);
+    expect(missing.stdout).toContain("::error title=cvctl::version 'dist/nope-1.0.0.tgz' names a tarball that does not exist");
+  });
+
+  it('an npm version that is not on the registry fails the step with what to do instead', () => {
+    const r = runInstall('0.1.0', { NPM_FAIL: '1' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('::error title=cvctl::cannot install codevector-gitops@0.1.0 from the npm registry (the package is not published there yet)');
+    expect(r.stdout).toContain("leave the 'version' input empty");
+    expect(r.githubEnv).toBe('');
   });
 
   it('a second use in the same job with the same version installs nothing', () => {

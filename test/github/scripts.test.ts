@@ -59,9 +59,17 @@ class FakeGitHub {
   calls: string[] = [];
   prs: Yaml[] = [];
   artifacts: Yaml[] = [];
+  /** Workflow runs: {id, workflow (file name), event, status, conclusion, head_sha, repository, head_repository}. */
+  runs: Yaml[] = [];
+  /** Answer listWorkflowRuns without applying its filters (a wider answer must not widen what is trusted). */
+  ignoreRunFilters = false;
   #next = 100;
 
-  paginate = async (fn: (p: Yaml) => Promise<{ data: Yaml[] }>, params: Yaml): Promise<Yaml[]> => (await fn(params)).data;
+  // Octokit's paginate flattens list endpoints whose data is {total_count, <items>} into the items.
+  paginate = async (fn: (p: Yaml) => Promise<{ data: Yaml }>, params: Yaml): Promise<Yaml[]> => {
+    const { data } = await fn(params);
+    return Array.isArray(data) ? data : data.workflow_runs;
+  };
 
   rest = {
     issues: {
@@ -125,6 +133,19 @@ class FakeGitHub {
       listArtifactsForRepo: async (p: Yaml) => {
         this.calls.push(`listArtifactsForRepo ${p.name}`);
         return { data: { artifacts: this.artifacts.filter((a) => a.name === p.name) } };
+      },
+      listWorkflowRuns: async (p: Yaml) => {
+        this.calls.push(`listWorkflowRuns ${p.workflow_id} event=${p.event} head_sha=${p.head_sha} status=${p.status}`);
+        const runs = this.runs
+          .filter((r) => r.workflow === p.workflow_id)
+          .filter((r) => this.ignoreRunFilters || (r.event === p.event && r.head_sha === p.head_sha && r.conclusion === p.status))
+          .sort((a, b) => b.id - a.id)
+          .map(({ workflow, ...r }) => ({ ...r, path: `.github/workflows/${workflow}` }));
+        return { data: { total_count: runs.length, workflow_runs: runs } };
+      },
+      listWorkflowRunArtifacts: async (p: Yaml) => {
+        this.calls.push(`listWorkflowRunArtifacts ${p.run_id} ${p.name}`);
+        return { data: { artifacts: this.artifacts.filter((a) => a.workflow_run.id === p.run_id && a.name === p.name) } };
       },
     },
   };
@@ -294,38 +315,102 @@ describe('drift-nightly.yml: the drift issue', () => {
   });
 });
 
-describe('apply-on-merge.yml: finding the merged PR plan artifact', () => {
+describe('apply-on-merge.yml: the plan only from a successful pull_request run of the plan workflow', () => {
   const script = scriptOf('apply-on-merge.yml', (s) => s.id === 'find');
-  const pr = { number: 42, merged_at: '2026-11-24T10:00:00Z', base: { ref: 'main' }, head: { sha: 'abc123' } };
-  const artifact = (id: number, created: string, expired = false): Yaml => ({
+  const env = { PLAN_WORKFLOW: 'plan-on-pr.yml' };
+  const REPO = 'acme/providers';
+  const HEAD = 'abc1230000000000000000000000000000000000';
+  const NAME = `cvctl-plan-pr42-${HEAD}`;
+  const pr = (headRepo = REPO): Yaml => ({
+    number: 42,
+    merged_at: '2026-11-24T10:00:00Z',
+    base: { ref: 'main', repo: { full_name: REPO } },
+    head: { sha: HEAD, repo: { full_name: headRepo } },
+  });
+  const wfRun = (id: number, over: Yaml = {}): Yaml => ({
     id,
-    name: 'cvctl-plan-pr42-abc123',
-    expired,
-    created_at: created,
-    workflow_run: { id: id * 10 },
+    workflow: 'plan-on-pr.yml',
+    event: 'pull_request',
+    status: 'completed',
+    conclusion: 'success',
+    head_sha: HEAD,
+    repository: { full_name: REPO },
+    head_repository: { full_name: REPO },
+    ...over,
+  });
+  const artifact = (id: number, runId: number, over: Yaml = {}): Yaml => ({ id, name: NAME, expired: false, workflow_run: { id: runId }, ...over });
+
+  it('picks the artifact of the newest successful pull_request run of plan-on-pr.yml for the head SHA', async () => {
+    const gh = new FakeGitHub();
+    gh.prs = [{ number: 7, merged_at: null, base: { ref: 'main', repo: { full_name: REPO } }, head: { sha: 'x', repo: { full_name: REPO } } }, pr()];
+    gh.runs = [wfRun(100), wfRun(200)];
+    gh.artifacts = [artifact(1, 100), artifact(2, 200)];
+    const core = await run_(gh);
+    expect(gh.calls).toEqual([
+      `listPullRequestsAssociatedWithCommit ${context.sha}`,
+      `listWorkflowRuns plan-on-pr.yml event=pull_request head_sha=${HEAD} status=success`,
+      `listWorkflowRunArtifacts 200 ${NAME}`,
+    ]);
+    expect(core.outputs).toEqual({ pr: '42', artifact: NAME, 'run-id': '200' });
   });
 
-  it('picks the newest unexpired artifact of the PR head', async () => {
+  it('a pull request from a fork: its runs are never asked for, the workflow re-plans', async () => {
     const gh = new FakeGitHub();
-    gh.prs = [{ number: 7, merged_at: null, base: { ref: 'main' }, head: { sha: 'x' } }, pr];
-    gh.artifacts = [artifact(1, '2026-11-24T08:00:00Z'), artifact(2, '2026-11-24T09:00:00Z'), artifact(3, '2026-11-24T09:30:00Z', true)];
-    const core = await run(script, gh, {});
-    expect(gh.calls).toEqual([`listPullRequestsAssociatedWithCommit ${context.sha}`, 'listArtifactsForRepo cvctl-plan-pr42-abc123']);
-    expect(core.outputs).toEqual({ pr: '42', artifact: 'cvctl-plan-pr42-abc123', 'run-id': '20' });
-  });
-
-  it('no artifact (expired / the plan failed): no artifact output, so the workflow re-plans', async () => {
-    const gh = new FakeGitHub();
-    gh.prs = [pr];
-    gh.artifacts = [artifact(3, '2026-11-24T09:30:00Z', true)];
-    const core = await run(script, gh, {});
+    gh.prs = [pr('mallory/providers')];
+    gh.runs = [wfRun(100, { head_repository: { full_name: 'mallory/providers' } })];
+    gh.artifacts = [artifact(1, 100)];
+    const core = await run_(gh);
     expect(core.outputs).toEqual({ pr: '42' });
+    expect(gh.calls).toEqual([`listPullRequestsAssociatedWithCommit ${context.sha}`]);
+    expect(core.log.join('\n')).toContain('comes from mallory/providers: its plan is not used');
+    // A deleted fork (head.repo null) is a fork too.
+    const gh2 = new FakeGitHub();
+    gh2.prs = [{ ...pr(), head: { sha: HEAD, repo: null } }];
+    expect((await run_(gh2)).outputs).toEqual({ pr: '42' });
   });
 
-  it('a direct push (no merged PR): no outputs', async () => {
+  it('an artifact with the right name from any other run is not used: fork run, other event, failed, other SHA, other workflow', async () => {
     const gh = new FakeGitHub();
-    const core = await run(script, gh, {});
+    gh.prs = [pr()];
+    // The API is made to answer every run unfiltered: the script's own checks must still refuse each.
+    gh.ignoreRunFilters = true;
+    gh.runs = [
+      wfRun(101, { head_repository: { full_name: 'mallory/providers' } }), // a fork PR that pushed the same commit
+      wfRun(102, { event: 'pull_request_target' }),
+      wfRun(103, { event: 'workflow_dispatch' }),
+      wfRun(104, { conclusion: 'failure' }),
+      wfRun(105, { head_sha: 'def4560000000000000000000000000000000000' }),
+      wfRun(106, { repository: { full_name: 'mallory/providers' } }),
+      wfRun(107, { workflow: 'evil.yml' }), // another workflow of this repository (its own listing)
+    ];
+    gh.artifacts = [101, 102, 103, 104, 105, 106, 107].map((id) => artifact(id, id));
+    const core = await run_(gh);
+    expect(core.outputs).toEqual({ pr: '42' });
+    expect(gh.calls.filter((c) => c.startsWith('listWorkflowRunArtifacts'))).toEqual([]);
+    expect(core.log.join('\n')).toContain(`no plan ${NAME} from a successful pull_request run of plan-on-pr.yml in ${REPO}`);
+    // The artifact by name across the repository is never looked up.
+    expect(gh.calls.some((c) => c.startsWith('listArtifactsForRepo'))).toBe(false);
+  });
+
+  it('a trusted run whose artifact expired: the next trusted run with one, else re-plan', async () => {
+    const gh = new FakeGitHub();
+    gh.prs = [pr()];
+    gh.runs = [wfRun(100), wfRun(200)];
+    gh.artifacts = [artifact(1, 100), artifact(2, 200, { expired: true })];
+    expect((await run_(gh)).outputs).toEqual({ pr: '42', artifact: NAME, 'run-id': '100' });
+    gh.artifacts = [artifact(2, 200, { expired: true })];
+    expect((await run_(gh)).outputs).toEqual({ pr: '42' });
+  });
+
+  it('a merged PR into another repository or branch, or a direct push: no outputs', async () => {
+    const gh = new FakeGitHub();
+    gh.prs = [{ ...pr(), base: { ref: 'main', repo: { full_name: 'other/repo' } } }, { ...pr(), base: { ref: 'dev', repo: { full_name: REPO } } }];
+    gh.runs = [wfRun(100)];
+    gh.artifacts = [artifact(1, 100)];
+    const core = await run_(gh);
     expect(core.outputs).toEqual({});
     expect(core.log.join('\n')).toContain('No merged pull request');
   });
+
+  const run_ = (gh: FakeGitHub): Promise<FakeCore> => run(script, gh, env);
 });

@@ -1,6 +1,7 @@
 // The composite action and the workflow templates: they parse as YAML, follow GitHub's
 // syntax (test/github/*.schema.json, checked strictly), are least-privilege and pinned, and
 // do what docs/ci-recipes.md says (sticky comment, artifacts, environments, drift issue).
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { ACTION_PATH, ROOT, WORKFLOW_DIR, loadYaml, stepsOf, workflowFiles, type Yaml } from './support';
@@ -25,6 +26,27 @@ function walk(v: unknown, at: string[] = [], out: Array<{ at: string[]; v: unkno
   out.push({ at, v });
   if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) walk(c, [...at, k], out);
   return out;
+}
+
+/**
+ * Every `uses:` line of a file (raw text, so the trailing comment is seen) that is not pinned:
+ * a third-party action must be `owner/repo[/path]@<40 hex> # vX.Y.Z`. Exempt: local actions
+ * (`./...`) and cvctl's own action (`codevector/cvctl/...`), whose release the user pins (its
+ * SHA does not exist before the release; the templates say so next to it).
+ */
+function unpinnedUses(file: string): string[] {
+  const bad: string[] = [];
+  fs.readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      const m = /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/.exec(line);
+      if (!m) return;
+      const [, ref, rest] = m as unknown as [string, string, string];
+      if (ref.startsWith('./') || ref.startsWith('codevector/cvctl/')) return;
+      const pinned = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/.test(ref) && /^\s+#\s*v\d+\.\d+\.\d+\s*$/.test(rest);
+      if (!pinned) bad.push(`${rel(file)}:${i + 1}: ${line.trim()}`);
+    });
+  return bad;
 }
 
 const EXPECTED_WORKFLOWS = ['apply-on-merge.yml', 'drift-nightly.yml', 'plan-on-pr.yml'];
@@ -83,13 +105,10 @@ describe('the workflow templates in examples/github/.github/workflows', () => {
       expect(doc.concurrency.group).toMatch(/^cvctl-/);
     });
 
-    it('pins every action to a major version or a commit SHA', () => {
+    it('pins every third-party action to a full commit SHA with its version in a comment', () => {
       const uses = usesOf(doc);
       expect(uses.length).toBeGreaterThan(0);
-      for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
-      for (const u of uses.filter((x) => x.startsWith('actions/') || x.startsWith('aws-actions/'))) {
-        expect(u).toMatch(/@v\d+$/);
-      }
+      expect(unpinnedUses(file)).toEqual([]);
     });
 
     it('runs cvctl through the composite action with Node 20, DATABASE_URL from secrets', () => {
@@ -113,7 +132,7 @@ describe('the workflow templates in examples/github/.github/workflows', () => {
       const aws = stepsOf(doc).filter((s: Yaml) => (s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@'));
       expect(aws.length).toBeGreaterThan(0);
       for (const s of aws) {
-        expect(s.uses).toBe('aws-actions/configure-aws-credentials@v4');
+        expect(s.uses).toMatch(/^aws-actions\/configure-aws-credentials@[0-9a-f]{40}$/);
         expect(s.with['role-to-assume']).toMatch(/\$\{\{ vars\./);
         expect(s.with['aws-access-key-id']).toBeUndefined();
       }
@@ -128,7 +147,7 @@ describe('the workflow templates in examples/github/.github/workflows', () => {
     it('has github-script steps that compile', () => {
       const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor;
       for (const s of stepsOf(doc).filter((x: Yaml) => (x.uses ?? '').startsWith('actions/github-script@'))) {
-        expect(s.uses).toBe('actions/github-script@v7');
+        expect(s.uses).toMatch(/^actions\/github-script@[0-9a-f]{40}$/);
         expect(() => new AsyncFunction('require', 'github', 'context', 'core', 'process', s.with.script)).not.toThrow();
       }
     });
@@ -145,12 +164,18 @@ describe('the workflow templates in examples/github/.github/workflows', () => {
       expect(plan.with.command).toMatch(/^plan .*--output markdown --out plan\.json --detailed-exitcode/);
     });
 
-    it('adds --no-resolve-secrets for pull requests from forks', () => {
+    it('adds --no-resolve-secrets for pull requests from forks (head repository other than this one)', () => {
       const plan = steps.find((s: Yaml) => s.id === 'plan');
-      expect(plan.with.command).toContain("${{ github.event.pull_request.head.repo.fork && '--no-resolve-secrets' || '' }}");
-      // ... and gives forks no AWS credentials.
+      expect(plan.with.command).toContain(
+        "${{ github.event.pull_request.head.repo.full_name != github.repository && '--no-resolve-secrets' || '' }}",
+      );
+      // ... and gives forks no AWS credentials and uploads no plan for them.
       const aws = steps.find((s: Yaml) => (s.uses ?? '').startsWith('aws-actions/'));
-      expect(aws.if).toContain('!github.event.pull_request.head.repo.fork');
+      expect(aws.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+      const up = steps.find((s: Yaml) => s.id === 'artifact');
+      expect(up.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+      // `head.repo.fork` is also true for a branch of a repository that is itself a fork: not used.
+      expect(text).not.toContain('head.repo.fork');
     });
 
     it('posts ONE sticky comment found by the hidden marker', () => {
@@ -163,7 +188,7 @@ describe('the workflow templates in examples/github/.github/workflows', () => {
 
     it('uploads plan.json named with the PR number and head SHA', () => {
       const up = steps.find((s: Yaml) => (s.uses ?? '').startsWith('actions/upload-artifact@'));
-      expect(up.uses).toBe('actions/upload-artifact@v4');
+      expect(up.uses).toMatch(/^actions\/upload-artifact@[0-9a-f]{40}$/);
       expect(up.with.path).toBe('plan.json');
       expect(up.with.name).toBe('cvctl-plan-pr${{ github.event.pull_request.number }}-${{ github.event.pull_request.head.sha }}');
     });
@@ -183,14 +208,28 @@ describe('the workflow templates in examples/github/.github/workflows', () => {
       expect(doc.concurrency['cancel-in-progress']).toBe(false);
     });
 
-    it('finds the merged PR plan artifact and downloads it from the PR run', () => {
+    it('takes the plan only from a successful pull_request run of the plan workflow, and downloads it from that run', () => {
       const steps = doc.jobs.apply.steps;
-      const find = steps.find((s: Yaml) => s.id === 'find').with.script as string;
+      const findStep = steps.find((s: Yaml) => s.id === 'find');
+      const find = findStep.with.script as string;
       expect(find).toContain('github.rest.repos.listPullRequestsAssociatedWithCommit');
-      expect(find).toContain('cvctl-plan-pr${pr.number}-${pr.head.sha}');
+      expect(find).toContain('github.rest.actions.listWorkflowRuns');
+      expect(find).toContain('github.rest.actions.listWorkflowRunArtifacts');
+      expect(find).not.toContain('listArtifactsForRepo'); // by name across all runs: what a fork could feed
+      expect(find).toContain('cvctl-plan-pr${pr.number}-${head}');
+      // The plan workflow is named by its file, the same file the templates ship.
+      expect(findStep.env).toEqual({ PLAN_WORKFLOW: '${{ env.CVCTL_PLAN_WORKFLOW }}' });
+      expect(doc.env.CVCTL_PLAN_WORKFLOW).toBe('plan-on-pr.yml');
+      expect(EXPECTED_WORKFLOWS).toContain(doc.env.CVCTL_PLAN_WORKFLOW);
       const dl = steps.find((s: Yaml) => (s.uses ?? '').startsWith('actions/download-artifact@'));
-      expect(dl.uses).toBe('actions/download-artifact@v4');
+      expect(dl.uses).toMatch(/^actions\/download-artifact@[0-9a-f]{40}$/);
       expect(dl.with).toMatchObject({ 'run-id': '${{ steps.find.outputs.run-id }}', 'github-token': '${{ github.token }}' });
+    });
+
+    it('trusts nothing inside the downloaded file (no meta.secretsResolved check): cvctl verifies the plan', () => {
+      const text = JSON.stringify(doc);
+      expect(text).not.toContain('secretsResolved');
+      expect(text).not.toContain('JSON.parse');
     });
 
     it('applies the saved plan with --auto-approve --allow-delete, re-plans when stale or missing', () => {
@@ -242,13 +281,17 @@ describe('the composite action .github/actions/cvctl/action.yml', () => {
     expect(doc.outputs['exit-code'].value).toBe('${{ steps.run.outputs.exit-code }}');
   });
 
-  it('sets up Node 20, pins its actions, installs from npm or the local checkout', () => {
+  it('sets up Node 20, pins its actions, installs from its own checkout by default (or a tarball, or npm)', () => {
     const steps = doc.runs.steps;
-    expect(steps[0]).toMatchObject({ uses: 'actions/setup-node@v4', with: { 'node-version': 20 } });
+    expect(steps[0]).toMatchObject({ with: { 'node-version': 20 } });
+    expect(steps[0].uses).toMatch(/^actions\/setup-node@[0-9a-f]{40}$/);
+    expect(unpinnedUses(ACTION_PATH)).toEqual([]);
+    // codevector-gitops is not on the npm registry: the default must not need it (issue 12 item 8).
+    expect(doc.inputs.version.default).toBe('');
     const install = steps.find((s: Yaml) => /npm install --global/.test(s.run ?? ''));
-    expect(install.run).toContain('"codevector-gitops@$INPUT_VERSION"');
+    expect(install.run).toContain('want="${INPUT_VERSION:-local}"');
+    expect(install.run).toContain('"codevector-gitops@$want"');
     expect(install.run).toMatch(/npm ci .*&& npm link/);
-    for (const u of usesOf(doc)) expect(u).toMatch(/@v\d+$/);
   });
 
   it('passes inputs to scripts only through env (no ${{ }} inside run:)', () => {
@@ -261,5 +304,44 @@ describe('the composite action .github/actions/cvctl/action.yml', () => {
       INPUT_SCOPE: '${{ inputs.scope }}',
     });
     expect(run['working-directory']).toBe('${{ inputs.working-directory }}');
+  });
+});
+
+describe('third-party actions are pinned by commit SHA everywhere', () => {
+  const files = [...workflowFiles(), ACTION_PATH, path.join(ROOT, '.github', 'workflows', 'ci.yml')];
+
+  it.each(files.map((f) => [rel(f), f]))('%s', (_name, file) => {
+    expect(unpinnedUses(file)).toEqual([]);
+  });
+
+  it('one action, one SHA and one version across all files', () => {
+    const seen = new Map<string, Set<string>>();
+    for (const f of files) {
+      for (const m of fs.readFileSync(f, 'utf8').matchAll(/uses:\s*([\w.-]+\/[\w.-]+)(?:\/[\w./-]+)?@([0-9a-f]{40})\s+#\s*(v[\d.]+)/g)) {
+        const pins = seen.get(m[1]!) ?? new Set<string>();
+        pins.add(`${m[2]} ${m[3]}`);
+        seen.set(m[1]!, pins);
+      }
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(6);
+    for (const [action, pins] of seen) expect([action, [...pins]]).toEqual([action, [...pins].slice(0, 1)]);
+  });
+
+  it('the check is not a rubber stamp', () => {
+    const tmpFile = path.join(require('node:os').tmpdir(), `cvctl-pin-${process.pid}.yml`);
+    const lines = [
+      '      - uses: actions/checkout@v4',
+      '      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683',
+      '      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af68 # v4.2.2',
+      '      - uses: actions/checkout@main # v4.2.2',
+      '        uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2',
+      '      - uses: ./.github/actions/cvctl',
+    ];
+    fs.writeFileSync(tmpFile, lines.join('\n'));
+    try {
+      expect(unpinnedUses(tmpFile).map((l) => Number(l.split(':')[1]))).toEqual([1, 2, 3, 4]);
+    } finally {
+      fs.rmSync(tmpFile, { force: true });
+    }
   });
 });
