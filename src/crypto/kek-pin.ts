@@ -64,7 +64,7 @@ export async function kekMismatch(
   return new CvctlError(
     'CRYPTO_INTEGRITY',
     `this database's keys (cvctl_keys) are wrapped by KEK ${recorded}${moved}, but ${what} is ${describeKek(kek, configuredId)}: ` +
-      `pass --kms ${uriOf(recorded)}${stray} (nothing was written)`,
+      `pass --kms ${uriOf(recorded)}${recorded.startsWith('arn:') ? '' : ` (PATH: the key file of ${recorded})`}${stray} (nothing was written)`,
   );
 }
 
@@ -84,7 +84,7 @@ function configuredUri(kek: Kek): string {
 /** What to pass to --kms for a recorded id: a KMS key ARN is its own URI; a local key is known by its fingerprint only. */
 function uriOf(id: string): string {
   if (id.startsWith('arn:')) return `aws-kms://${id}`;
-  return `local://<the key file of ${id}>`;
+  return 'local://PATH';
 }
 
 /** When the fingerprint key was last re-wrapped by `kek rotate` (the end of a rotation), best effort. */

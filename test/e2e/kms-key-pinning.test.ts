@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { targets } from '../support/db';
 import { type KmsEmulator, startKmsEmulator } from '../support/kms-emulator';
 import { openLocalKek } from '../../src/crypto/local-kek';
+import { openAwsKmsKek } from '../../src/crypto/aws-kms-kek';
+import { seedProviders } from '../rotate/support';
 import { expectExit, setProcessEnv, snapshot, workspace, type Workspace } from './support';
 
 const REGION = 'eu-west-1';
@@ -114,6 +116,17 @@ describe.each(targets)('KMS key pinning after kek rotate C -> D on %s', (target)
     expect(await ws.withDb(snapshot)).toEqual(before);
   });
 
+  test('apply --plan of a plan made with D, run with the stale --kms C, is refused and writes nothing', async () => {
+    const saved = await ws.cli(['--kms', `aws-kms://${D.arn}`, 'plan', 'repo', '--out', 'plan.json']);
+    expectExit(saved, 0);
+    const before = await ws.withDb(snapshot);
+    const r = await ws.cli(['--kms', `aws-kms://${C.arn}`, 'apply', '--plan', 'plan.json', '--auto-approve']);
+    expectExit(r, 1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(await ws.withDb(snapshot)).toEqual(before);
+    expect(await kekIds(ws)).not.toContain(C.arn);
+  });
+
   test('drift with the stale --kms C is refused', async () => {
     const r = await ws.cli(['--kms', `aws-kms://${C.arn}`, 'drift', 'repo']);
     expectExit(r, 1);
@@ -152,6 +165,22 @@ describe.each(targets)('KMS key pinning after kek rotate C -> D on %s', (target)
     expect(await kekIds(ws)).toEqual([D.arn, D.arn, D.arn]);
     const noop = await ws.cli(['--kms', `aws-kms://${aliasD}`, 'plan', 'repo', '--detailed-exitcode']);
     expectExit(noop, 0);
+  });
+
+  test('rows left under C (as an older cvctl wrote them) are counted, and the kek rotate it names moves them to D', async () => {
+    const kekC = await openAwsKmsKek({ keyId: C.arn, endpoint: emu.url });
+    try {
+      await ws.withDb((db) => seedProviders(db, kekC, 2, 'stray', { fingerprints: false }));
+    } finally {
+      kekC.destroy();
+    }
+    const r = await ws.cli(['--kms', `aws-kms://${C.arn}`, 'plan', 'repo']);
+    expectExit(r, 1);
+    expectPinRefusal(r.stderr, D.arn, C.arn);
+    const advice = `\`cvctl kek rotate --kms aws-kms://${C.arn} --to aws-kms://${D.arn}\` moves them`;
+    expect(r.stderr).toContain(`2 provider row(s) are on ${C.arn} (written with it since): ${advice}`);
+    expectExit(await ws.cli(['--kms', `aws-kms://${C.arn}`, 'kek', 'rotate', '--to', `aws-kms://${D.arn}`]), 0);
+    expect(new Set(await kekIds(ws))).toEqual(new Set([D.arn]));
   });
 });
 
