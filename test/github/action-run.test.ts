@@ -231,6 +231,18 @@ describe('the composite action install step (npm stubbed: records its calls)', (
     }
   });
 
+  it('vendored into another repository (no cvctl source around it): a clear error, no npm call', () => {
+    const repo = fs.mkdtempSync(path.join(tmp, 'user-repo-'));
+    const actionDir = path.join(repo, '.github', 'actions', 'cvctl');
+    fs.mkdirSync(actionDir, { recursive: true });
+    fs.writeFileSync(path.join(repo, 'package.json'), '{"name": "acme-providers"}\n');
+    const r = runInstall('', { GITHUB_ACTION_PATH: actionDir });
+    expect(r.status).toBe(1);
+    expect(r.calls).toEqual([]);
+    expect(r.stdout).toContain('::error title=cvctl::this action is not inside a cvctl checkout');
+    expect(r.stdout).toContain("set the 'version' input to the path of an `npm pack` tarball");
+  });
+
   it('a .tgz path: npm install --global of that npm pack tarball (absolute path); a missing one is a clear error', () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'tarball-'));
     const tgz = path.join(dir, 'codevector-gitops-0.1.0.tgz');
