@@ -33,7 +33,7 @@ export interface ApplyDeps {
   allowDelete: boolean;
   /** The plan was read from a file (apply --plan): refusals say "the saved plan is stale". */
   savedPlan?: boolean;
-  run: { command: string; actor: string | null; gitCommit: string | null };
+  run: { command: string; actor: string | null; gitCommit: string | null; dirty?: boolean | null };
   newId?: () => string;
 }
 
@@ -60,7 +60,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     throw new CvctlError('DELETE_NOT_ALLOWED', `the plan deletes ${what.join(' and ')}; pass --allow-delete to apply it. Nothing was written`);
   }
   const startedAt = deps.now();
-  const base = { scope: plan.scope, command: deps.run.command, actor: deps.run.actor, gitCommit: deps.run.gitCommit, planDigest: plan.digest ?? null };
+  const base = { scope: plan.scope, command: deps.run.command, actor: deps.run.actor, gitCommit: deps.run.gitCommit, dirty: deps.run.dirty ?? null, planDigest: plan.digest ?? null };
   if (plan.changes.length === 0) {
     await recordRun(deps.db, { ...base, startedAt, finishedAt: deps.now(), summary: plan.summary, result: 'noop', error: null });
     return { summary: plan.summary, changed: false };
@@ -145,13 +145,9 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       await recordRun(tx, { ...base, startedAt, finishedAt: deps.now(), summary: plan.summary, result: 'applied', error: null });
     });
   } catch (caught) {
-    const e = conflictAsStale(caught, deps.savedPlan ?? true);
-    // The transaction rolled back. A refusal (stale plan) wrote nothing and records nothing;
-    // a failure leaves a trace in history (best effort).
-    const refused = e instanceof CvctlError && e.code === 'STALE_PLAN';
-    const msg = e instanceof Error ? e.message : String(e);
-    if (!refused) await recordRun(deps.db, { ...base, startedAt, finishedAt: deps.now(), summary: plan.summary, result: 'failed', error: msg.slice(0, 1000) }).catch(() => undefined);
-    throw e;
+    // The transaction rolled back. The caller records the refusal or failure in history
+    // (src/app/record-run.ts), outside any transaction.
+    throw conflictAsStale(caught, deps.savedPlan ?? true);
   } finally {
     await lock.release().catch(() => undefined);
   }

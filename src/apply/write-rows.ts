@@ -174,5 +174,8 @@ export async function updateModels(tx: Queryable, rows: ModelWrite[], scope: str
 
 export async function deleteRows(tx: Queryable, table: 'providers' | 'provider_models', ids: string[]): Promise<void> {
   if (ids.length === 0) return;
+  // For this transaction only: the delete triggers (migration 2) then forget these rows
+  // instead of recording them as deleted outside cvctl (which `cvctl drift` reports).
+  await tx.query(`select set_config('cvctl.deleting', 'on', true)`);
   await tx.query(`delete from ${table} where id = any($1::uuid[])`, [ids]);
 }

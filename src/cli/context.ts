@@ -2,6 +2,7 @@
 // in-process: streams, environment, clock, terminal state.
 import * as path from 'node:path';
 import type { Database } from '../state/database';
+import type { SignalSource } from './interrupt';
 
 export interface Io {
   stdout: (s: string) => void;
@@ -10,6 +11,10 @@ export interface Io {
   stdoutIsTTY: boolean;
   /** Ask a yes/no question on the terminal; returns the answer line. */
   prompt: (question: string) => Promise<string>;
+  /** SIGINT/SIGTERM, for `apply` to say what an interrupt left behind; absent in-process. */
+  signals?: SignalSource;
+  /** Ends the process at once (after an interrupt); absent in-process. */
+  exit?: (code: number) => void;
 }
 
 export interface GlobalOptions {

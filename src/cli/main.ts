@@ -15,6 +15,7 @@ import { registerHistory } from './commands/history';
 import { registerDrift } from './commands/drift';
 import { registerExport } from './commands/export';
 import { cvctlVersion } from './version';
+import { processSignals } from './interrupt';
 
 export type CommandAction = (ctx: Context, cmd: Command) => Promise<Outcome>;
 export type Runner = (action: CommandAction) => (...args: unknown[]) => Promise<void>;
@@ -29,11 +30,18 @@ export function processIo(): Io {
     prompt: (q) =>
       new Promise((resolve) => {
         const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+        // On a terminal readline takes Ctrl-C itself: hand it on as the signal it is.
+        rl.on('SIGINT', () => {
+          rl.close();
+          process.kill(process.pid, 'SIGINT');
+        });
         rl.question(q, (a) => {
           rl.close();
           resolve(a);
         });
       }),
+    signals: processSignals,
+    exit: (code) => process.exit(code),
   };
 }
 
@@ -60,7 +68,12 @@ export function buildProgram(run: Runner, io: Io): Command {
     // Before any subcommand exists: commander copies these settings into each one it creates,
     // so help, version and usage errors return here instead of calling process.exit.
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      // Usage errors read like every other error: `cvctl: error: unknown option '--x'`.
+      outputError: (s, write) => write(s.replace(/^error: /, 'cvctl: error: ')),
+    });
   registerValidate(program, run);
   registerPlan(program, run);
   registerApply(program, run);

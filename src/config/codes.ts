@@ -10,7 +10,7 @@ export interface DiagnosticCodeInfo {
 
 export const DIAGNOSTIC_CODES = {
   // Files and discovery
-  'path-not-found': { severity: 'error', meaning: 'A path given on the command line does not exist (reported at line 0, column 0).' },
+  'path-not-found': { severity: 'error', meaning: 'A path given on the command line does not exist (reported without a position; line and column are null in JSON).' },
   'no-files': { severity: 'error', meaning: 'The paths given contain no *.yaml or *.yml file (an empty desired state would delete everything).' },
   'unreadable-file': { severity: 'error', meaning: 'A file or directory could not be read (permissions, I/O error).' },
   'file-too-large': { severity: 'error', meaning: 'A file is larger than the per-file cap (16 MiB, env CVCTL_MAX_FILE_BYTES); it is not read.' },

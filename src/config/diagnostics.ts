@@ -29,7 +29,20 @@ export function hasErrors(ds: Diagnostic[]): boolean {
   return ds.some((d) => d.severity === 'error');
 }
 
+/**
+ * Line 0 means the diagnostic is about the whole path (it does not exist, it is too large to
+ * read, ...): it has no position, and none is shown (`PATH error CODE message`).
+ */
+export function hasPosition(d: Diagnostic): boolean {
+  return d.line > 0;
+}
+
+/** `path/to/file.yaml:LINE:COL ` (with its trailing space), or `path/to/file.yaml ` without a position. */
+export function diagnosticWhere(d: Diagnostic): string {
+  return hasPosition(d) ? `${d.file}:${d.line}:${d.column} ` : `${d.file} `;
+}
+
 /** `path/to/file.yaml:LINE:COL error CODE message` */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}`;
+  return `${diagnosticWhere(d)}${d.severity} ${d.code} ${d.message}`;
 }

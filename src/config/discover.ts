@@ -3,8 +3,9 @@
 // *.yml). Walks skip hidden entries (dot-folders like .git and dot-files like
 // .gitlab-ci.yml, which are never provider files) and node_modules, follow symlinks
 // without looping, and return files sorted by display path so output is deterministic.
-// A path that does not exist is a `path-not-found` diagnostic at line 0, column 0, not
-// an exception, so it is reported together with everything else.
+// A path that does not exist is a `path-not-found` diagnostic with line 0 (no position: it
+// is shown as `PATH error ...`, with null line and column in JSON), not an exception, so it is
+// reported together with everything else.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Diagnostic } from './diagnostics';

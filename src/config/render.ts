@@ -1,7 +1,7 @@
 // Output of `cvctl validate`: text for people (one line per diagnostic, then a summary)
 // and JSON for machines (CONTRACT.md section 4, `validate --output json`). Both end with
 // a newline so they can be written to stdout as they are.
-import { formatDiagnostic, hasErrors, type Diagnostic, type Severity } from './diagnostics';
+import { diagnosticWhere, formatDiagnostic, hasErrors, hasPosition, type Diagnostic, type Severity } from './diagnostics';
 import type { LoadResult } from './load';
 import { plural, thousands } from './text';
 
@@ -12,7 +12,7 @@ function line(d: Diagnostic, color: boolean): string {
   const plain = formatDiagnostic(d);
   if (!color) return plain;
   // formatDiagnostic is `file:line:col severity code message`: paint the severity word.
-  const prefix = `${d.file}:${d.line}:${d.column} `;
+  const prefix = diagnosticWhere(d);
   if (!plain.startsWith(prefix + d.severity)) return plain;
   return prefix + COLORS[d.severity] + d.severity + RESET + plain.slice(prefix.length + d.severity.length);
 }
@@ -43,15 +43,18 @@ export function renderValidateText(r: LoadResult, opts: { color: boolean; quiet?
   return out.length === 0 ? '' : out.join('\n') + '\n';
 }
 
-/** `{"valid": bool, "diagnostics": [{severity, code, message, file, line, column}]}`. */
+/**
+ * `{"valid": bool, "diagnostics": [{severity, code, message, file, line, column}]}`; line and
+ * column are null for a diagnostic about a whole path (see hasPosition).
+ */
 export function renderValidateJson(r: LoadResult): string {
   const diagnostics = r.diagnostics.map((d) => ({
     severity: d.severity,
     code: d.code,
     message: d.message,
     file: d.file,
-    line: d.line,
-    column: d.column,
+    line: hasPosition(d) ? d.line : null,
+    column: hasPosition(d) ? d.column : null,
   }));
   return JSON.stringify({ valid: !hasErrors(r.diagnostics), diagnostics }, null, 2) + '\n';
 }

@@ -142,7 +142,11 @@ export async function openLocalKek(keyPath: string, opts: { create: boolean }): 
     if (!opts.create) {
       throw new CvctlError(
         'KMS_ERROR',
-        `local KEK key file ${abs} does not exist (it is created by commands that write, e.g. \`cvctl apply\`)`,
+        // Only commands that read existing encrypted data open a key without creating it (plan
+        // and drift for stored credentials, kek rotate for its source): a new key could not
+        // decrypt that data, so the message says how to find the old one, not how to make one.
+        `local KEK key file ${abs} does not exist; it is needed to read the keys and credentials the database stores under it ` +
+          '(a new key could not decrypt them): restore the file, or point --kms (env CVCTL_KMS_KEY) at the key they were written with',
       );
     }
     key = await createKeyFile(abs);

@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { Database } from './database';
 import { DEFAULT_EMBEDDED_DIR, PgliteDatabase, displayPath } from './pglite';
 import { PostgresDatabase } from './postgres';
+import { normalizeDatabaseUrl } from './conninfo';
 
 export { mapDbError, redact, NOT_MIGRATED_MESSAGE } from './db-errors';
 
@@ -27,7 +28,7 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
   const url = opts.databaseUrl?.trim();
   if (url) {
-    return PostgresDatabase.connect(url, opts.applicationName || DEFAULT_APPLICATION_NAME);
+    return PostgresDatabase.connect(normalizeDatabaseUrl(url), opts.applicationName || DEFAULT_APPLICATION_NAME);
   }
   const dir = path.resolve(opts.embeddedDir ?? DEFAULT_EMBEDDED_DIR);
   // Announced before opening: creating a new embedded database takes several seconds.

@@ -1,9 +1,10 @@
-// The audit trail behind `cvctl history`: one row per apply (applied, noop or failed), with
-// who ran it, from which commit, and the plan's digest and summary. A failed apply is recorded
-// outside its rolled-back transaction, by the caller, so failures are visible too.
+// The audit trail behind `cvctl history`: one row per apply (applied, noop, refused or failed),
+// with who ran it, from which commit (and whether the working tree was dirty), the plan's digest
+// and summary, and for a refusal or a failure its error code and message. Refusals and failures
+// are recorded outside the rolled-back transaction, by the caller (src/app/record-run.ts).
 import type { Queryable } from './database';
 
-export type RunResult = 'applied' | 'noop' | 'failed';
+export type RunResult = 'applied' | 'noop' | 'failed' | 'refused';
 
 export interface RunInput {
   scope: string;
@@ -12,9 +13,13 @@ export interface RunInput {
   finishedAt: Date;
   actor: string | null;
   gitCommit: string | null;
+  /** Uncommitted changes under the applied paths; null or absent = not known. */
+  dirty?: boolean | null;
   planDigest: string | null;
   summary: object | null;
   result: RunResult;
+  /** The CvctlError code of a refusal or failure (e.g. STALE_PLAN). */
+  errorCode?: string | null;
   error: string | null;
 }
 
@@ -27,16 +32,18 @@ export interface RunRecord {
   finishedAt: string | null;
   actor: string | null;
   gitCommit: string | null;
+  dirty: boolean | null;
   planDigest: string | null;
   summary: Record<string, unknown> | null;
   result: RunResult;
+  errorCode: string | null;
   error: string | null;
 }
 
 export async function recordRun(q: Queryable, run: RunInput): Promise<void> {
   await q.query(
-    `insert into cvctl_runs (scope, command, started_at, finished_at, actor, git_commit, plan_digest, summary, result, error)
-     values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)`,
+    `insert into cvctl_runs (scope, command, started_at, finished_at, actor, git_commit, plan_digest, summary, result, error, error_code, dirty)
+     values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12)`,
     [
       run.scope,
       run.command,
@@ -49,6 +56,8 @@ export async function recordRun(q: Queryable, run: RunInput): Promise<void> {
       run.summary === null ? null : JSON.stringify(run.summary),
       run.result,
       run.error,
+      run.errorCode ?? null,
+      run.dirty ?? null,
     ],
   );
 }
@@ -58,7 +67,8 @@ export async function listRuns(q: Queryable, opts: { scope?: string; limit: numb
   const limit = Math.max(0, Math.floor(opts.limit));
   const r = await q.query<RunRecord>(
     `select id, scope, command, started_at as "startedAt", finished_at as "finishedAt", actor,
-            git_commit as "gitCommit", plan_digest as "planDigest", summary, result, error
+            git_commit as "gitCommit", dirty, plan_digest as "planDigest", summary, result,
+            error_code as "errorCode", error
        from cvctl_runs
       where ($1::text is null or scope = $1::text)
       order by id desc
@@ -95,9 +105,9 @@ export function renderHistory(runs: RunRecord[], opts: { output: 'text' | 'json'
     when(r.finishedAt ?? r.startedAt),
     r.scope,
     r.actor ?? '-',
-    r.gitCommit ? r.gitCommit.slice(0, 12) : '-',
+    r.gitCommit ? `${r.gitCommit.slice(0, 12)}${r.dirty ? '-dirty' : ''}` : '-',
     changeCounts(r.summary),
-    r.result === 'failed' && r.error ? `failed: ${firstLine(r.error)}` : r.result,
+    (r.result === 'failed' || r.result === 'refused') && r.error ? `${r.result}: ${firstLine(r.error)}` : r.result,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   // The last column is not padded: it may be long (an error) and trailing spaces help no one.

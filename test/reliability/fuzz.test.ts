@@ -283,7 +283,8 @@ describe("the fuzzer's own checks (each can fail)", () => {
     const broken: Array<[string, readonly [CommandResult, CommandResult]]> = [
       ['exit code 3', validateResults(diag, { code: 3 })],
       ['stack trace on stderr', validateResults(diag, { stderr: 'TypeError: x is undefined\n    at load (src/config/load.ts:1:2)\n' })],
-      ['no position', validateResults({ ...diag, line: 0, column: 0 })],
+      ['no position', validateResults({ ...diag, line: null, column: null })],
+      ['line 0', validateResults({ ...diag, line: 0, column: 0 })],
       ['position past the end', validateResults({ ...diag, line: 9 })],
       ['column past the end of the line', validateResults({ ...diag, column: 40 })],
       ['internal-error', validateResults({ ...diag, code: 'internal-error' })],

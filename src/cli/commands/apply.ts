@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import type { Command } from 'commander';
 import type { Runner } from '../main';
 import type { Context } from '../context';
@@ -9,10 +8,14 @@ import { actorOf, openDb, openKekFor, resolverFor } from '../../app/resources';
 import { makePlan } from '../../app/make-plan';
 import { renderPlan } from '../../render/render';
 import { parsePlan } from '../../plan/serialize';
-import { applyPlan } from '../../apply/apply-plan';
+import { applyPlan, type ApplyDeps, type ApplyResult } from '../../apply/apply-plan';
 import type { Plan } from '../../plan/types';
 import { CvctlError } from '../../errors';
-import { acquireScopeLock } from '../../state/lock';
+import { acquireScopeLock, type ScopeLock } from '../../state/lock';
+import type { Database } from '../../state/database';
+import type { SecretResolver } from '../../secrets/resolver';
+import { gitState, recordFailedRun } from '../../app/record-run';
+import { InterruptGuard } from '../interrupt';
 
 export function registerApply(program: Command, run: Runner): void {
   program
@@ -28,50 +31,104 @@ export function registerApply(program: Command, run: Runner): void {
       run(async (ctx, cmd) => {
         const o = cmd.opts();
         if (o.plan && cmd.args.length > 0) throw new CvctlError('USAGE', 'give either --plan FILE or paths, not both');
+        const startedAt = ctx.now();
+        const paths = o.plan ? null : pathsOrDefault(cmd.args);
+        const command = o.plan ? 'apply --plan' : 'apply';
         const resolver = resolverFor(ctx);
         const lockTimeoutSeconds = o.lockTimeout as number;
-        const db = await openDb(ctx, { purpose: 'apply', lockTimeoutSeconds });
-        // Without --plan, the scope lock is held from planning to commit (as Terraform holds its
-        // state lock): two applies of the same scope never plan against the same state and both
-        // write. applyPlan takes it again on the same session (advisory locks nest).
-        const lock = o.plan ? null : await acquireScopeLock(db, ctx.opts.scope, { timeoutSeconds: lockTimeoutSeconds }).catch(async (e: unknown) => {
-          await db.close();
-          throw e;
-        });
+        const guard = new InterruptGuard({
+          signals: ctx.io.signals ?? null,
+          stderr: ctx.io.stderr,
+          exit: ctx.io.exit ?? (() => undefined),
+          pauseAt: ctx.env.CVCTL_TEST_PAUSE_AT || undefined,
+        }).install();
         try {
-          const plan: Plan = o.plan
-            ? readSavedPlan(ctx, o.plan as string)
-            : await makePlan(ctx, db, { paths: pathsOrDefault(cmd.args), adopt: Boolean(o.adopt), resolveSecrets: true, resolver, digest: false });
-          if (plan.meta && !plan.meta.secretsResolved && plan.changes.some((c) => c.target && 'credentials' in c.target && c.target.credentials)) {
-            // A plan made with --no-resolve-secrets can still be applied: apply resolves the references itself.
-            ctx.info('note: this plan was made without resolving secrets; apply resolves them now');
+          const db = await openDb(ctx, { purpose: 'apply', lockTimeoutSeconds });
+          const git = gitState(ctx.cwd, ctx.env, paths);
+          let plan: Plan | null = null;
+          let lock: ScopeLock | null = null;
+          try {
+            // Without --plan, the scope lock is held from planning to commit (as Terraform holds its
+            // state lock): two applies of the same scope never plan against the same state and both
+            // write. applyPlan takes it again on the same session (advisory locks nest).
+            if (!o.plan) lock = await acquireScopeLock(db, ctx.opts.scope, { timeoutSeconds: lockTimeoutSeconds });
+            plan = o.plan
+              ? readSavedPlan(ctx, o.plan as string)
+              : await makePlan(ctx, db, { paths: paths ?? ['.'], adopt: Boolean(o.adopt), resolveSecrets: true, resolver, digest: false });
+            const result = await applyOne(ctx, guard.wrap(db), plan, {
+              resolver,
+              lockTimeoutSeconds,
+              savedPlan: Boolean(o.plan),
+              allowDelete: Boolean(o.allowDelete),
+              autoApprove: Boolean(o.autoApprove),
+              run: { command, actor: actorOf(ctx.env), gitCommit: git.commit, dirty: git.dirty },
+            });
+            const s = result.summary;
+            ctx.io.stdout(
+              result.changed
+                ? `Apply complete: ${s.create} created, ${s.update} updated, ${s.disable} disabled, ${s.enable} enabled, ${s.delete} deleted.\n`
+                : 'Nothing to do: the database already matches the files.\n',
+            );
+            return { kind: 'ok' };
+          } catch (e) {
+            // Refused or failed: on record in history (best effort, never a different error).
+            await recordFailedRun(db, {
+              scope: ctx.opts.scope,
+              command,
+              startedAt,
+              finishedAt: ctx.now(),
+              actor: actorOf(ctx.env),
+              git,
+              planDigest: plan?.digest ?? null,
+              summary: plan?.summary ?? null,
+            }, e);
+            throw e;
+          } finally {
+            await lock?.release().catch(() => undefined);
+            await db.close();
           }
-          if (!ctx.opts.quiet || plan.changes.length > 0) ctx.io.stdout(renderPlan(plan, 'text', { color: ctx.opts.color }));
-          if (plan.changes.length > 0 && !o.autoApprove) await confirm(ctx);
-          const result = await applyPlan(plan, {
-            db,
-            kek: () => openKekFor(ctx, true),
-            resolver,
-            now: ctx.now,
-            cwd: ctx.cwd,
-            lockTimeoutSeconds,
-            savedPlan: Boolean(o.plan),
-            allowDelete: Boolean(o.allowDelete),
-            run: { command: o.plan ? 'apply --plan' : 'apply', actor: actorOf(ctx.env), gitCommit: gitCommit(ctx) },
-          });
-          const s = result.summary;
-          ctx.io.stdout(
-            result.changed
-              ? `Apply complete: ${s.create} created, ${s.update} updated, ${s.disable} disabled, ${s.enable} enabled, ${s.delete} deleted.\n`
-              : 'Nothing to do: the database already matches the files.\n',
-          );
-          return { kind: 'ok' };
         } finally {
-          await lock?.release().catch(() => undefined);
-          await db.close();
+          guard.uninstall();
         }
       }),
     );
+}
+
+interface ApplyOneOptions {
+  resolver: SecretResolver;
+  lockTimeoutSeconds: number;
+  savedPlan: boolean;
+  allowDelete: boolean;
+  autoApprove: boolean;
+  run: ApplyDeps['run'];
+}
+
+/** Show the plan (unless -q, or there is nothing to do), confirm, apply. */
+async function applyOne(ctx: Context, db: Database, plan: Plan, o: ApplyOneOptions): Promise<ApplyResult> {
+  if (plan.meta && !plan.meta.secretsResolved && plan.changes.some((c) => c.target && 'credentials' in c.target && c.target.credentials)) {
+    // A plan made with --no-resolve-secrets can still be applied: apply resolves the references itself.
+    ctx.info('note: this plan was made without resolving secrets; apply resolves them now');
+  }
+  const asking = plan.changes.length > 0 && !o.autoApprove;
+  if (plan.changes.length === 0) {
+    // One line for a no-op (below); its warnings still matter.
+    for (const w of plan.warnings) ctx.io.stderr(`cvctl: warning: ${w.code}: ${w.message}\n`);
+  } else if (!ctx.opts.quiet || (asking && ctx.io.stdinIsTTY)) {
+    // -q silences the plan, except when a person is asked to approve it.
+    ctx.io.stdout(renderPlan(plan, 'text', { color: ctx.opts.color }));
+  }
+  if (asking) await confirm(ctx);
+  return applyPlan(plan, {
+    db,
+    kek: () => openKekFor(ctx, true),
+    resolver: o.resolver,
+    now: ctx.now,
+    cwd: ctx.cwd,
+    lockTimeoutSeconds: o.lockTimeoutSeconds,
+    savedPlan: o.savedPlan,
+    allowDelete: o.allowDelete,
+    run: o.run,
+  });
 }
 
 function readSavedPlan(ctx: Context, file: string): Plan {
@@ -90,16 +147,4 @@ async function confirm(ctx: Context): Promise<void> {
   }
   const answer = await ctx.io.prompt('\nDo you want to apply these changes? Only \'yes\' will be accepted: ');
   if (answer.trim() !== 'yes') throw new CvctlError('ABORTED', 'apply cancelled. Nothing was written');
-}
-
-/** The commit being applied: CI's GITHUB_SHA, else the working tree's HEAD, else unknown. */
-function gitCommit(ctx: Context): string | null {
-  if (ctx.env.GITHUB_SHA) return ctx.env.GITHUB_SHA;
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ctx.cwd, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
-      .toString()
-      .trim() || null;
-  } catch {
-    return null;
-  }
 }

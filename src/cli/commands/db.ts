@@ -12,7 +12,8 @@ export function registerDb(program: Command, run: Runner): void {
         const handle = await openDb(ctx, { purpose: 'db migrate', skipMigrationCheck: true });
         try {
           const r = await migrate(handle);
-          ctx.io.stdout(
+          // -q: the success line is not printed (errors still are).
+          if (!ctx.opts.quiet) ctx.io.stdout(
             r.applied.length > 0
               ? `Applied ${r.applied.length} migration(s): ${r.applied.join(', ')}. Schema version ${r.version}.\n`
               : `The schema is up to date (version ${r.version}).\n`,

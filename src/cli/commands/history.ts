@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Runner } from '../main';
 import { outputOption } from '../options';
 import { openDb } from '../../app/resources';
@@ -8,7 +8,7 @@ export function registerHistory(program: Command, run: Runner): void {
   program
     .command('history')
     .description('list recorded applies: who, when, commit, counts, result')
-    .addOption(new Option('--limit <n>', 'how many runs').argParser((v) => Math.max(1, Math.min(10000, parseInt(v, 10) || 20))).default(20))
+    .addOption(new Option('--limit <n>', 'how many runs, newest first (1 to 10000)').argParser(parseLimit).default(20))
     .option('--all-scopes', 'include runs of every scope')
     .addOption(outputOption(['text', 'json']))
     .action(
@@ -24,4 +24,10 @@ export function registerHistory(program: Command, run: Runner): void {
         }
       }),
     );
+}
+
+function parseLimit(v: string): number {
+  const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 10000) throw new InvalidArgumentError('expected a whole number from 1 to 10000');
+  return n;
 }

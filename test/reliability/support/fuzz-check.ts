@@ -18,7 +18,7 @@ export const STACK_TRACE_PATTERNS: readonly RegExp[] = [
   /cvctl: internal error/,
 ];
 
-/** Problems with the whole file (or a path) are at line 0, column 0 by design (docs/diagnostics.md). */
+/** Problems with the whole file (or a path) have no position by design: null line and column in JSON (docs/diagnostics.md). */
 export const WHOLE_FILE_CODES = new Set(['path-not-found', 'no-files', 'unreadable-file', 'file-too-large']);
 
 /** C0 controls (but \n), DEL, C1 controls and the Unicode line/paragraph separators. */
@@ -33,8 +33,9 @@ export interface JsonDiagnostic {
   code: string;
   message: string;
   file: string;
-  line: number;
-  column: number;
+  /** null: a diagnostic about a whole file or path (no position). */
+  line: number | null;
+  column: number | null;
 }
 
 export function stackTraceIn(s: string): string | undefined {
@@ -74,12 +75,13 @@ function checkDiagnostic(d: JsonDiagnostic, rel: string | undefined, lines: stri
   if (d.code === 'internal-error') out.push(`${where}: internal-error (cvctl failed on this input)`);
   if (typeof d.file !== 'string' || d.file === '') out.push(`${where}: no file`);
   else if (rel !== undefined && d.file !== rel) out.push(`${where}: file is not ${rel}`);
-  if (!Number.isInteger(d.line) || !Number.isInteger(d.column) || d.line < 0 || d.column < 0) {
-    out.push(`${where}: line/column are not non-negative integers`);
+  if (d.line === null && d.column === null) {
+    if (!WHOLE_FILE_CODES.has(d.code)) out.push(`${where}: no position`);
+  } else if (!Number.isInteger(d.line) || !Number.isInteger(d.column) || d.line! < 1 || d.column! < 1) {
+    out.push(`${where}: line/column are neither both null nor positive integers`);
     return;
   }
-  if (!WHOLE_FILE_CODES.has(d.code) && (d.line < 1 || d.column < 1)) out.push(`${where}: no position (line ${d.line}, column ${d.column})`);
-  if (lines && d.line >= 1) {
+  if (lines && d.line !== null && d.column !== null && d.line >= 1) {
     if (d.line > lines.length) out.push(`${where}: line ${d.line} is past the end of the file (${lines.length} lines)`);
     else if (d.column > lines[d.line - 1]!.length + 1) out.push(`${where}: column ${d.column} is past the end of line ${d.line} (${lines[d.line - 1]!.length} chars)`);
   }
@@ -91,7 +93,8 @@ function checkDiagnostic(d: JsonDiagnostic, rel: string | undefined, lines: stri
 }
 
 export function formatDiagnosticLine(d: JsonDiagnostic): string {
-  return `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}`;
+  const where = d.line === null ? d.file : `${d.file}:${d.line}:${d.column}`;
+  return `${where} ${d.severity} ${d.code} ${d.message}`;
 }
 
 export interface ValidateSummary {
@@ -143,14 +146,17 @@ export function checkValidate(json: CommandResult, text: CommandResult, rel: str
     });
   }
   for (const l of textLines) {
-    if (!/^[^\s:]+:\d+:\d+ (error|warning|info) [a-z0-9-]+ /.test(l)) out.push(`validate (text): line without file:line:col: ${JSON.stringify(l.slice(0, 200))}`);
+    // A whole-file problem has no position: `FILE error CODE message` (checked against JSON above).
+    const m = /^[^\s]+? (error|warning|info) ([a-z0-9-]+) /.exec(l);
+    const unpositionedOk = m !== null && !/:\d+:\d+$/.test(l.split(' ')[0]!) && WHOLE_FILE_CODES.has(m[2]!);
+    if (!unpositionedOk && !/^[^\s:]+:\d+:\d+ (error|warning|info) [a-z0-9-]+ /.test(l)) out.push(`validate (text): line without file:line:col: ${JSON.stringify(l.slice(0, 200))}`);
   }
   const summaryRe = text.code === 1 ? /^[\d,]+ errors?(, [\d,]+ warnings?)? in 1 file$/ : /^1 file valid: [\d,]+ providers?, [\d,]+ models?( \([\d,]+ warnings?\))?$/;
   if (!summaryRe.test(summary)) out.push(`validate (text): summary line ${JSON.stringify(summary.slice(0, 200))}`);
   return { code: json.code, diagnostics: diags };
 }
 
-const DIAG_LINE = /^(\S+?):(\d+):(\d+) (error|warning|info) ([a-z0-9-]+) (.*)$/;
+const DIAG_LINE = /^(\S+?)(?::(\d+):(\d+))? (error|warning|info) ([a-z0-9-]+) (.*)$/;
 
 /**
  * `plan --detailed-exitcode DIR` where one file of DIR is the case: exit 0, 1 or 2; stderr holds
@@ -175,7 +181,8 @@ export function checkPlan(plan: CommandResult, opts: { json: boolean; rel: strin
       out.push(`plan: a stderr line that is neither a diagnostic nor the error: ${JSON.stringify(l.slice(0, 200))}`);
       continue;
     }
-    const d: JsonDiagnostic = { file: m[1]!, line: Number(m[2]), column: Number(m[3]), severity: m[4]!, code: m[5]!, message: m[6]! };
+    const pos = m[2] === undefined ? null : { line: Number(m[2]), column: Number(m[3]) };
+    const d: JsonDiagnostic = { file: m[1]!, line: pos?.line ?? null, column: pos?.column ?? null, severity: m[4]!, code: m[5]!, message: m[6]! };
     diags.push(d);
     checkDiagnostic(d, undefined, d.file === opts.rel ? lines : undefined, 'plan (stderr)', out);
   }
