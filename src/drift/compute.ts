@@ -13,6 +13,7 @@ import { modelFlat, providerFlat, type ModelShape, type ProviderShape } from '..
 import { ACTIONS, PLAN_FORMAT_VERSION, type Change, type FieldChange, type PlanWarning, type ResourceRef, type Summary } from '../plan/types';
 import { ABSENT, PRESENT, fpSide, labelCredential, labelValues, lastAppliedCredential, type CredentialSide } from './label';
 import { applyIgnores } from './ignore';
+import { deletedKey, labelCreate, type DeletedRow } from './deleted';
 import { combineLabels, DRIFT_LABELS, type DriftChange, type DriftField, type DriftReport, type DriftSummary } from './types';
 
 export interface DriftInput {
@@ -25,6 +26,10 @@ export interface DriftInput {
   secretsResolved: boolean;
   /** providers.last_applied_at by provider id (only drift needs it, so it is not in ProviderRow). */
   lastAppliedAt: Record<string, string | null>;
+  /** Managed rows of this scope deleted outside cvctl, with their last-applied records (./deleted). */
+  deleted?: DeletedRow[];
+  /** The files' credentials fingerprinted with a deleted provider's row id, by provider name. */
+  deletedFingerprints?: Record<string, Record<string, string | null>>;
   /** Warnings found while gathering the inputs (e.g. no fingerprint key). */
   warnings?: PlanWarning[];
   now: Date;
@@ -37,6 +42,7 @@ interface Index {
   rows: Map<string, ProviderRow>;
   models: Map<string, ProviderModelRow>;
   desired: Map<string, DesiredProvider>;
+  deleted: Map<string, DeletedRow>;
 }
 
 const modelKey = (providerId: string, modelId: string): string => `${providerId}\u0000${modelId}`;
@@ -50,6 +56,9 @@ export function computeDrift(input: DriftInput): DriftReport {
     rows: new Map(input.current.providers.map((r) => [r.name, r])),
     models: new Map(input.current.providerModels.map((m) => [modelKey(m.providerId, m.modelId), m])),
     desired: new Map(input.desired.providers.map((d) => [d.spec.name, d])),
+    deleted: new Map(
+      (input.deleted ?? []).filter((d) => d.managedBy === input.scope).map((d) => [deletedKey(d.provider, d.modelId), d]),
+    ),
   };
   const changes: DriftChange[] = [];
   for (const c of plan.changes) {
@@ -106,11 +115,13 @@ function annotate(ix: Index, c: Change): DriftChange | null {
     };
   }
   switch (c.action) {
-    case 'create':
-      // Not in the database. (A row deleted in the console looks the same: nothing records
-      // which rows an apply created, so "pending" is the only label that can be proved wrong
-      // by nobody.)
-      return { ...head(c), drift: 'pending', fields: c.fields ?? [], reason: 'in the files, not in the database' };
+    case 'create': {
+      // Not in the database: never applied (pending), or deleted outside cvctl (./deleted).
+      const r = c.resource;
+      const key = r.type === 'provider' ? deletedKey(r.name) : deletedKey(r.provider, r.name);
+      const fps = r.type === 'provider' ? ix.input.deletedFingerprints?.[r.name] : undefined;
+      return labelCreate(c, ix.deleted.get(key), fps);
+    }
     case 'delete':
       return { ...head(c), drift: 'pending' };
     case 'update':
@@ -234,7 +245,8 @@ function unmanagedRows(ix: Index): DriftChange[] {
     if (row.managedBy === null && dp === undefined) {
       const n = modelsOf.get(row.id)?.length ?? 0;
       out.push({
-        action: 'update',
+        // Nothing: cvctl leaves rows it does not manage alone (see DriftChange.action).
+        action: 'none',
         resource: { type: 'provider', name: row.name },
         drift: 'unmanaged',
         reason: `made outside cvctl, not in the files, with ${n} provider model${n === 1 ? '' : 's'}: \`cvctl export --include-unmanaged\` writes it out`,
@@ -244,7 +256,7 @@ function unmanagedRows(ix: Index): DriftChange[] {
       for (const m of modelsOf.get(row.id) ?? []) {
         if (m.managedBy !== null || declared.has(m.modelId)) continue;
         out.push({
-          action: 'update',
+          action: 'none',
           resource: { type: 'providerModel', provider: row.name, name: m.modelId },
           drift: 'unmanaged',
           reason: 'made outside cvctl, not in the files',
@@ -285,7 +297,7 @@ function finishReport(i: FinishInput): DriftReport {
   const summary = Object.fromEntries(ACTIONS.map((a) => [a, 0])) as Summary;
   const driftSummary = { ...Object.fromEntries(DRIFT_LABELS.map((l) => [l, 0])), ignored: i.ignored } as DriftSummary;
   for (const c of changes) {
-    summary[c.action] += 1;
+    if (c.action !== 'none') summary[c.action] += 1;
     driftSummary[c.drift] += 1;
   }
   return {

@@ -18,6 +18,7 @@ import { cvctlVersion } from '../cli/version';
 import { openKekFor } from '../app/resources';
 import { loadDesired } from '../app/make-plan';
 import { computeDrift } from './compute';
+import type { DeletedRow } from './deleted';
 import type { DriftReport } from './types';
 
 export interface DriftOptions {
@@ -29,26 +30,35 @@ export interface DriftOptions {
 interface Snapshot {
   current: CurrentState;
   lastAppliedAt: Record<string, string | null>;
+  deleted: DeletedRow[];
 }
 
-/** The rows and their last_applied_at, in one snapshot. */
-async function readSnapshot(db: Database): Promise<Snapshot> {
+/** The rows, their last_applied_at and the scope's rows deleted outside cvctl, in one snapshot. */
+async function readSnapshot(db: Database, scope: string): Promise<Snapshot> {
   return db.transaction(async (tx) => {
     await tx.query('set transaction isolation level repeatable read, read only');
     const current = await readState(tx);
     const r = await tx.query<{ id: string; lastAppliedAt: string | null }>(
       'select id, last_applied_at as "lastAppliedAt" from providers',
     );
-    return { current, lastAppliedAt: Object.fromEntries(r.rows.map((x) => [x.id, x.lastAppliedAt])) };
+    const d = await tx.query<DeletedRow>(
+      `select resource_type as "resourceType", provider, model_id as "modelId", row_id as "rowId",
+              managed_by as "managedBy", last_applied as "lastApplied", deleted_at as "deletedAt"
+         from cvctl_deleted_rows where managed_by = $1`,
+      [scope],
+    );
+    return { current, lastAppliedAt: Object.fromEntries(r.rows.map((x) => [x.id, x.lastAppliedAt])), deleted: d.rows };
   });
 }
 
 export async function gatherDrift(ctx: Context, db: Database, o: DriftOptions): Promise<DriftReport> {
   const desired = await loadDesired(ctx, o.paths, 'compared');
-  const { current, lastAppliedAt } = await readSnapshot(db);
+  const { current, lastAppliedAt, deleted } = await readSnapshot(db, ctx.opts.scope);
   const warnings: PlanWarning[] = [];
+  const deletedProviders = new Map(deleted.filter((d) => d.resourceType === 'provider').map((d) => [d.provider, d]));
+  const deletedFingerprints: Record<string, Record<string, string | null>> = {};
   const credentials = o.resolveSecrets
-    ? await credentialStatus(ctx, db, desired, current, o.resolver, warnings)
+    ? await credentialStatus(ctx, db, desired, current, o.resolver, warnings, deletedProviders, deletedFingerprints)
     : unresolved(desired);
   return computeDrift({
     desired,
@@ -57,6 +67,8 @@ export async function gatherDrift(ctx: Context, db: Database, o: DriftOptions): 
     credentials,
     secretsResolved: o.resolveSecrets,
     lastAppliedAt,
+    deleted,
+    deletedFingerprints,
     warnings,
     now: ctx.now(),
     cvctlVersion: cvctlVersion(),
@@ -85,12 +97,18 @@ async function credentialStatus(
   current: CurrentState,
   resolver: SecretResolver,
   warnings: PlanWarning[],
+  deletedProviders: Map<string, DeletedRow>,
+  deletedFingerprints: Record<string, Record<string, string | null>>,
 ): Promise<CredentialStatus> {
   const refs: LocatedSecretRef[] = desired.providers.flatMap((p) => Object.values(p.spec.credentials));
   const values = refs.length > 0 ? await resolver.resolveAll(refs) : new Map();
   const rowsByName = new Map(current.providers.map((r) => [r.name, r]));
   const existing = desired.providers.filter((p) => rowsByName.has(p.spec.name) && Object.keys(p.spec.credentials).length > 0);
-  const needKey = existing.some((p) => Object.keys(rowsByName.get(p.spec.name)?.credentialFingerprints ?? {}).length > 0);
+  // A provider deleted outside cvctl: its last apply's fingerprints, keyed with its old row id.
+  const gone = desired.providers.filter((p) => !rowsByName.has(p.spec.name) && deletedProviders.has(p.spec.name));
+  const needKey =
+    existing.some((p) => Object.keys(rowsByName.get(p.spec.name)?.credentialFingerprints ?? {}).length > 0) ||
+    gone.some((p) => Object.keys((deletedProviders.get(p.spec.name)?.lastApplied?.credentials ?? {}) as object).length > 0);
   const fpKey = needKey ? await loadFingerprintKey(db, await openKekFor(ctx, false), { create: false }) : null;
   if (needKey && fpKey === null) {
     warnings.push({
@@ -109,6 +127,8 @@ async function credentialStatus(
       if (row === undefined) fields[field] = { fingerprint: null, prefix };
       else if (fpKey === null) fields[field] = { fingerprint: null, prefix, unknown: true };
       else fields[field] = { fingerprint: fpKey.fingerprint(row.id, field, v), prefix };
+      const was = row === undefined ? deletedProviders.get(p.spec.name) : undefined;
+      if (was !== undefined) (deletedFingerprints[p.spec.name] ??= {})[field] = fpKey ? fpKey.fingerprint(was.rowId, field, v) : null;
     }
     status[p.spec.name] = fields;
   }

@@ -3,6 +3,7 @@
 import { assertNever } from '../domain/kinds';
 import { compareStrings } from '../plan/canonical';
 import { describeField, formatValue, isSensitive, markOf } from '../render/common';
+import type { Action } from '../plan/types';
 import type { DriftChange, DriftField, DriftLabel } from './types';
 import { DRIFT_LABELS, compareLabels, labelCount } from './types';
 
@@ -43,7 +44,12 @@ export function groupLabel(g: DriftGroup): DriftLabel {
 
 /** `?` for rows no scope manages (cvctl would not touch them); otherwise the plan's mark. */
 export function driftMark(c: DriftChange): string {
-  return c.drift === 'unmanaged' ? '?' : markOf(c.action);
+  return c.drift === 'unmanaged' || c.action === 'none' ? '?' : markOf(c.action);
+}
+
+/** The plan action to describe a change's fields with (`none` changes carry no fields). */
+export function describedAs(c: DriftChange): Action {
+  return c.action === 'none' ? 'update' : c.action;
 }
 
 /** "2 drifted, 1 pending" over the labels present. */
@@ -64,7 +70,7 @@ export function mixedLabels(c: DriftChange): boolean {
  * when the change mixes labels, then the last-applied value of a conflict (neither side's).
  */
 export function describeDriftField(f: DriftField, c: DriftChange): string {
-  let s = describeField(f, c.action);
+  let s = describeField(f, describedAs(c));
   if (f.drift !== undefined && mixedLabels(c)) s += ` [${f.drift}]`;
   if (f.drift === 'conflict' && f.lastApplied !== undefined && !isSensitive(f.before) && !isSensitive(f.after)) {
     s += ` (last applied ${formatValue(f.lastApplied)})`;

@@ -6,6 +6,7 @@ import { describeCascade, describeField, formatValue, isSensitive, plural } from
 import { DEFAULT_MAX_CHARS, fenced, fitSections, htmlText, mdCode, mdText } from '../render/markdown';
 import { compareStrings } from '../plan/canonical';
 import {
+  describedAs,
   driftMark,
   driftNotes,
   groupDrift,
@@ -118,7 +119,7 @@ function diffFields(c: DriftChange, indent: string): string[] {
       out.push(`+ ${key(f.path)} ${describeField(f, 'create')}`);
     } else if (isSensitive(f.after) || isSensitive(f.before)) {
       const mark = f.after === null ? '-' : f.before === null ? '+' : '!';
-      out.push(`${mark} ${key(f.path)} ${describeField(f, c.action)}${tag}`);
+      out.push(`${mark} ${key(f.path)} ${describeField(f, describedAs(c))}${tag}`);
     } else {
       if (f.before !== null) out.push(`- ${key(f.path)} ${formatValue(f.before)}${tag}`);
       if (f.after !== null) out.push(`+ ${key(f.path)} ${formatValue(f.after)}${tag}`);
@@ -133,7 +134,7 @@ function diffFields(c: DriftChange, indent: string): string[] {
 function modelDiff(m: DriftChange): string[] {
   const id = m.resource.name;
   const notes = driftNotes(m);
-  const suffix = ` [${m.drift}]${notes.length > 0 && m.action !== 'create' ? ` (${notes.join('; ')})` : ''}`;
+  const suffix = ` [${m.drift}]${notes.length > 0 && (m.action !== 'create' || m.drift !== 'pending') ? ` (${notes.join('; ')})` : ''}`;
   switch (m.action) {
     case 'create':
       return [`+ ${id}${suffix}`];

@@ -97,13 +97,17 @@ function fieldLines(c: DriftChange, indent: string, keep: (f: DriftField) => boo
 
 /** A model created or removed is one line (its fields are in the JSON); others show fields. */
 function modelLines(m: DriftChange, p: DriftPainter): string[] {
-  // Every model create has the same reason; once per provider would be noise.
-  const out = [`      ${header(m, m.resource.name, p, m.action !== 'create')}`];
+  // Every pending model create has the same reason; once per model would be noise. A model
+  // deleted in the database says so.
+  const out = [`      ${header(m, m.resource.name, p, m.action !== 'create' || m.drift !== 'pending')}`];
   if (m.action === 'delete') {
     const cascade = describeCascade(m.cascade, 'providerModel');
     if (cascade !== '') out.push(`          ${p.paint(cascade, 'red')}`);
   } else if (m.action !== 'create') {
     out.push(...fieldLines(m, '          '));
+  } else if (m.drift === 'conflict') {
+    // Deleted in the database and changed in the files: what the files changed.
+    out.push(...fieldLines(m, '          ', (f) => f.drift === 'conflict'));
   }
   return out;
 }

@@ -7,9 +7,10 @@ import type { Action, Cascade, PlanWarning, ResourceRef, Summary } from '../plan
 
 export const DRIFT_LABELS = ['drift', 'pending', 'conflict', 'unmanaged'] as const;
 /**
- * - drift: the database changed since the last apply; the files did not.
- * - pending: the files changed since the last apply; the database did not (or the row is
- *   missing / no longer declared).
+ * - drift: the database changed since the last apply; the files did not (a managed row
+ *   deleted outside cvctl is drift too: ./deleted.ts).
+ * - pending: the files changed since the last apply; the database did not (a row never
+ *   applied, or no longer declared).
  * - conflict: both changed (or the last apply is not known well enough to tell).
  * - unmanaged: the row was made outside cvctl (managed_by is null).
  */
@@ -27,9 +28,15 @@ export interface DriftField {
   lastApplied?: unknown;
 }
 
+/**
+ * What `cvctl apply` would do about a difference: a plan action, or `none` for a row no scope
+ * manages that the files do not declare (cvctl never touches it; `reason` says how to take it
+ * over). `summary` counts plan actions only; `driftSummary` counts every change by label.
+ */
+export type DriftAction = Action | 'none';
+
 export interface DriftChange {
-  /** What `cvctl apply` would do about this difference (unmanaged rows: `update`, see reason). */
-  action: Action;
+  action: DriftAction;
   resource: ResourceRef;
   drift: DriftLabel;
   fields?: DriftField[];

@@ -5,6 +5,7 @@ import { lastAppliedOfModel, lastAppliedOfProvider } from '../../src/plan/comput
 import type { DesiredProvider } from '../../src/domain/types';
 import type { ProviderModelRow, ProviderRow } from '../../src/domain/rows';
 import type { DriftChange } from '../../src/drift/types';
+import type { DeletedRow } from '../../src/drift/deleted';
 import { credsFor, current, fp, model, modelRow, NOW, provider, providerRow } from '../plan/builders';
 
 /** A row exactly as an apply of `d` leaves it, with its last-applied record. */
@@ -96,13 +97,15 @@ describe('computeDrift', () => {
     const extraModel = modelRow('openai-prod', 'my-console-model', { managedBy: null });
     const r = drift([base, declared], [appliedRow(base), consoleRow, declaredRow], [...appliedModels(base), extraModel]);
     expect(r.changes.map(brief)).toEqual([
-      'update console-only [unmanaged]',
+      'none console-only [unmanaged]',
       'update openai-console [unmanaged]',
-      'update openai-prod/my-console-model [unmanaged]',
+      'none openai-prod/my-console-model [unmanaged]',
     ]);
     expect(r.changes[1].adopt).toBe(true);
     expect(r.changes[1].fields?.map((f) => f.path)).toEqual(['labels.team', 'credentials.apiKey']);
     expect(r.driftSummary.unmanaged).toBe(3);
+    // `none`: apply would not touch them, so the plan-action counts leave them out.
+    expect(r.summary).toEqual({ create: 0, update: 1, disable: 0, enable: 0, delete: 0 });
   });
 
   test('a console model declared in the files on a managed provider is unmanaged, with its differences', () => {
@@ -211,5 +214,78 @@ describe('computeDrift', () => {
     const a = drift([base, other], rows, models);
     const b = drift([other, base], [...rows].reverse(), [...models].reverse());
     expect(b).toEqual(a);
+  });
+});
+
+describe('rows deleted outside cvctl (cvctl_deleted_rows)', () => {
+  const groq = provider('groq', { kind: 'groq', labels: { team: 'ml' } }, [model('llama')]);
+  /** What the delete trigger records for a row an apply of `d` wrote. */
+  const gone = (d: DesiredProvider, o: Partial<DeletedRow> = {}): DeletedRow => ({
+    resourceType: 'provider',
+    provider: d.spec.name,
+    modelId: '',
+    rowId: `pv-${d.spec.name}`,
+    managedBy: 'default',
+    lastApplied: appliedRow(d).lastApplied,
+    deletedAt: '2026-02-01T00:00:00.000Z',
+    ...o,
+  });
+  const goneModel = (d: DesiredProvider, id: string, o: Partial<DeletedRow> = {}): DeletedRow => ({
+    ...gone(d),
+    resourceType: 'providerModel',
+    modelId: id,
+    rowId: `pm-${d.spec.name}-${id}`,
+    lastApplied: lastAppliedOfModel(d.models.find((m) => m.modelId === id)!),
+    ...o,
+  });
+  const groqFps = { groq: { apiKey: fp('groq') } };
+  const groqChanged = provider('groq', { kind: 'groq', labels: { team: 'research' } }, [model('llama')]);
+
+  test.each<[string, DesiredProvider, DeletedRow[], Record<string, Record<string, string | null>>, string[]]>([
+    ['never applied: pending', groq, [], {}, ['create groq [pending]', 'create groq/llama [pending]']],
+    [
+      'applied, then deleted in the console: drift (its models with it)',
+      groq,
+      [gone(groq), goneModel(groq, 'llama')],
+      groqFps,
+      ['create groq [drift] kind:drift,status:drift,labels.team:drift,protected:drift,onRemove:drift,credentials.apiKey:drift', 'create groq/llama [drift] kind:drift,status:drift,contextWindow:drift,pricing.inputPerMTok:drift,pricing.outputPerMTok:drift,source:drift'],
+    ],
+    [
+      'deleted in the console and changed in the files: conflict',
+      groqChanged,
+      [gone(groq), goneModel(groq, 'llama')],
+      groqFps,
+      ['create groq [conflict] kind:drift,status:drift,labels.team:conflict,protected:drift,onRemove:drift,credentials.apiKey:drift', 'create groq/llama [drift] kind:drift,status:drift,contextWindow:drift,pricing.inputPerMTok:drift,pricing.outputPerMTok:drift,source:drift'],
+    ],
+    [
+      'the key rotated in the files since: the credential is a conflict',
+      groq,
+      [gone(groq)],
+      { groq: { apiKey: fp('groq', 'apiKey', 2) } },
+      ['create groq [conflict] kind:drift,status:drift,labels.team:drift,protected:drift,onRemove:drift,credentials.apiKey:conflict', 'create groq/llama [pending]'],
+    ],
+    ['a record of another scope says nothing about this one: pending', groq, [gone(groq, { managedBy: 'team-b' })], groqFps, ['create groq [pending]', 'create groq/llama [pending]']],
+    [
+      'no last-applied record: a conflict (the deletion is known, the files side is not)',
+      groq,
+      [gone(groq, { lastApplied: null })],
+      groqFps,
+      ['create groq [conflict] name:conflict,kind:conflict,status:conflict,labels.team:conflict,protected:conflict,onRemove:conflict,credentials.apiKey:conflict', 'create groq/llama [pending]'],
+    ],
+  ])('%s', (_what, files, deleted, deletedFingerprints, expected) => {
+    const r = drift([base, files], [appliedRow(base)], appliedModels(base), { deleted, deletedFingerprints });
+    expect(r.changes.map(brief)).toEqual(expected);
+  });
+
+  test('a model deleted in the console on a provider that is still there is drift, with the reason', () => {
+    const r = drift([base], [appliedRow(base)], appliedModels(base).filter((m) => m.modelId !== 'o3'), { deleted: [goneModel(base, 'o3')] });
+    expect(r.changes.map(brief)).toEqual(['create openai-prod/o3 [drift] kind:drift,status:drift,contextWindow:drift,pricing.inputPerMTok:drift,pricing.outputPerMTok:drift,source:drift']);
+    expect(r.changes[0].reason).toBe('deleted in the database since the last apply');
+    expect(r.driftSummary).toMatchObject({ drift: 1, pending: 0 });
+  });
+
+  test('a record of a row that exists again (re-created by an apply) is ignored', () => {
+    const r = drift([base], [appliedRow(base)], appliedModels(base), { deleted: [gone(base), goneModel(base, 'o3')] });
+    expect(r.changes).toEqual([]);
   });
 });
