@@ -129,6 +129,16 @@ describe('-q and the no-op apply', () => {
     expect(r.stderr).not.toContain(':0:0');
   });
 
+  test('a missing local key file: the message is true for the apply that printed it', async () => {
+    expect((await cli(['apply', 'p.yaml', '--auto-approve'])).code).toBe(0);
+    fs.rmSync(path.join(work, '.cvctl', 'kek'));
+    const r = await cli(['apply', 'p.yaml', '--auto-approve']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cvctl: error: local KEK key file .*kek does not exist; .*restore the file/m);
+    expect(r.stderr).not.toContain('created by');
+    expect(fs.existsSync(path.join(work, '.cvctl', 'kek'))).toBe(false);
+  });
+
   test('a no-op apply prints one line', async () => {
     expect((await cli(['apply', 'p.yaml', '--auto-approve'])).code).toBe(0);
     const again = await cli(['apply', 'p.yaml', '--auto-approve']);

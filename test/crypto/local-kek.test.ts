@@ -60,6 +60,10 @@ describe('key file', () => {
     const e = await codeOf(openLocalKek(p, { create: false }));
     expect(e.code).toBe('KMS_ERROR');
     expect(e.message).toContain('does not exist');
+    // Only readers of existing encrypted data open without create: the message says how to
+    // find the old key, never that a write would create one (it could not decrypt the data).
+    expect(e.message).toContain('restore the file, or point --kms (env CVCTL_KMS_KEY) at the key');
+    expect(e.message).not.toMatch(/created by/);
     expect(fs.existsSync(p)).toBe(false);
   });
 

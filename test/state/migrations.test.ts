@@ -45,6 +45,7 @@ describe.each(targets)('migrate on %s', (target) => {
         `select table_name as t from information_schema.tables where table_schema = 'public' order by 1`,
       );
       expect(tables.rows.map((r) => r.t)).toEqual([
+        'cvctl_deleted_rows',
         'cvctl_keys',
         'cvctl_migrations',
         'cvctl_runs',
