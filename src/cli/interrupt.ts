@@ -12,7 +12,7 @@ import type { Database, Transaction } from '../state/database';
 
 export const EXIT_INTERRUPTED = 130;
 export const INTERRUPTED_NOTHING_WRITTEN = 'cvctl: interrupted: nothing was written';
-export const INTERRUPTED_AFTER_COMMIT = 'cvctl: interrupted after the changes were committed (see `cvctl history`)';
+export const INTERRUPTED_AFTER_COMMIT = 'cvctl: interrupted after the changes were committed (see cvctl history)';
 
 export type ApplyPhase = 'before' | 'writing' | 'committing' | 'committed';
 
