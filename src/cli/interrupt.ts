@@ -9,6 +9,7 @@
 // way it went. Phase changes happen synchronously right before COMMIT is sent, so a signal
 // handler (a separate event-loop task) can never see `writing` once COMMIT is on the wire.
 import type { Database, Transaction } from '../state/database';
+import { CvctlError } from '../errors';
 
 export const EXIT_INTERRUPTED = 130;
 export const INTERRUPTED_NOTHING_WRITTEN = 'cvctl: interrupted: nothing was written';
@@ -43,7 +44,7 @@ export class InterruptGuard {
 
   constructor(private readonly o: InterruptGuardOptions) {
     if (o.pauseAt !== undefined && !PAUSE_POINTS.includes(o.pauseAt)) {
-      throw new Error(`CVCTL_TEST_PAUSE_AT must be one of ${PAUSE_POINTS.join(', ')}`);
+      throw new CvctlError('USAGE', `CVCTL_TEST_PAUSE_AT (tests only) must be one of ${PAUSE_POINTS.join(', ')}`);
     }
   }
 

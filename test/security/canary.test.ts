@@ -99,6 +99,19 @@ describe.each(targets)('secret canaries on %s', (target) => {
       fs.rmSync(path.join(work, 'repo', 'bad.yaml'));
       expect((await runCli(['--database-url', 'postgres://u:pw@127.0.0.1:1/x', 'plan', 'repo', '-v'], { cwd: work, env })).code).toBe(1);
       expect((await cli(['--kms', 'local://nope/kek', 'plan', 'repo', '-v'], { CANARY_KEY: CANARY_ENV + 'z' })).code).toBe(1);
+      // The refusals and failures above are on record, with their messages: shown by history.
+      await cli(['history', '--output', 'json']);
+      await cli(['history']);
+      // A provider deleted in the console: its last-applied record goes to cvctl_deleted_rows
+      // (scanned below), drift compares the files' credentials with it; apply re-creates it.
+      const consoleDb = fresh.url ? await openDatabase({ databaseUrl: fresh.url }) : await openDatabase({ embeddedDir: embedded });
+      try {
+        await consoleDb.query(`delete from providers where name = (select min(name) from providers)`);
+      } finally {
+        await consoleDb.close();
+      }
+      for (const output of ['text', 'json', 'markdown']) expect((await cli(['drift', 'repo', '--output', output, '-v'])).code).toBe(2);
+      expect((await cli(['apply', 'repo', '--auto-approve', '-v'])).code).toBe(0);
 
       const texts: Array<[string, string]> = outputs.flatMap((o, i) => [
         [`stdout #${i}`, o.stdout],
@@ -110,13 +123,17 @@ describe.each(targets)('secret canaries on %s', (target) => {
       }
       const handle = fresh.url ? await openDatabase({ databaseUrl: fresh.url }) : await openDatabase({ embeddedDir: embedded });
       try {
-        for (const table of ['providers', 'provider_models', 'models', 'model_backends', 'cvctl_keys', 'cvctl_runs', 'cvctl_migrations']) {
+        for (const table of ['providers', 'provider_models', 'models', 'model_backends', 'cvctl_keys', 'cvctl_runs', 'cvctl_deleted_rows', 'cvctl_migrations']) {
           const rows = await handle.query<{ t: string }>(`select row_to_json(x)::text as t from ${table} x`);
           texts.push([`table ${table}`, rows.rows.map((r) => r.t).join('\n')]);
         }
         // The credentials really are stored (encrypted), so the scan above covered them.
         const stored = await handle.query<{ n: number }>(`select count(*)::int as n from providers where credential_ciphertext is not null`);
         expect(stored.rows[0].n).toBe(3);
+        const recorded = await handle.query<{ n: number }>(`select count(*)::int as n from cvctl_deleted_rows`);
+        expect(recorded.rows[0].n).toBeGreaterThan(0);
+        const refused = await handle.query<{ n: number }>(`select count(*)::int as n from cvctl_runs where result in ('refused', 'failed')`);
+        expect(refused.rows[0].n).toBeGreaterThanOrEqual(2);
       } finally {
         await handle.close();
       }
