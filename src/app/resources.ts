@@ -31,6 +31,8 @@ export async function openDb(ctx: Context, o: OpenDbOptions): Promise<Database> 
     applicationName: `cvctl ${o.purpose} (${actor ?? 'unknown'}@${os.hostname()} pid ${process.pid})`.slice(0, 63),
     announce: (m) => ctx.info(m),
     lockTimeoutSeconds: o.lockTimeoutSeconds,
+    // A new embedded database starts from the build's migrated seed: migrate() below runs anyway.
+    embeddedSeed: !o.skipMigrationCheck,
   });
   try {
     if (o.skipMigrationCheck) return db;

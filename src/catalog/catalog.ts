@@ -4,6 +4,7 @@
 import * as path from 'path';
 import { CATALOG_VERSION, isProviderKind, type ProviderKind } from '../domain/kinds';
 import { CatalogError } from './error';
+import { loadPrebuiltCatalog } from './prebuilt';
 import type { CatalogData, CatalogModel } from './load';
 
 export { CatalogError } from './error';
@@ -82,7 +83,9 @@ export function bundledCatalog(): Catalog {
   if (!bundled) {
     let cat: Catalog;
     try {
-      cat = catalogFromFiles(BUNDLED_CATALOG_DIR);
+      // The build's checked copy when it matches the files (./prebuilt); the files otherwise.
+      const pre = loadPrebuiltCatalog(BUNDLED_CATALOG_DIR);
+      cat = pre ? new LoadedCatalog(pre) : catalogFromFiles(BUNDLED_CATALOG_DIR);
     } catch (e) {
       throw new CatalogError(`the bundled catalog is broken (reinstall cvctl): ${(e as Error).message}`);
     }

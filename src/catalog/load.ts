@@ -11,6 +11,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { PROVIDER_KINDS, type ModelKind, type ProviderKind } from '../domain/kinds';
 import type { Pricing } from '../domain/types';
 import { CatalogError } from './error';
+import { catalogFiles } from './prebuilt';
 
 /** One model of the catalog, as the catalog file states it. */
 export interface CatalogModel {
@@ -26,7 +27,6 @@ export { CatalogError } from './error';
 export type CatalogData = Map<string, Map<ProviderKind, readonly CatalogModel[]>>;
 
 const SCHEMA_PATH = path.resolve(__dirname, '../../schemas/catalog.schema.json');
-const VERSION_DIR_RE = /^[0-9]{4}\.[0-9]{2}\.[0-9]{2}$/;
 const YAML_RE = /\.ya?ml$/;
 
 let validator: ValidateFunction | undefined;
@@ -137,18 +137,9 @@ export function loadCatalogDir(dir: string): CatalogData {
     throw new CatalogError(`cannot read the catalog folder ${dir}: ${(e as Error).message}`);
   }
 
-  const files: { file: string; subVersion?: string }[] = [];
-  for (const ent of entries) {
-    const full = path.join(dir, ent.name);
-    if (ent.isFile() && YAML_RE.test(ent.name)) files.push({ file: full });
-    if (ent.isDirectory() && VERSION_DIR_RE.test(ent.name)) {
-      for (const sub of fs.readdirSync(full, { withFileTypes: true })) {
-        if (sub.isFile() && YAML_RE.test(sub.name)) files.push({ file: path.join(full, sub.name), subVersion: ent.name });
-      }
-    }
-  }
+  // The same listing as the prebuilt catalog's digest (./prebuilt).
+  const files = entries.length ? catalogFiles(dir) : [];
   if (!files.length) throw new CatalogError(`no catalog files (*.yaml) in ${dir}`);
-  files.sort((a, b) => a.file.localeCompare(b.file));
 
   const data: CatalogData = new Map();
   const origin = new Map<string, string>(); // "version/kind" -> file, to report duplicates

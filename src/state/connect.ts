@@ -3,6 +3,7 @@
 import * as path from 'path';
 import type { Database } from './database';
 import { DEFAULT_EMBEDDED_DIR, PgliteDatabase, displayPath } from './pglite';
+import { DEFAULT_SEED_FILE } from './pglite-seed';
 import { PostgresDatabase } from './postgres';
 import { normalizeDatabaseUrl } from './conninfo';
 
@@ -21,6 +22,11 @@ export interface OpenDatabaseOptions {
   announce?: (msg: string) => void;
   /** How long to wait for another process using the same embedded database (default 30). */
   lockTimeoutSeconds?: number;
+  /**
+   * Embedded database only: make a new data directory from the seed shipped in dist/ (migrated
+   * at build time) instead of initdb. For callers that migrate right after opening.
+   */
+  embeddedSeed?: boolean;
   /** Injectable sleep for the embedded database's lock-file polling (tests). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -39,5 +45,6 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     dir,
     lockTimeoutMs: opts.lockTimeoutSeconds !== undefined ? opts.lockTimeoutSeconds * 1000 : undefined,
     sleep: opts.sleep,
+    seedFile: opts.embeddedSeed ? DEFAULT_SEED_FILE : undefined,
   });
 }
