@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Build step after tsc: writes dist/embedded-seed/db.seed.gz, a PGlite data directory made by
+// Build step after tsc: writes dist/embedded-seed/db.seed, a PGlite data directory made by
 // initdb and migrated with this cvctl's migrations, which a first run of the embedded database
 // copies instead of running initdb (see src/state/pglite-seed.ts). Run by `npm run build`;
 // skipped when the seed on disk was made by the same PGlite with the same migrations.

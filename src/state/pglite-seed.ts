@@ -1,5 +1,5 @@
 // The embedded database's seed: a PGlite data directory made at build time (initdb inside the
-// WASM build, then this cvctl's migrations), packed into one gzip file that ships in dist/.
+// WASM build, then this cvctl's migrations), packed into one file that ships in dist/.
 // A first run copies it into `.cvctl/db` instead of running initdb, which is most of the
 // first run's time and memory (initdb is a second WASM instance with its own heap).
 //
@@ -16,7 +16,7 @@ const FORMAT = 'cvctl-embedded-seed';
 const FORMAT_VERSION = 1;
 
 /** Where `npm run build` writes the seed; the same path from src/state (tests) and dist/state. */
-export const DEFAULT_SEED_FILE = path.resolve(__dirname, '..', '..', 'dist', 'embedded-seed', 'db.seed.gz');
+export const DEFAULT_SEED_FILE = path.resolve(__dirname, '..', '..', 'dist', 'embedded-seed', 'db.seed');
 
 /** Files of a data directory that belong to a running server, never to a copy. */
 const SKIPPED = new Set(['postmaster.pid', 'postmaster.opts']);
@@ -26,6 +26,8 @@ interface SeedEntry {
   p: string;
   /** Size in bytes; absent for a directory. */
   s?: number;
+  /** Size deflated (raw deflate) in the seed file. */
+  z?: number;
 }
 
 export interface SeedHeader {
@@ -44,7 +46,11 @@ export function pgliteVersion(): string {
   return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
 
-/** Packs a closed data directory with the migrations it holds. */
+/**
+ * Packs a closed data directory with the migrations it holds: a 4-byte header length, the JSON
+ * header, then each file deflated on its own, so a restore never holds more than one inflated
+ * file (the largest is the 16 MB WAL segment) in memory.
+ */
 export function packSeed(dataDir: string, migrations: readonly string[]): Buffer {
   const entries: SeedEntry[] = [];
   const chunks: Buffer[] = [];
@@ -59,8 +65,9 @@ export function packSeed(dataDir: string, migrations: readonly string[]): Buffer
         walk(r);
       } else if (st.isFile()) {
         const data = fs.readFileSync(path.join(dataDir, r));
-        entries.push({ p: r, s: data.length });
-        chunks.push(data);
+        const z = zlib.deflateRawSync(data, { level: 9 });
+        entries.push({ p: r, s: data.length, z: z.length });
+        chunks.push(z);
       }
     }
   };
@@ -75,14 +82,46 @@ export function packSeed(dataDir: string, migrations: readonly string[]): Buffer
   const json = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(4);
   len.writeUInt32BE(json.length);
-  return zlib.gzipSync(Buffer.concat([len, json, ...chunks]), { level: 9 });
+  return Buffer.concat([len, json, ...chunks]);
 }
 
 function unpack(file: string): { header: SeedHeader; body: Buffer; offset: number } {
-  const body = zlib.gunzipSync(fs.readFileSync(file));
+  const body = fs.readFileSync(file);
   const len = body.readUInt32BE(0);
   const header = JSON.parse(body.subarray(4, 4 + len).toString('utf8')) as SeedHeader;
   return { header, body, offset: 4 + len };
+}
+
+const PAGE = 8192;
+
+/**
+ * Writes a file leaving its all-zero pages as holes (they read back as zeros): most of a new
+ * data directory is zeros (the WAL segment is 16 MB, mostly unused), and a first run's time
+ * goes to writing it.
+ */
+function writeSparse(target: string, data: Buffer): void {
+  const fd = fs.openSync(target, 'w', 0o600);
+  try {
+    let start = -1; // first byte of the current run of non-zero pages
+    for (let off = 0; off < data.length; off += PAGE) {
+      const zero = isZero(data.subarray(off, off + PAGE));
+      if (!zero && start < 0) start = off;
+      if (zero && start >= 0) {
+        fs.writeSync(fd, data, start, off - start, start);
+        start = -1;
+      }
+    }
+    if (start >= 0) fs.writeSync(fd, data, start, data.length - start, start);
+    fs.ftruncateSync(fd, data.length);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const ZERO_PAGE = Buffer.alloc(PAGE);
+
+function isZero(b: Buffer): boolean {
+  return b.length === PAGE ? b.equals(ZERO_PAGE) : b.equals(ZERO_PAGE.subarray(0, b.length));
 }
 
 /** Reads only the header (the build uses it to skip making a seed that is already current). */
@@ -132,17 +171,25 @@ export function restoreSeed(dataDir: string, seedFile: string = DEFAULT_SEED_FIL
   if (seedMismatch(seed.header)) return false;
   const tmp = `${dataDir}.restoring`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  let offset = seed.offset;
-  for (const e of seed.header.entries) {
-    const target = path.join(tmp, ...e.p.split('/'));
-    if (!target.startsWith(tmp + path.sep)) throw new Error(`seed entry outside the data directory: ${e.p}`);
-    if (e.s === undefined) {
-      fs.mkdirSync(target, { recursive: true });
-    } else {
-      fs.writeFileSync(target, seed.body.subarray(offset, offset + e.s), { mode: 0o600 });
-      offset += e.s;
+  try {
+    fs.mkdirSync(tmp, { recursive: true });
+    let offset = seed.offset;
+    for (const e of seed.header.entries) {
+      const target = path.join(tmp, ...e.p.split('/'));
+      if (!target.startsWith(tmp + path.sep)) throw new Error(`seed entry outside the data directory: ${e.p}`);
+      if (e.s === undefined || e.z === undefined) {
+        fs.mkdirSync(target, { recursive: true });
+      } else {
+        const data = zlib.inflateRawSync(seed.body.subarray(offset, offset + e.z));
+        if (data.length !== e.s) throw new Error(`seed entry ${e.p}: ${data.length} bytes, expected ${e.s}`);
+        writeSparse(target, data);
+        offset += e.z;
+      }
     }
+  } catch {
+    // A damaged seed is a packaging fault, not the user's: make the database the slow way.
+    fs.rmSync(tmp, { recursive: true, force: true });
+    return false;
   }
   try {
     fs.rmdirSync(dataDir); // empty, checked above (rmdir refuses anything else)
