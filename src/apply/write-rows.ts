@@ -22,33 +22,6 @@ export interface ModelWrite {
 const hex = (b: Buffer | undefined | null): string | null => (b ? b.toString('hex') : null);
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
-const MODEL_LAST_APPLIED_KEYS = ['kind', 'status', 'contextWindow', 'pricing', 'source'];
-const isScalar = (v: unknown): boolean => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-
-/**
- * A model's last_applied as JSON.stringify(target.lastApplied) would write it, byte for byte,
- * given the pricing's JSON already made for the pricing column. The planner's records share the
- * pricing object with the target (src/plan/shapes.ts modelTarget); on 100,000 new models this
- * saves serialising every pricing twice. Any other record (a saved plan read back from its file,
- * an unexpected key or value) takes JSON.stringify.
- */
-export function modelLastAppliedJson(t: ProviderModelTarget, pricingJson: string | null): string | null {
-  const la = t.lastApplied as Record<string, unknown> | null | undefined;
-  if (la === null || la === undefined) return null;
-  const keys = Object.keys(la);
-  const shared =
-    la.pricing === t.pricing &&
-    keys.length === MODEL_LAST_APPLIED_KEYS.length &&
-    keys.every((k, i) => k === MODEL_LAST_APPLIED_KEYS[i]) &&
-    isScalar(la.kind) &&
-    isScalar(la.status) &&
-    isScalar(la.contextWindow) &&
-    isScalar(la.source);
-  if (!shared) return JSON.stringify(la);
-  const q = JSON.stringify;
-  return `{"kind":${q(la.kind)},"status":${q(la.status)},"contextWindow":${q(la.contextWindow)},"pricing":${pricingJson ?? 'null'},"source":${q(la.source)}}`;
-}
-
 function providerColumns(rows: ProviderWrite[]) {
   return [
     rows.map((r) => r.id),
@@ -134,7 +107,7 @@ function modelColumns(rows: ModelWrite[]) {
     rows.map((r) => (r.target.contextWindow === null ? null : String(r.target.contextWindow))),
     rows.map((r) => json(r.target.pricing)),
     rows.map((r) => r.target.source),
-    rows.map((r) => modelLastAppliedJson(r.target, json(r.target.pricing))),
+    rows.map((r) => json(r.target.lastApplied)),
   ];
 }
 
@@ -154,7 +127,6 @@ export async function insertModels(tx: Transaction, rows: ModelWrite[], scope: s
     MODEL_COPY_COLUMNS,
     rows.map((r) => {
       const t = r.target;
-      const pricing = json(t.pricing);
       return [
         r.id,
         r.providerId,
@@ -162,9 +134,9 @@ export async function insertModels(tx: Transaction, rows: ModelWrite[], scope: s
         t.kind,
         t.status,
         t.contextWindow === null ? null : String(t.contextWindow),
-        pricing,
+        json(t.pricing),
         t.source,
-        modelLastAppliedJson(t, pricing),
+        json(t.lastApplied),
         scope,
         at,
         at,

@@ -66,12 +66,12 @@ export function lastAppliedOfProvider(
   };
 }
 
-export function lastAppliedOfModel(m: ModelShape, sortedPricing?: Pricing | null): Record<string, unknown> {
+export function lastAppliedOfModel(m: ModelShape): Record<string, unknown> {
   return {
     kind: m.kind,
     status: m.status,
     contextWindow: m.contextWindow,
-    pricing: sortedPricing !== undefined ? sortedPricing : m.pricing === null ? null : sortKeysDeep(m.pricing),
+    pricing: m.pricing === null ? null : sortKeysDeep(m.pricing),
     source: m.source,
   };
 }
@@ -96,16 +96,13 @@ export function providerTarget(
 }
 
 export function modelTarget(modelId: string, m: ModelShape): ProviderModelTarget {
-  // One sorted copy for both: plans are never mutated, and apply recognises the shared object
-  // to write last_applied without serialising the pricing twice (src/apply/write-rows.ts).
-  const pricing = m.pricing === null ? null : sortKeysDeep(m.pricing);
   return {
     modelId,
     kind: m.kind,
     status: m.status,
     contextWindow: m.contextWindow,
-    pricing,
+    pricing: m.pricing === null ? null : sortKeysDeep(m.pricing),
     source: m.source,
-    lastApplied: lastAppliedOfModel(m, pricing),
+    lastApplied: lastAppliedOfModel(m),
   };
 }
