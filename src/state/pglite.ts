@@ -69,8 +69,9 @@ export const DEFAULT_FILE_LOCK_TIMEOUT_MS = 30_000;
 /**
  * PostgreSQL settings for every open, on top of PGlite's own. shared_buffers: PGlite's initdb
  * writes the server default, 128 MB, which PGlite allocates and zeroes in the WASM heap at every
- * start (about 140 MB of resident memory before the first query); 16 MB holds the largest
- * repository we benchmark (dataset XL) and its indexes' hot pages. One database, one session.
+ * start (about 140 MB of resident memory before the first query). 16 MB is 2,048 pages: a
+ * small repository fits whole; a large one reads through the OS page cache, as PostgreSQL
+ * does beyond shared_buffers. One database, one session: 5 connections are plenty.
  */
 export const PGLITE_SETTINGS: readonly string[] = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=5'];
 
