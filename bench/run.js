@@ -8,7 +8,8 @@
 //   npm run bench -- --only validate,reconcile,kms,scale
 //                                              pick benchmarks: validate (MB/s of the validator),
 //                                              reconcile (plan/apply against more limits),
-//                                              kms (KMS call counts, rotation), scale (the default)
+//                                              kms (KMS call counts, rotation), scale (the default),
+//                                              embedded (first run on the embedded database)
 //   npm run bench -- --targets pglite          only one target of the scale benchmark
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');

@@ -7,6 +7,7 @@
 // Targets (issue 13): first apply ≤ 1.0 s and ≤ 300 MB; no-op plan ≤ 0.6 s and ≤ 250 MB.
 //
 //   node bench/embedded/run.js [--runs 5] [--root DIR ...] [--json out.json]
+//   npm run bench -- --only embedded
 //
 // Several --root (checkouts of cvctl, each built) are measured round-robin in the same run, so
 // a before/after comparison sees the same machine load. Default: this checkout.
@@ -25,6 +26,7 @@ for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--runs') runs = Number(argv[++i]);
   else if (argv[i] === '--root') roots.push(path.resolve(argv[++i]));
   else if (argv[i] === '--json') jsonOut = argv[++i];
+  else if (argv[i] === '--no-build') continue; // from bench/run.js: this benchmark never builds (run `npm run build`)
   else throw new Error(`unknown argument ${argv[i]}`);
 }
 if (!roots.length) roots.push(ROOT);
