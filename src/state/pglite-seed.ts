@@ -194,7 +194,11 @@ export function restoreSeed(dataDir: string, seedFile: string = DEFAULT_SEED_FIL
   try {
     fs.rmdirSync(dataDir); // empty, checked above (rmdir refuses anything else)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      // e.g. a symlink to an empty directory: leave it as it is and let initdb fill it.
+      fs.rmSync(tmp, { recursive: true, force: true });
+      return false;
+    }
   }
   fs.renameSync(tmp, dataDir);
   return true;

@@ -115,6 +115,18 @@ test('an empty directory is restored into; an existing database is never touched
   });
 });
 
+test('an empty directory behind a symlink is left to initdb, not replaced', () => {
+  const real = path.join(work, 'symlinked-real');
+  fs.mkdirSync(real);
+  const link = path.join(work, 'symlinked', 'db');
+  fs.mkdirSync(path.dirname(link));
+  fs.symlinkSync(real, link);
+  expect(restoreSeed(link, migratedSeed)).toBe(false);
+  expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+  expect(fs.readdirSync(real)).toEqual([]);
+  expect(fs.existsSync(`${link}.restoring`)).toBe(false);
+});
+
 test('every restore of one seed is a copy of the same database (same system identifier)', async () => {
   const a = path.join(work, 'copy-a', 'db');
   const b = path.join(work, 'copy-b', 'db');
