@@ -27,7 +27,7 @@ export function mixedPlan(): Plan {
   ];
   const cur = current({
     providers: [
-      providerRow('anthropic-prod', { kind: 'anthropic', config: { version: '2023-06-01' }, credentialPrefix: 'sk-ant-api03-' }),
+      providerRow('anthropic-prod', { kind: 'anthropic', config: { version: '2023-06-01' }, credentialPrefix: 'sk-ant-api03' }),
       providerRow('groq-legacy', { kind: 'groq', managedBy: null, credentialFingerprints: { apiKey: fp('groq-legacy') } }),
       providerRow('azure-eu', {
         kind: 'azure',
@@ -44,7 +44,7 @@ export function mixedPlan(): Plan {
   });
   const creds = {
     'openai-prod': { apiKey: { fingerprint: fp('openai-prod'), prefix: 'sk-proj-Ab3d' } },
-    'anthropic-prod': { apiKey: { fingerprint: fp('anthropic-prod', 'apiKey', 2), prefix: 'sk-ant-api03-Xy' } },
+    'anthropic-prod': { apiKey: { fingerprint: fp('anthropic-prod', 'apiKey', 2), prefix: 'sk-ant-api03' } },
     'groq-legacy': { apiKey: { fingerprint: fp('groq-legacy'), prefix: 'gsk_' } },
     'azure-eu': { apiKey: { fingerprint: fp('azure-eu'), prefix: null } },
   };
