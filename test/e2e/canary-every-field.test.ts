@@ -17,8 +17,8 @@
 // The full cross-product runs (no sampling): one run of each command covers all 91 providers.
 // The first database target runs every command above; the other (the embedded database, where
 // each command opens the database for seconds) runs those whose output or storage depends on
-// the database (plan/drift JSON, plan --out, both applies, export, history): the renderers of
-// the remaining ones (validate, show, plan text/markdown) do not see the database.
+// the database (plan --out, both applies, drift JSON, export, history): the others render the
+// same plan the saved file holds, which is checked on both.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -313,20 +313,25 @@ describe.each(targets)('a canary through every kind × credential field × secre
       expectExit(await cli(['validate', 'repo']), 0);
       for (const output of ['text', 'markdown']) expectExit(await cli(['plan', 'repo', '--output', output, '-v']), 0);
     }
-    const planJson = await cli(['plan', 'repo', '--output', 'json']);
-    expectExit(planJson, 0);
-    checkJsonPrefixes('plan', planJson.stdout, null, first);
+    if (full) {
+      const planJson = await cli(['plan', 'repo', '--output', 'json']);
+      expectExit(planJson, 0);
+      checkJsonPrefixes('plan', planJson.stdout, null, first);
+    }
     expectExit(await cli(['plan', 'repo', '--out', 'plan.json']), 0);
-    for (const output of ['text', 'json', 'markdown']) expectExit(await cli(['show', 'plan.json', '--output', output]), 0);
+    checkJsonPrefixes('saved plan', fs.readFileSync(path.join(ws.cwd, 'plan.json'), 'utf8'), null, first);
+    if (full) for (const output of ['text', 'json', 'markdown']) expectExit(await cli(['show', 'plan.json', '--output', output]), 0);
     expectExit(await cli(['apply', '--plan', 'plan.json', '--auto-approve', '-v']), 0);
     await checkStoredPrefixes('first apply', first);
 
     // Every value rotated: plans and drift show before (stored) and after (new) prefixes.
     const second = seed();
-    if (full) for (const output of ['text', 'markdown']) expectExit(await cli(['plan', 'repo', '--output', output]), 0);
-    const rotated = await cli(['plan', 'repo', '--output', 'json']);
-    expectExit(rotated, 0);
-    checkJsonPrefixes('rotation plan', rotated.stdout, first, second);
+    if (full) {
+      for (const output of ['text', 'markdown']) expectExit(await cli(['plan', 'repo', '--output', output]), 0);
+      const rotated = await cli(['plan', 'repo', '--output', 'json']);
+      expectExit(rotated, 0);
+      checkJsonPrefixes('rotation plan', rotated.stdout, first, second);
+    }
     if (full) for (const output of ['text', 'markdown']) await cli(['drift', 'repo', '--output', output]);
     const drift = await cli(['drift', 'repo', '--output', 'json']);
     checkJsonPrefixes('drift', drift.stdout, first, second);
