@@ -155,9 +155,11 @@ describe('history, errors and export', () => {
     finishedAt: '2026-04-20T12:00:01.000Z',
     actor: 'mallory\u202egnp.exe',
     gitCommit: null,
+    dirty: null,
     planDigest: null,
     summary: { create: 1 },
     result: 'failed',
+    errorCode: 'APPLY_FAILED',
     error: 'provider \u2066x\u2069 failed',
   };
 
