@@ -1,5 +1,6 @@
 // Exit codes are decided here and only here (CONTRACT.md section 3).
 import { isCvctlError, type CvctlError } from '../errors';
+import { escapeOutput } from '../escape';
 
 export const EXIT_OK = 0;
 /** Any error: bad input, operational failure, stale plan, refused apply. */
@@ -24,6 +25,11 @@ export function exitCodeFor(outcome: Outcome): number {
 
 /** One clear line (or a few, for a list of problems); a stack only with --verbose. */
 export function formatError(err: unknown, verbose: boolean): string {
+  // A message may quote a name, a reference or a server's answer: nothing invisible gets out.
+  return escapeOutput(formatErrorRaw(err, verbose));
+}
+
+function formatErrorRaw(err: unknown, verbose: boolean): string {
   if (isCvctlError(err)) {
     const e = err as CvctlError;
     const where = e.pos ? `${e.pos.file}:${e.pos.line}:${e.pos.column}: ` : '';

@@ -4,6 +4,7 @@
 import { diagnosticWhere, formatDiagnostic, hasErrors, hasPosition, type Diagnostic, type Severity } from './diagnostics';
 import type { LoadResult } from './load';
 import { plural, thousands } from './text';
+import { escapeOutput } from '../escape';
 
 const COLORS: Record<Severity, string> = { error: '\u001b[31m', warning: '\u001b[33m', info: '\u001b[36m' };
 const RESET = '\u001b[0m';
@@ -40,7 +41,8 @@ export function renderValidateText(r: LoadResult, opts: { color: boolean; quiet?
   const shown = opts.quiet ? r.diagnostics.filter((d) => d.severity === 'error') : r.diagnostics;
   const out = shown.map((d) => line(d, opts.color));
   if (!opts.quiet || hasErrors(r.diagnostics)) out.push(summary(r));
-  return out.length === 0 ? '' : out.join('\n') + '\n';
+  // Messages quote values escaped already; a file name may hold anything too.
+  return out.length === 0 ? '' : escapeOutput(out.join('\n') + '\n', { ansi: opts.color });
 }
 
 /**
@@ -56,5 +58,5 @@ export function renderValidateJson(r: LoadResult): string {
     line: hasPosition(d) ? d.line : null,
     column: hasPosition(d) ? d.column : null,
   }));
-  return JSON.stringify({ valid: !hasErrors(r.diagnostics), diagnostics }, null, 2) + '\n';
+  return escapeOutput(JSON.stringify({ valid: !hasErrors(r.diagnostics), diagnostics }, null, 2) + '\n');
 }

@@ -2,22 +2,11 @@
 // through quoteValue(), which truncates and escapes them so a message never carries a
 // long blob, a control character that rewrites the terminal, or a whole pasted secret.
 
-const MAX_QUOTED = 40;
+// The escape rule is shared with every output (src/escape.ts): one list of characters.
+import { escapeControl } from '../escape';
+export { escapeControl };
 
-/**
- * Escape control characters (C0, DEL, C1, line/paragraph separators) as \n, \t or \uXXXX, and
- * the bidirectional formatting characters too (U+061C, U+200E/F, U+202A-E, U+2066-9): printed
- * raw, they reorder the rest of the line on a terminal or in a CI log ("Trojan Source").
- * Unpaired UTF-16 surrogates (not text: they would print as U+FFFD) become \uXXXX as well.
- */
-export function escapeControl(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\t') return '\\t';
-    if (c === '\r') return '\\r';
-    return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
-  }).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16));
-}
+const MAX_QUOTED = 40;
 
 /**
  * Text from a file made safe for a message, without quotes: at most MAX_QUOTED code points

@@ -1,9 +1,25 @@
-// The credential prefix shown in plans and stored in credential_prefix (CONTRACT.md §1):
-// "the first characters of the key up to the vendor prefix plus at most 4 more (never more
-// than a quarter of the value); for a service-account JSON, its client_email; for AWS keys,
-// the access key id". Enough for a human to tell keys apart, never enough to matter.
+// The credential prefix shown in plans and stored in credential_prefix. ONE rule for every
+// credential field of every kind, enforced here and nowhere else (plan, apply, drift and the
+// stored prefix shown as a plan's "before" all come through this file):
+//
+//   - a prefix is at most a quarter of the value AND at most MAX_PREFIX (12) characters;
+//   - a value that does not look like its field shows no prefix at all (null): an AWS access
+//     key id must be AKIA/ASIA + 16 of [A-Z0-9]; a service-account JSON must be a JSON object
+//     whose client_email is a Google service-account address; an API key or other secret must
+//     be one token of key characters (no spaces, ':', '@', control characters: a DATABASE_URL or
+//     the content of /proc/self/environ is not an API key);
+//   - the AWS secret access key and session token never show anything.
+//
+// CONTRACT.md §1 says "the vendor prefix plus at most 4 more (never more than a quarter); for a
+// service-account JSON, its client_email; for AWS keys, the access key id". Issue 11's bound
+// wins where they meet: an access key id shows `AKIA` + at most 1 more (a quarter of 20 is 5),
+// a client_email its first 12 characters, an Anthropic key `sk-ant-api03` (12). Enough for a
+// human to tell keys apart, never enough to matter. docs/security.md explains the choice.
 import type { ProviderKind } from '../domain/kinds';
 import { SecretValue } from '../secrets/resolver';
+
+/** The hard cap on a prefix's length, whatever the field or value. */
+export const MAX_PREFIX = 12;
 
 /**
  * Known vendor key prefixes. Matched longest-first, so `sk-ant-api03-` wins over `sk-`:
@@ -45,41 +61,91 @@ export function vendorPrefix(key: string): string {
   return '';
 }
 
+/** Characters an API key, client secret or id is made of (base64, base64url, hex, `~`, `.`). */
+const KEY_TOKEN = /^[A-Za-z0-9_\-.~+/=]+$/;
+
+/** An AWS access key id: long-term (AKIA) or temporary (ASIA). */
+export const AWS_ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
+
+/**
+ * A Google service-account address (`name@project.iam.gserviceaccount.com`, and the older
+ * `@appspot` / `@developer.gserviceaccount.com` forms): the only client_email a real key has.
+ */
+export const SERVICE_ACCOUNT_EMAIL = /^[a-z0-9][a-z0-9._-]{0,99}@(?:[a-z0-9-]+\.)*gserviceaccount\.com$/;
+
+/** The longest a prefix of a value of `length` characters may be: a quarter, at most 12. */
+export function prefixBound(length: number): number {
+  return Math.min(MAX_PREFIX, Math.floor(length / 4));
+}
+
 /** The generic rule for an API key / secret string. null when nothing can be shown. */
 export function keyPrefix(key: string): string | null {
-  const quarter = Math.floor(key.length / 4);
+  if (!KEY_TOKEN.test(key)) return null;
   // The quarter cap holds even inside the vendor prefix: a short test key `sk-test-123`
   // shows only `sk`, so a prefix is never a large part of a short secret.
-  const n = Math.min(vendorPrefix(key).length + EXTRA, quarter);
+  const n = Math.min(vendorPrefix(key).length + EXTRA, prefixBound(key.length));
   return n > 0 ? key.slice(0, n) : null;
 }
 
 /**
- * The prefix of one credential field. `kind` decides how fields are read (bedrock's AWS
- * ids, vertex's JSON); `primaryCredentialField(kind)` says which field's prefix is stored.
+ * The prefix of one credential field. The field decides how the value is read (AWS ids,
+ * a service-account JSON, a key); `primaryCredentialField(kind)` says which field's prefix
+ * is stored. Whatever the rule, the result passes the bound (checked last, on purpose).
  */
-export function credentialPrefix(kind: ProviderKind, field: string, value: SecretValue): string | null {
+export function credentialPrefix(_kind: ProviderKind, field: string, value: SecretValue): string | null {
   const v = value.reveal();
+  const p = fieldPrefix(field, v);
+  return p !== null && p.length > 0 && p.length <= prefixBound(v.length) ? p : null;
+}
+
+function fieldPrefix(field: string, v: string): string | null {
   switch (field) {
-    case 'serviceAccountJson':
-      return serviceAccountEmail(v);
+    case 'serviceAccountJson': {
+      // The address is not secret, but a prefix is a prefix: its first 12 characters.
+      const email = serviceAccountEmail(v);
+      return email === null ? null : email.slice(0, prefixBound(v.length));
+    }
     case 'accessKeyId':
-      // An AWS access key id is an identifier (the secret is secretAccessKey): shown whole.
-      if (kind === 'bedrock') return v.trim() === '' ? null : v.trim();
-      return keyPrefix(v);
+      // An identifier, but only an AWS one: anything else (a URL, a file's content) shows nothing.
+      // `AKIA`/`ASIA` names the key type; the bound (a quarter of 20) leaves one more character.
+      return AWS_ACCESS_KEY_ID.test(v) ? v.slice(0, Math.min(4 + EXTRA, prefixBound(v.length))) : null;
     case 'secretAccessKey':
     case 'sessionToken':
-      if (kind === 'bedrock') return null;
-      return keyPrefix(v);
+      // AWS secrets have no vendor prefix: any part of them is entropy.
+      return null;
     default:
       return keyPrefix(v);
   }
 }
 
+/**
+ * A prefix read back from the database, as it may be shown (a plan's "before"). Rows written
+ * by an older cvctl may hold more than today's rule allows (a whole access key id or client
+ * email, or whatever value a bedrock reference pointed at). The value's length is unknown
+ * here, so the stored text is cut to what the rule would show at most for the field, and
+ * not shown at all when it does not have the field's shape.
+ */
+export function storedPrefixShown(field: string, stored: string | null): string | null {
+  if (stored === null || stored === '') return null;
+  switch (field) {
+    case 'serviceAccountJson':
+      return /^[a-z0-9][a-z0-9._@-]*$/.test(stored) ? stored.slice(0, MAX_PREFIX) : null;
+    case 'accessKeyId':
+      // The rule shows at most 5 characters of a 20-character id.
+      return /^(AKIA|ASIA)[A-Z0-9]*$/.test(stored) ? stored.slice(0, prefixBound(20)) : null;
+    case 'secretAccessKey':
+    case 'sessionToken':
+      return null;
+    default:
+      return KEY_TOKEN.test(stored) ? stored.slice(0, MAX_PREFIX) : null;
+  }
+}
+
 function serviceAccountEmail(v: string): string | null {
   const sa = parseObject(v);
-  const email = sa?.client_email;
-  return typeof email === 'string' && email !== '' ? email : null;
+  if (sa === null || (sa.type !== undefined && sa.type !== 'service_account')) return null;
+  const email = sa.client_email;
+  return typeof email === 'string' && SERVICE_ACCOUNT_EMAIL.test(email) ? email : null;
 }
 
 function parseObject(v: string): Record<string, unknown> | null {

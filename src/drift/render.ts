@@ -1,6 +1,7 @@
 // One entry point for every drift output format. The JSON has the plan's key order (contract
 // fields first, then extensions) so two runs over the same state give the same bytes.
 import { assertNever } from '../domain/kinds';
+import { escapeOutput } from '../escape';
 import { isPlainObject, list, ordered, sortKeysDeep, type Shaper } from '../plan/canonical';
 import { ACTIONS } from '../plan/types';
 import { renderDriftMarkdown } from './render-markdown';
@@ -35,17 +36,18 @@ export function renderDriftJson(report: DriftReport): string {
     warnings: list((w) => ordered(w, WARNING_KEYS, { resource })),
     meta: (m) => ordered(m, META_KEYS),
   });
-  return `${JSON.stringify(shaped, null, 2)}\n`;
+  return escapeOutput(`${JSON.stringify(shaped, null, 2)}\n`);
 }
 
 export function renderDrift(report: DriftReport, format: DriftFormat, opts: { color?: boolean } = {}): string {
+  // Labels, config values and ids may hold bidi or invisible characters: escaped (src/escape.ts).
   switch (format) {
     case 'text':
-      return renderDriftText(report, { color: opts.color ?? false });
+      return escapeOutput(renderDriftText(report, { color: opts.color ?? false }), { ansi: opts.color ?? false });
     case 'json':
       return renderDriftJson(report);
     case 'markdown':
-      return renderDriftMarkdown(report);
+      return escapeOutput(renderDriftMarkdown(report));
     default:
       return assertNever(format, 'output format');
   }

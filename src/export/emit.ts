@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Document, Scalar, parse, visit, isScalar, isMap } from 'yaml';
 import { PROVIDERS_SCHEMA_PATH } from '../config/schema-validator';
+import { escapeYamlQuoted, hasInvisible } from '../escape';
 
 // Only these can be read as something other than a string by YAML 1.1; the rest is skipped cheaply.
 const MAYBE_AMBIGUOUS = /^(?:[-+.]?[0-9.]|[yYnN]$|(?:yes|no|on|off|true|false|null)$|~$|\.)/i;
@@ -20,12 +21,14 @@ function ambiguousIn11(s: string): boolean {
 }
 
 // Characters a YAML file may not hold raw (DEL, C1 controls, U+FFFE, U+FFFF; cvctl's reader
-// refuses them as non-printable). The `yaml` package escapes C0 controls in double quotes but
-// writes these raw, so such strings are double-quoted and these escaped after writing.
-const NON_PRINTABLE = /[\x7F-\x9F\uFFFE\uFFFF]/;
-const NON_PRINTABLE_ALL = /[\x7F-\x9F\uFFFE\uFFFF]/g;
+// refuses them as non-printable), and those no reviewer should see raw: bidi controls and
+// invisible format characters (src/escape.ts). The `yaml` package escapes C0 controls in
+// double quotes but writes these raw, so such strings are double-quoted and these escaped
+// after writing (a YAML reader decodes \uXXXX back: the exported value is the same).
+const NON_PRINTABLE_ALL = /[\uFFFE\uFFFF]/g;
+const nonPrintable = (s: string): boolean => hasInvisible(s, { ignoreC0: true }) || /[\uFFFE\uFFFF]/.test(s);
 const escapeNonPrintable = (text: string): string =>
-  text.replace(NON_PRINTABLE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  escapeYamlQuoted(text).replace(NON_PRINTABLE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** One YAML document holding the given provider blocks, with the schema comment on top. */
 export function providersDocument(blocks: Record<string, unknown>[], schemaRef: string): string {
@@ -40,7 +43,7 @@ export function providersDocument(blocks: Record<string, unknown>[], schemaRef: 
     },
     Scalar(_, node) {
       if (typeof node.value !== 'string') return;
-      if (NON_PRINTABLE.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      if (nonPrintable(node.value)) node.type = Scalar.QUOTE_DOUBLE;
       else if (node.type === undefined && ambiguousIn11(node.value)) node.type = Scalar.QUOTE_DOUBLE;
     },
   });

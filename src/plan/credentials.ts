@@ -2,6 +2,7 @@
 // hands over an HMAC fingerprint and the display prefix (CredentialStatus). A credential is
 // changed when its fingerprint differs from the stored one, or the field is added/removed.
 import { primaryCredentialField } from '../domain/kinds';
+import { storedPrefixShown } from '../crypto/prefix';
 import type { ProviderSpec } from '../domain/types';
 import type { ProviderRow } from '../domain/rows';
 import { compareStrings, sortKeysDeep } from './canonical';
@@ -25,8 +26,12 @@ export interface CredentialDiff {
   fingerprints: Record<string, string | null>;
 }
 
-function sensitive(changed: boolean, prefix: string | null, unknown = false): SensitiveValue {
-  return unknown ? { sensitive: true, changed, prefix, unknown: true } : { sensitive: true, changed, prefix };
+/**
+ * A credential as a plan shows it. An unresolved one is `"changed": null, "unknown": true`
+ * (CONTRACT.md §4): `false` would read as "unchanged" to a consumer that ignores `unknown`.
+ */
+function sensitive(changed: boolean | null, prefix: string | null, unknown = false): SensitiveValue {
+  return unknown ? { sensitive: true, changed: null, prefix, unknown: true } : { sensitive: true, changed, prefix };
 }
 
 export function diffCredentials(
@@ -38,8 +43,9 @@ export function diffCredentials(
   const desired = spec.credentials;
   const stored = row?.credentialFingerprints ?? {};
   // Only the primary field's prefix is stored (credential_prefix); other fields show none.
+  // A row written by an older cvctl may hold more than the rule allows: cut to the rule.
   const storedPrefix = (field: string): string | null =>
-    row !== null && field === primaryCredentialField(row.kind) ? row.credentialPrefix : null;
+    row !== null && field === primaryCredentialField(row.kind) ? storedPrefixShown(field, row.credentialPrefix) : null;
   // A field the caller said nothing about is unknown when secrets were not resolved, and
   // otherwise "no fingerprint" (which counts as changed: we cannot prove it is not).
   const statusOf = (field: string): CredentialFieldStatus =>
@@ -63,11 +69,12 @@ export function diffCredentials(
     fingerprints[field] = unknown ? (storedFp ?? null) : st.fingerprint;
     if (row === null) {
       // Create: the contract shape; an unresolved secret is "not known to change".
-      fields.push({ path, before: null, after: unknown ? sensitive(false, null, true) : sensitive(true, st.prefix) });
+      fields.push({ path, before: null, after: unknown ? sensitive(null, null, true) : sensitive(true, st.prefix) });
     } else if (storedFp === undefined) {
       fields.push({ path, before: null, after: sensitive(true, unknown ? null : st.prefix, unknown) });
     } else if (unknown) {
-      unknownFields.push({ path, before: sensitive(false, storedPrefix(field)), after: sensitive(false, null, true) });
+      // Whether the stored value changes is not known either: null on both sides.
+      unknownFields.push({ path, before: sensitive(null, storedPrefix(field)), after: sensitive(null, null, true) });
     } else if (st.fingerprint === null || st.fingerprint !== storedFp) {
       fields.push({ path, before: sensitive(true, storedPrefix(field)), after: sensitive(true, st.prefix) });
     }

@@ -3,6 +3,7 @@
 // cannot vouch for: other format versions, other scopes, edited files, unknown shapes.
 import { createHash } from 'node:crypto';
 import { CvctlError } from '../errors';
+import { escapeOutput } from '../escape';
 import { canonicalJson, compareStrings, isPlainObject, list, ordered, sortKeysDeep, type Shaper } from './canonical';
 import { validatePlanShape } from './validate';
 import { ACTIONS, PLAN_FORMAT_VERSION, type Plan } from './types';
@@ -101,7 +102,8 @@ export function normalizePlan(plan: Plan): Plan {
 
 /** Pretty JSON with a trailing newline and the digest (re)computed. */
 export function serializePlan(plan: Plan): string {
-  return `${JSON.stringify(normalizePlan({ ...plan, digest: planDigest(plan) }), null, 2)}\n`;
+  // Bidi and invisible characters as \u escapes too: the same JSON value, readable in a PR or a log.
+  return escapeOutput(`${JSON.stringify(normalizePlan({ ...plan, digest: planDigest(plan) }), null, 2)}\n`);
 }
 
 function invalid(message: string): CvctlError {

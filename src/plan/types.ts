@@ -12,10 +12,13 @@ export type ResourceRef =
   | { type: 'provider'; name: string }
   | { type: 'providerModel'; provider: string; name: string };
 
-/** How a credential shows in a plan: never its value. */
+/**
+ * How a credential shows in a plan: never its value. `changed` is null when it is not known
+ * (secrets not resolved: then `unknown` is true too), never `false` for "don't know".
+ */
 export interface SensitiveValue {
   sensitive: true;
-  changed: boolean;
+  changed: boolean | null;
   prefix: string | null;
   /** extension: true when secrets were not resolved (`plan --no-resolve-secrets`). */
   unknown?: true;

@@ -58,6 +58,22 @@ function checkCredentials(v: unknown, where: string): void {
   }
 }
 
+/**
+ * A credential as the contract shows it: {"sensitive": true, "changed": true|false|null,
+ * "prefix": string|null} plus `"unknown": true` (then `changed` is null: "don't know" is
+ * never spelt `false`). A credential field holds that or null, never a value.
+ */
+function checkSensitive(v: unknown, where: string): void {
+  if (v === null) return;
+  if (!isPlainObject(v) || v.sensitive !== true) fail(where, 'a credential must be {"sensitive": true, ...} or null');
+  const extra = Object.keys(v).filter((k) => !['sensitive', 'changed', 'prefix', 'unknown'].includes(k));
+  if (extra.length > 0) fail(where, `a credential has only sensitive, changed, prefix and unknown, not '${extra[0]}'`);
+  if (v.changed !== true && v.changed !== false && v.changed !== null) fail(where, "'changed' must be true, false or null");
+  if (v.prefix !== null && typeof v.prefix !== 'string') fail(where, "'prefix' must be a string or null");
+  if (v.unknown !== undefined && v.unknown !== true) fail(where, "'unknown' must be true when present");
+  if (v.unknown === true && v.changed !== null) fail(where, "an unknown credential has 'changed': null");
+}
+
 function checkTarget(v: unknown, type: 'provider' | 'providerModel', where: string): void {
   const t = obj(v, `${where} target`);
   obj(t.lastApplied, `${where} target.lastApplied`);
@@ -90,6 +106,10 @@ function checkChange(v: unknown, i: number): string {
       const fc = obj(f, `${where} field`);
       str(fc, 'path', where);
       if (!('before' in fc) || !('after' in fc)) fail(where, `field '${String(fc.path)}' needs 'before' and 'after'`);
+      if ((fc.path as string).startsWith('credentials.')) {
+        checkSensitive(fc.before, `${where} field '${fc.path as string}' before`);
+        checkSensitive(fc.after, `${where} field '${fc.path as string}' after`);
+      }
     }
   }
   if (c.cascade !== undefined) {

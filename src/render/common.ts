@@ -91,7 +91,9 @@ export function formatValue(v: unknown): string {
 function sensitiveText(v: SensitiveValue): string {
   if (v.unknown) return '(sensitive, unknown: secrets not resolved)';
   const prefix = v.prefix !== null ? `, prefix ${JSON.stringify(v.prefix)}` : '';
-  return `(sensitive${v.changed ? ', changed' : ''}${prefix})`;
+  // changed: null is "not known" (CONTRACT.md §4), never shown as unchanged.
+  const changed = v.changed === true ? ', changed' : v.changed === null ? ', change unknown' : '';
+  return `(sensitive${changed}${prefix})`;
 }
 
 /**

@@ -6,6 +6,7 @@
 //
 // Section order: providers whose section deletes something come first, so that the
 // changes a reviewer must not miss are never the ones cut; then the rest, each by name.
+import { escapeOutput } from '../escape';
 import type { Change, Plan } from '../plan/types';
 import { ACTIONS } from '../plan/types';
 import {
@@ -106,7 +107,8 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
     const n = rest.reduce((sum, g) => sum + (g.change ? 1 : 0) + g.models.length, 0);
     return `> **… ${plural(rest.length, 'more provider')} (${plural(n, 'change')}) not shown**; run \`cvctl show plan.json\` for the full plan.\n`;
   });
-  return parts.join('\n');
+  // A PR comment must not display reordered or hidden text: bidi and invisible characters escaped.
+  return escapeOutput(parts.join('\n'));
 }
 
 function warningLines(plan: Plan, maxChars: number): string[] {

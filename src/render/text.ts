@@ -1,6 +1,7 @@
 // Terminal rendering, modelled on `terraform plan`: one block per provider with its model
 // changes nested under it, only changed fields, warnings, then the summary line.
 import { MAX_PAD, Painter } from './painter';
+import { escapeOutput } from '../escape';
 import { assertNever } from '../domain/kinds';
 import type { Action, Change, FieldChange, Plan } from '../plan/types';
 import { ACTIONS } from '../plan/types';
@@ -59,7 +60,8 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
     lines.push('');
   }
   lines.push(plan.changes.length > 0 ? p.paint(summaryLine(plan.summary), 'bold') : p.paint(NO_CHANGES, 'green'));
-  return `${lines.join('\n')}\n`;
+  // Labels, config values, ids and messages may hold bidi or invisible characters: escaped.
+  return escapeOutput(`${lines.join('\n')}\n`, { ansi: opts.color });
 }
 
 function withNotes(head: string, c: Change): string {

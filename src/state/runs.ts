@@ -3,6 +3,7 @@
 // and summary, and for a refusal or a failure its error code and message. Refusals and failures
 // are recorded outside the rolled-back transaction, by the caller (src/app/record-run.ts).
 import type { Queryable } from './database';
+import { escapeControl, escapeOutput } from '../escape';
 
 export type RunResult = 'applied' | 'noop' | 'failed' | 'refused';
 
@@ -97,7 +98,7 @@ function when(iso: string | null): string {
 }
 
 export function renderHistory(runs: RunRecord[], opts: { output: 'text' | 'json' }): string {
-  if (opts.output === 'json') return JSON.stringify({ runs }, null, 2) + '\n';
+  if (opts.output === 'json') return escapeOutput(JSON.stringify({ runs }, null, 2) + '\n');
   if (runs.length === 0) return 'No runs recorded.\n';
   const header = ['ID', 'WHEN', 'SCOPE', 'ACTOR', 'COMMIT', 'CHANGES', 'RESULT'];
   const rows = runs.map((r) => [
@@ -108,11 +109,12 @@ export function renderHistory(runs: RunRecord[], opts: { output: 'text' | 'json'
     r.gitCommit ? `${r.gitCommit.slice(0, 12)}${r.dirty ? '-dirty' : ''}` : '-',
     changeCounts(r.summary),
     (r.result === 'failed' || r.result === 'refused') && r.error ? `${r.result}: ${firstLine(r.error)}` : r.result,
-  ]);
+  ].map(escapeControl));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   // The last column is not padded: it may be long (an error) and trailing spaces help no one.
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  // An actor or an error may hold anything: escaped, and widths measured on what is printed.
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 

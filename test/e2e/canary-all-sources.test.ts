@@ -17,10 +17,12 @@ import { allSourcesYaml, installAzureTls, makeValues, startEmulators, type Emula
 
 const KMS_REGION = 'eu-west-1';
 
-/** The secret values a run may read: all but the bedrock access key id, which plans show by contract. */
+/**
+ * The secret values a run may read. The bedrock access key id too: a plan shows only its first
+ * 5 characters (a quarter of it, issue 11), so neither it nor its last 16 characters may appear.
+ */
 function canaries(v: SourceValues): string[] {
-  const { ssmBedrockKeyId: _shownByContract, ...secret } = v;
-  return Object.values(secret);
+  return Object.values(v);
 }
 
 function listFiles(dir: string): string[] {
@@ -198,7 +200,8 @@ describe.each(targets)('secret canaries, every source and the KMS KEK, on %s', (
       ...emu.idp.issued.map((t) => t.token),
     ];
     expect(emu.oauth.issued.length).toBeGreaterThan(0);
-    const needles = [...seen.flatMap(canaries), ...backendSecrets].flatMap((s) => [s, s.slice(-16)]);
+    // (the access key id is not rotated: the same value in every generation, searched once)
+    const needles = [...new Set(seen.flatMap(canaries)), ...backendSecrets].flatMap((s) => [s, s.slice(-16)]);
     expect(new Set(needles).size).toBe(needles.length); // every needle unique: a hit names its value
     const leaks = texts.flatMap(([where, text]) => needles.filter((n) => text.includes(n)).map((n) => `${where}: …${n.slice(-6)}`));
     expect(leaks).toEqual([]);

@@ -66,15 +66,19 @@ describe.each(targets)('every secret source through the CLI on %s', (target) => 
     expectExit(r, 0);
     expect(r.stdout).toContain('15 created');
     expect(await decrypted()).toEqual(expectedCredentials(values));
-    // Prefixes as the contract defines them (vendor prefix + at most 4, or the access key id).
+    // Prefixes as the contract and issue 11 define them: vendor prefix + at most 4, never more than
+    // a quarter of the value nor 12 characters (an access key id: AKIA + 1).
     const prefixes = await ws.withDb(async (db) =>
       Object.fromEntries((await db.query<{ name: string; p: string }>('select name, credential_prefix as p from providers')).rows.map((x) => [x.name, x.p])),
     );
-    expect(prefixes['bedrock-a']).toBe(values.ssmBedrockKeyId);
+    expect(prefixes['bedrock-a']).toBe(values.ssmBedrockKeyId.slice(0, 5));
     expect(prefixes['env-a']!.startsWith('sk-proj-')).toBe(true);
-    // Never more than a quarter of the value (the access key id is shown whole, by design).
+    // Never more than a quarter of the value, nor 12 characters, whatever the field.
     for (const [name, creds] of Object.entries(expectedCredentials(values))) {
-      if (name !== 'bedrock-a') expect(prefixes[name]!.length * 4).toBeLessThanOrEqual(creds.apiKey!.length);
+      const primary = creds.apiKey ?? creds.accessKeyId!;
+      expect(prefixes[name]!.length * 4).toBeLessThanOrEqual(primary.length);
+      expect(prefixes[name]!.length).toBeLessThanOrEqual(12);
+      expect(primary.startsWith(prefixes[name]!)).toBe(true);
     }
   });
 

@@ -43,11 +43,11 @@ const rows: Row[] = [
     },
   },
   {
-    name: 'create: unresolved secrets show as unknown and unchanged',
+    name: 'create: unresolved secrets show as unknown (changed: null, never false)',
     in: input([p({}, [])], current(), { secretsResolved: false, credentials: unknownCreds }),
     changes: ['create openai-prod [name,kind,status,protected,onRemove,credentials.apiKey]'],
     check: ([c]) => {
-      expect(field(c, 'credentials.apiKey')?.after).toEqual({ sensitive: true, changed: false, prefix: null, unknown: true });
+      expect(field(c, 'credentials.apiKey')?.after).toEqual({ sensitive: true, changed: null, prefix: null, unknown: true });
       expect((c.target as ProviderTarget).credentials?.apiKey.fingerprint).toBeUndefined();
     },
   },
@@ -102,7 +102,9 @@ const rows: Row[] = [
     in: input([p({ labels: { a: 'b' } })], same(), { secretsResolved: false, credentials: unknownCreds }),
     changes: ['update openai-prod [labels.a,credentials.apiKey]'],
     check: ([c]) => {
-      expect(field(c, 'credentials.apiKey')?.after).toEqual({ sensitive: true, changed: false, prefix: null, unknown: true });
+      expect(field(c, 'credentials.apiKey')?.after).toEqual({ sensitive: true, changed: null, prefix: null, unknown: true });
+      // The stored side does not claim "unchanged" either.
+      expect(field(c, 'credentials.apiKey')?.before).toMatchObject({ sensitive: true, changed: null });
       expect((c.target as ProviderTarget).credentials).toBeNull();
       expect((c.target as ProviderTarget).lastApplied.credentials).toEqual({ apiKey: fp('openai-prod') });
     },

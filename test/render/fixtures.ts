@@ -27,7 +27,7 @@ export function mixedPlan(): Plan {
   ];
   const cur = current({
     providers: [
-      providerRow('anthropic-prod', { kind: 'anthropic', config: { version: '2023-06-01' }, credentialPrefix: 'sk-ant-api03-' }),
+      providerRow('anthropic-prod', { kind: 'anthropic', config: { version: '2023-06-01' }, credentialPrefix: 'sk-ant-api03' }),
       providerRow('groq-legacy', { kind: 'groq', managedBy: null, credentialFingerprints: { apiKey: fp('groq-legacy') } }),
       providerRow('azure-eu', {
         kind: 'azure',
@@ -44,7 +44,7 @@ export function mixedPlan(): Plan {
   });
   const creds = {
     'openai-prod': { apiKey: { fingerprint: fp('openai-prod'), prefix: 'sk-proj-Ab3d' } },
-    'anthropic-prod': { apiKey: { fingerprint: fp('anthropic-prod', 'apiKey', 2), prefix: 'sk-ant-api03-Xy' } },
+    'anthropic-prod': { apiKey: { fingerprint: fp('anthropic-prod', 'apiKey', 2), prefix: 'sk-ant-api03' } },
     'groq-legacy': { apiKey: { fingerprint: fp('groq-legacy'), prefix: 'gsk_' } },
     'azure-eu': { apiKey: { fingerprint: fp('azure-eu'), prefix: null } },
   };
@@ -102,4 +102,26 @@ export function largePlan(providers = 60, models = 40): Plan {
     ),
   );
   return computePlan(input(desired, current())).plan;
+}
+
+/**
+ * Hostile text and unresolved secrets (issue 11): a label value with a right-to-left override,
+ * a config value with a bidi isolate, a model id with a zero-width space, a deployment name
+ * key with a BOM; planned with --no-resolve-secrets, so credentials are unknown
+ * (`"changed": null`). The goldens must show every such character as \uXXXX.
+ */
+export function hostilePlan(): Plan {
+  const desired = [
+    provider('openai-prod', { config: { organization: 'org-\u2066abc\u2069' }, labels: { team: 'plat\u202eform', cost: 'a\u200db' } }, [
+      model('gpt-4o\u200b', {}),
+    ]),
+    provider('azure-eu', {
+      kind: 'azure',
+      config: { endpoint: 'https://eu.openai.azure.com', apiVersion: '2024-06-01', deployments: { '\ufeffgpt-4.1': 'gpt41-eu' } },
+    }),
+  ];
+  const cur = current({ providers: [providerRow('openai-prod', { labels: { team: 'platform' } })] });
+  const unknown = { fingerprint: null, prefix: null, unknown: true };
+  const creds = { 'openai-prod': { apiKey: unknown }, 'azure-eu': { apiKey: unknown } };
+  return computePlan(input(desired, cur, { credentials: creds, secretsResolved: false })).plan;
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { renderPlan, renderPlanMarkdown, renderPlanText } from '../../src/render/render';
 import type { Plan } from '../../src/plan/types';
 import { computePlan } from '../../src/plan/compute';
-import { deletesPlan, largePlan, mixedPlan, noChangesPlan } from './fixtures';
+import { deletesPlan, hostilePlan, largePlan, mixedPlan, noChangesPlan } from './fixtures';
 import { current, input, provider, providerRow } from '../plan/builders';
 
 const DIR = path.join(__dirname, 'golden');
@@ -26,6 +26,7 @@ const fixtures: [string, () => Plan][] = [
   ['mixed', mixedPlan],
   ['no-changes', noChangesPlan],
   ['deletes', deletesPlan],
+  ['hostile-unresolved', hostilePlan],
 ];
 
 describe.each(fixtures)('golden: %s', (name, make) => {
