@@ -12,6 +12,8 @@ export const DIAGNOSTIC_CODES = {
   // Files and discovery
   'path-not-found': { severity: 'error', meaning: 'A path given on the command line does not exist (reported without a position; line and column are null in JSON).' },
   'no-files': { severity: 'error', meaning: 'The paths given contain no *.yaml or *.yml file (an empty desired state would delete everything).' },
+  'no-documents': { severity: 'error', meaning: 'The YAML files found hold no cvctl document, only other tools\' YAML (an empty desired state would delete everything).' },
+  'not-cvctl-document': { severity: 'info', meaning: 'A document in a file found by walking a folder is not cvctl\'s (no `version: 1` and no top-level `providers`, `models`, `accessGrants` or `policy`); it is skipped (listed with -v).' },
   'unreadable-file': { severity: 'error', meaning: 'A file or directory could not be read (permissions, I/O error).' },
   'file-too-large': { severity: 'error', meaning: 'A file is larger than the per-file cap (16 MiB, env CVCTL_MAX_FILE_BYTES); it is not read.' },
   'binary-file': { severity: 'error', meaning: 'A file contains NUL bytes: it is binary, not YAML.' },
@@ -47,6 +49,7 @@ export const DIAGNOSTIC_CODES = {
   'excluded-model-redefined': { severity: 'warning', meaning: 'A model is both excluded from the catalog and listed in models.custom; the custom entry is used as a custom model.' },
   'catalog-kind-change': { severity: 'error', meaning: 'A custom entry overriding a catalog model sets a different kind (chat/embedding).' },
   'custom-model-kind-required': { severity: 'error', meaning: 'A custom model that is not in the imported catalog has no `kind`.' },
+  'unknown-deployment-model': { severity: 'error', meaning: 'An Azure `config.deployments` entry names a model the provider does not have (not in its imported catalog minus exclusions, nor in models.custom).' },
   'internal-error': { severity: 'error', meaning: 'cvctl failed unexpectedly on this file; please report it.' },
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 

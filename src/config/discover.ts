@@ -6,6 +6,8 @@
 // A path that does not exist is a `path-not-found` diagnostic with line 0 (no position: it
 // is shown as `PATH error ...`, with null line and column in JSON), not an exception, so it is
 // reported together with everything else.
+// A file named on the command line is `explicit`: its documents are all read as cvctl's
+// (load.ts), while files found by walking a folder may hold other tools' YAML, which is skipped.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Diagnostic } from './diagnostics';
@@ -16,6 +18,8 @@ export interface SourceFileRef {
   abs: string;
   /** Relative to the working directory, with forward slashes, for messages. */
   display: string;
+  /** Named on the command line (not found by walking a folder). */
+  explicit?: boolean;
 }
 
 export interface Discovery {
@@ -45,9 +49,11 @@ export function discoverFiles(paths: readonly string[], cwd: string): Discovery 
   const diagnostics: Diagnostic[] = [];
   const visitedDirs = new Set<string>();
 
-  const addFile = (abs: string): void => {
+  const addFile = (abs: string, explicit = false): void => {
     const display = displayPath(abs, cwd);
-    if (!found.has(display)) found.set(display, { abs, display });
+    const known = found.get(display);
+    if (known === undefined) found.set(display, explicit ? { abs, display, explicit } : { abs, display });
+    else if (explicit) known.explicit = true;
   };
 
   const walk = (dir: string): void => {
@@ -93,7 +99,7 @@ export function discoverFiles(paths: readonly string[], cwd: string): Discovery 
       continue;
     }
     if (st.isDirectory()) walk(abs);
-    else addFile(abs);
+    else addFile(abs, true);
   }
 
   const files = [...found.values()].sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));

@@ -12,7 +12,7 @@ import type { DesiredProvider, DesiredState, ProviderSpec, SourcePos } from '../
 import { DIAGNOSTIC_CODES } from './codes';
 import { sortDiagnostics, type Diagnostic } from './diagnostics';
 import { discoverFiles, type SourceFileRef } from './discover';
-import { EventIndex, type PathSeg } from './event-index';
+import { EventIndex, nodeOffset, type PathSeg } from './event-index';
 import { expandModels } from './expand';
 import { buildProviderSpec } from './build-spec';
 import { checkProviders, type RelatedProblem } from './provider-checks';
@@ -22,6 +22,7 @@ import { validateDocument } from './schema-validator';
 import { LineIndex, readSourceFile } from './source-file';
 import { composeYaml, type ComposedDoc } from './yaml-compose';
 import { quoteKey, quoteValue } from './text';
+import { hasSchemaComment, looksLikeCvctlDocument, NOT_CVCTL_MESSAGE } from './recognise';
 
 export interface LoadResult {
   desired: DesiredState;
@@ -40,6 +41,9 @@ interface FileOutcome {
   providers: ProviderSpec[];
   /** Every provider name written, valid provider or not, for the uniqueness check across files. */
   declared: Array<{ name: string; pos: SourcePos }>;
+  /** Documents read as cvctl's, and documents skipped as another tool's (recognise.ts). */
+  documents: number;
+  skipped: number;
 }
 
 /** Everything needed to turn a path in one document into file:line:column. */
@@ -169,7 +173,7 @@ function loadDocument(doc: ComposedDoc, locator: DocLocator, file: SourceFileRef
 }
 
 function loadFile(file: SourceFileRef, catalog: Catalog): FileOutcome {
-  const out: FileOutcome = { diagnostics: [], providers: [], declared: [] };
+  const out: FileOutcome = { diagnostics: [], providers: [], declared: [], documents: 0, skipped: 0 };
   const read = readSourceFile(file.abs);
   if (!read.ok) {
     const { code, message, line, column } = read.problem;
@@ -178,7 +182,20 @@ function loadFile(file: SourceFileRef, catalog: Catalog): FileOutcome {
   }
   const lines = new LineIndex(read.text);
   const composed = composeYaml(read.text);
-  for (const p of composed.problems) {
+  // Another tool's document (found by walking a folder) is skipped with its YAML problems: it
+  // is none of cvctl's business. A document whose value could not be built is never skipped.
+  const allMine = file.explicit === true || hasSchemaComment(read.text);
+  const skip = new Set<number>();
+  composed.docs.forEach((doc, d) => {
+    if (allMine || doc.empty || doc.failed || looksLikeCvctlDocument(doc.value)) return;
+    skip.add(d);
+    const first = composed.events[doc.docEvent + 1];
+    const { line, column } = lines.position(first ? nodeOffset(read.text, first) : 0);
+    out.diagnostics.push({ severity: 'info', code: 'not-cvctl-document', message: NOT_CVCTL_MESSAGE, file: file.display, line, column });
+  });
+  out.skipped = skip.size;
+  const problems = composed.problems.filter((p) => !skip.has(p.doc));
+  for (const p of problems) {
     const { line, column } = lines.position(p.offset);
     out.diagnostics.push({ severity: DIAGNOSTIC_CODES[p.code].severity, code: p.code, message: p.message, file: file.display, line, column });
   }
@@ -186,13 +203,15 @@ function loadFile(file: SourceFileRef, catalog: Catalog): FileOutcome {
   // A document with YAML errors other than duplicate keys (where the last value wins, as
   // everywhere) holds values that are not what was written: a dropped pair, a null for a
   // broken alias. Checking it further would only report consequences of the same mistake.
-  const unsound = new Set(composed.problems.filter((p) => p.code !== 'duplicate-key').map((p) => p.doc));
+  const unsound = new Set(problems.filter((p) => p.code !== 'duplicate-key').map((p) => p.doc));
   composed.docs.forEach((doc, d) => {
-    if (doc.empty || doc.failed || unsound.has(d)) return;
+    if (doc.empty || skip.has(d)) return;
+    out.documents++;
+    if (doc.failed || unsound.has(d)) return;
     loadDocument(doc, new DocLocator(file.display, index, lines, doc.docEvent + 1), file, catalog, out);
   });
   // YAML-level errors (duplicate keys, bad tags, aliases) make the file's values suspect.
-  if (composed.problems.length > 0) out.providers = [];
+  if (problems.length > 0) out.providers = [];
   return out;
 }
 
@@ -203,7 +222,7 @@ function safeLoadFile(file: SourceFileRef, catalog: Catalog): FileOutcome {
     // Never a stack trace for a file: report it and go on with the others.
     const message = e instanceof RangeError ? 'file is too deeply nested to process' : `could not process file: ${e instanceof Error ? e.message : String(e)}`;
     const code = e instanceof RangeError ? 'too-deep' : 'internal-error';
-    return { diagnostics: [{ severity: 'error', code, message, file: file.display, line: 0, column: 0 }], providers: [], declared: [] };
+    return { diagnostics: [{ severity: 'error', code, message, file: file.display, line: 0, column: 0 }], providers: [], declared: [], documents: 1, skipped: 0 };
   }
 }
 
@@ -240,11 +259,27 @@ export async function loadConfig(paths: string[], opts: LoadOptions): Promise<Lo
   const diagnostics = [...found.diagnostics];
   const specs: ProviderSpec[] = [];
   const declared: Declared[] = [];
+  let documents = 0;
+  let skippedFiles = 0;
   for (const file of found.files) {
     const r = safeLoadFile(file, opts.catalog);
     diagnostics.push(...r.diagnostics);
     specs.push(...r.providers);
     declared.push(...r.declared);
+    documents += r.documents;
+    if (r.skipped > 0 && r.documents === 0) skippedFiles++;
+  }
+  if (documents === 0 && skippedFiles > 0) {
+    // Only other tools' YAML: planning "nothing declared" would delete every provider.
+    const where = paths.length === 0 ? '.' : paths.join(', ');
+    diagnostics.push({
+      severity: 'error',
+      code: 'no-documents',
+      message: `no cvctl document found in ${where}: ${skippedFiles === 1 ? '1 YAML file was' : `${skippedFiles} YAML files were`} skipped as not cvctl's (run with -v to list them)`,
+      file: paths[0] ?? '.',
+      line: 0,
+      column: 0,
+    });
   }
   const providers: DesiredProvider[] = uniqueProviders(specs, declared, diagnostics)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

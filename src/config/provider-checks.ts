@@ -32,8 +32,41 @@ export function checkProviders(doc: unknown, catalog: Catalog): RelatedProblem[]
   const out: RelatedProblem[] = [];
   providersOf(doc).forEach((p, i) => {
     if (isRecord(p) && isRecord(p.models)) checkModels(p, p.models, ['providers', i, 'models'], catalog, out);
+    if (isRecord(p) && p.kind === 'azure' && isRecord(p.config) && isRecord(p.config.deployments) && isRecord(p.models)) {
+      checkDeployments(p.config.deployments, p.models, p.kind, ['providers', i, 'config', 'deployments'], catalog, out);
+    }
   });
   return out;
+}
+
+/**
+ * Every Azure deployment must route a model the provider has: one imported from the catalog
+ * (minus exclusions) or a custom one. A deployment for a model the gateway never sees is a
+ * typo or a leftover. Skipped when the models cannot be known (a catalog version that is not
+ * bundled: reported on its own) and for a provider with no `models` section at all, which has
+ * no list to compare with.
+ */
+function checkDeployments(
+  deployments: Record<string, unknown>,
+  models: Record<string, unknown>,
+  kind: string,
+  at: PathSeg[],
+  catalog: Catalog,
+  out: RelatedProblem[],
+): void {
+  const version = models.catalog;
+  const all = catalogModels(kind, version, catalog);
+  if (version !== undefined && all === undefined) return;
+  const excluded = new Set(Array.isArray(models.exclude) ? models.exclude.filter((x): x is string => typeof x === 'string') : []);
+  const has = new Set([...(all?.keys() ?? [])].filter((id) => !excluded.has(id)));
+  if (Array.isArray(models.custom)) for (const c of models.custom) if (isRecord(c) && typeof c.id === 'string') has.add(c.id);
+  for (const id of Object.keys(deployments)) {
+    if (has.has(id)) continue;
+    const why = all?.has(id) && excluded.has(id) ? 'is excluded from the catalog' : all ? 'is neither in the imported catalog nor in models.custom' : 'is not in models.custom (no catalog imported)';
+    out.push(
+      problem('unknown-deployment-model', `deployment for ${quoteValue(id)}: the model ${why}${didYouMean(id, has)}`, [...at, id], 'key'),
+    );
+  }
 }
 
 function checkModels(

@@ -35,10 +35,11 @@ function summary(r: LoadResult): string {
 /**
  * Diagnostics, sorted, one per line, then a summary line such as
  * "12 files valid: 31 providers, 1,204 models" or "2 errors, 1 warning in 3 files".
- * quiet: errors only, and nothing at all when valid.
+ * quiet: errors only, and nothing at all when valid. verbose: also the info lines.
  */
-export function renderValidateText(r: LoadResult, opts: { color: boolean; quiet?: boolean }): string {
-  const shown = opts.quiet ? r.diagnostics.filter((d) => d.severity === 'error') : r.diagnostics;
+export function renderValidateText(r: LoadResult, opts: { color: boolean; quiet?: boolean; verbose?: boolean }): string {
+  // info (a skipped document of another tool) only with -v; quiet: errors only.
+  const shown = r.diagnostics.filter((d) => (opts.quiet ? d.severity === 'error' : d.severity !== 'info' || opts.verbose === true));
   const out = shown.map((d) => line(d, opts.color));
   if (!opts.quiet || hasErrors(r.diagnostics)) out.push(summary(r));
   // Messages quote values escaped already; a file name may hold anything too.

@@ -43,7 +43,8 @@ function readCases(): Case[] {
 const cases = readCases();
 
 /** Codes that no single file can produce; each has its own unit test. */
-const NOT_FROM_A_FILE = ['path-not-found', 'no-files', 'unreadable-file', 'internal-error', 'schema-violation'];
+// no-documents and not-cvctl-document need a walked folder (test/config/recognise.test.ts).
+const NOT_FROM_A_FILE = ['path-not-found', 'no-files', 'no-documents', 'not-cvctl-document', 'unreadable-file', 'internal-error', 'schema-violation'];
 
 describe('invalid fixture corpus', () => {
   it('has at least 40 fixtures, each with an expectation', () => {

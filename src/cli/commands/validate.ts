@@ -19,7 +19,7 @@ export function registerValidate(program: Command, run: Runner): void {
         ctx.io.stdout(
           output === 'json'
             ? renderValidateJson(result)
-            : renderValidateText(result, { color: ctx.opts.color, quiet: ctx.opts.quiet }),
+            : renderValidateText(result, { color: ctx.opts.color, quiet: ctx.opts.quiet, verbose: ctx.opts.verbose }),
         );
         return hasErrors(result.diagnostics) ? { kind: 'failed' } : { kind: 'ok' };
       }),
