@@ -9,6 +9,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { constants as fsc, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CvctlError } from '../errors';
+import { ensureCvctlDir } from '../cvctl-dir';
 import { rewrapViaPlaintext, type EncryptionContext, type Kek, type WrappedKey } from './kek';
 
 export const LOCAL_WRAP_VERSION = 0x01;
@@ -219,7 +220,7 @@ export function parseKeyBytes(raw: Buffer): Buffer | null {
 async function createKeyFile(abs: string): Promise<Buffer> {
   const dir = path.dirname(abs);
   try {
-    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    ensureCvctlDir(dir, 0o700);
   } catch (e) {
     throw new CvctlError('KMS_ERROR', `cannot create directory ${dir} for the local KEK: ${errnoCode(e) ?? String(e)}`, {
       cause: e,

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { PGlite, Results } from '@electric-sql/pglite';
 import { CvctlError } from '../errors';
+import { ensureCvctlDir } from '../cvctl-dir';
 import type { QueryResult } from './database';
 import type { ErrorContext } from './db-errors';
 import { acquireFileLock, type FileLock } from './file-lock';
@@ -109,7 +110,7 @@ export class PgliteDatabase extends SessionDatabase {
     const dir = path.resolve(opts.dir);
     const shown = displayPath(dir);
     try {
-      fs.mkdirSync(path.dirname(dir), { recursive: true });
+      ensureCvctlDir(path.dirname(dir));
     } catch (err) {
       throw new CvctlError('IO_ERROR', `cannot create ${path.dirname(shown)}: ${(err as Error).message}`, { cause: err });
     }
