@@ -21,6 +21,7 @@ import {
   plural,
   type ProviderGroup,
 } from './common';
+import { inRow, layoutRows, modelRow, PRICE_UNIT_NOTE, rowLines, type ModelRow, type RowLayout } from './model-rows';
 
 export interface MarkdownOptions {
   maxChars?: number;
@@ -93,6 +94,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
     head.push('| Action | Count |', '| :-- | --: |');
     for (const a of ACTIONS) head.push(`| ${markOf(a)} ${a} | ${plan.summary[a]} |`);
     head.push(`| **total** | **${plan.changes.length}** |`, '');
+    if (plan.changes.some((c) => c.resource.type === 'providerModel' && c.action !== 'delete')) head.push(`<sub>Provider models: ${PRICE_UNIT_NOTE}.</sub>`, '');
   }
   if (plan.meta?.secretsResolved === false) {
     head.push('> [!NOTE]', '> Secrets were not resolved (`--no-resolve-secrets`): credentials show as unknown.', '');
@@ -162,9 +164,9 @@ function section(g: ProviderGroup): string {
   }
   if (g.models.length > 0) {
     body.push(`@@ provider models: ${modelCounts(g.models)} @@`);
-    const creates = g.models.filter((m) => m.action === 'create');
-    const idWidth = Math.min(40, Math.max(0, ...creates.map((m) => m.resource.name.length)));
-    for (const m of g.models) body.push(...modelDiff(m, idWidth));
+    const rows = new Map(g.models.map((m) => [m, modelRow(m)] as const));
+    const layout = layoutRows([...rows.values()].filter((r): r is ModelRow => r !== undefined));
+    for (const m of g.models) body.push(...modelDiff(m, rows.get(m), layout));
   }
   return [`<details><summary>${summaryOf(g)}</summary>`, '', fenced('diff', body), '', '</details>', ''].join('\n');
 }
@@ -191,22 +193,24 @@ function diffFields(c: Change, indent: string): string[] {
   return out;
 }
 
-function modelDiff(m: Change, idWidth: number): string[] {
+/**
+ * A created or updated model is one aligned row (model-rows.ts): `+` for a create, `!` (GitHub
+ * colours it) for an update whose kind, context window or prices change, then the update's
+ * other fields as -/+ lines.
+ */
+function modelDiff(m: Change, row: ModelRow | undefined, layout: RowLayout): string[] {
   const id = m.resource.name;
   const notes = headerNotes(m);
   const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
-  switch (m.action) {
-    case 'create': {
-      const kind = m.fields?.find((f) => f.path === 'kind')?.after;
-      return [typeof kind === 'string' ? `+ ${id.padEnd(idWidth)}  ${kind}` : `+ ${id}`];
-    }
-    case 'delete': {
-      const cascade = describeCascade(m.cascade, 'providerModel');
-      return [`- ${id}${suffix}${cascade !== '' ? `: ${cascade}` : ''}`];
-    }
-    default:
-      return [`  ${markOf(m.action)} ${id}${suffix}`, ...diffFields(m, '    ')];
+  if (m.action === 'delete') {
+    const cascade = describeCascade(m.cascade, 'providerModel');
+    return [`- ${id}${suffix}${cascade !== '' ? `: ${cascade}` : ''}`];
   }
+  if (row === undefined) return [`  ${markOf(m.action)} ${id}${suffix}`, ...diffFields(m, '    ')];
+  const diffMark = m.action === 'create' ? '+' : row.changed ? '!' : ' ';
+  const lines = rowLines(row, layout, `${diffMark} ${markOf(m.action)} `, `${diffMark}   `, suffix);
+  if (m.action === 'create') return lines;
+  return [...lines, ...diffFields({ ...m, fields: (m.fields ?? []).filter((f) => !inRow(f.path)) }, '    ')];
 }
 
 function footerLine(plan: Plan): string {

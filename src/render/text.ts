@@ -5,6 +5,7 @@ import { escapeOutput } from '../escape';
 import { assertNever } from '../domain/kinds';
 import type { Action, Change, FieldChange, Plan } from '../plan/types';
 import { ACTIONS } from '../plan/types';
+import { inRow, layoutRows, modelRow, PRICE_UNIT_NOTE, rowLines, type ModelRow } from './model-rows';
 import {
   describeCascade,
   describeField,
@@ -48,7 +49,9 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   if (plan.changes.length > 0) {
     lines.push(`cvctl will make these changes in scope ${JSON.stringify(plan.scope)}:`, '');
     const used = ACTIONS.filter((a) => plan.summary[a] > 0);
-    lines.push(`  ${used.map((a) => `${p.action(markOf(a), a)} ${a}`).join('   ')}`, '');
+    const legend = used.map((a) => `${p.action(markOf(a), a)} ${a}`).join('   ');
+    const priced = plan.changes.some((c) => c.resource.type === 'providerModel' && c.action !== 'delete');
+    lines.push(`  ${legend}${priced ? p.paint(`   (${PRICE_UNIT_NOTE})`, 'dim') : ''}`, '');
     for (const g of groups) lines.push(...providerBlock(g, p), '');
   }
   if (plan.meta?.secretsResolved === false) {
@@ -97,28 +100,26 @@ function fieldLines(c: Change, indent: string, keep: (f: FieldChange) => boolean
   return fields.map((f) => `${indent}${`${f.path}:`.padEnd(width)} ${describeField(f, c.action)}`);
 }
 
-function modelKind(c: Change): string {
-  const f = c.fields?.find((x) => x.path === 'kind');
-  if (f !== undefined && typeof f.after === 'string') return f.after;
-  const t = c.target as { kind?: unknown } | undefined;
-  return typeof t?.kind === 'string' ? t.kind : '';
-}
-
 /**
- * Model creates are one line each (id, kind): a new provider may bring 100 catalog models
- * and their fields are in the JSON. Other model changes show their changed fields.
+ * One aligned row per created or updated model (id, kind, context window, both prices; an
+ * update's changed values as before → after: model-rows.ts), then an update's other changed
+ * fields (status, source) beneath it. Deletes show what they cascade to.
  */
 function modelLines(models: Change[], p: PlanPainter): string[] {
   const out: string[] = [];
-  const creates = models.filter((m) => m.action === 'create');
-  const idWidth = Math.min(MAX_PAD, Math.max(0, ...creates.map((m) => m.resource.name.length)));
+  const rows = new Map(models.map((m) => [m, modelRow(m)] as const));
+  const layout = layoutRows([...rows.values()].filter((r): r is ModelRow => r !== undefined));
   for (const m of models) {
     const mark = p.action(markOf(m.action), m.action);
-    if (m.action === 'create') {
-      out.push(`      ${mark} ${m.resource.name.padEnd(idWidth)}  ${modelKind(m)}`.trimEnd());
+    const row = rows.get(m);
+    const notes = headerNotes(m);
+    const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+    if (row !== undefined) {
+      out.push(...rowLines(row, layout, `      ${mark} `, '        ', suffix));
+      if (m.action !== 'create') out.push(...fieldLines(m, '          ', (f) => !inRow(f.path)));
       continue;
     }
-    out.push(`      ${mark} ${withNotes(m.resource.name, m)}`);
+    out.push(`      ${mark} ${m.resource.name}${suffix}`);
     if (m.action === 'delete') {
       const cascade = describeCascade(m.cascade, 'providerModel');
       if (cascade !== '') out.push(`          ${p.paint(cascade, 'red')}`);

@@ -11,11 +11,13 @@ export function mixedPlan(): Plan {
   const desired = [
     provider('openai-prod', { config: { organization: 'org-abc' }, labels: { team: 'platform' } }, [
       ...catalog(['gpt-4o', 'gpt-4o-mini', 'o3']),
+      // A long fine-tune id must not push the other rows' columns right.
+      model('ft:gpt-4o-mini-2024-07-18:acme:support:abc123', { contextWindow: 65536, pricing: { inputPerMTok: 0.3, outputPerMTok: 1.2 } }),
       ...catalog(['text-embedding-3-small'], 'embedding'),
     ]),
     provider('anthropic-prod', { kind: 'anthropic', config: { version: '2024-10-22' } }, [
       model('claude-sonnet-4', { pricing: { inputPerMTok: 3, outputPerMTok: 15 } }),
-      model('claude-opus-4', { pricing: { inputPerMTok: 12, outputPerMTok: 60 } }),
+      model('claude-opus-4', { contextWindow: 200000, pricing: { inputPerMTok: 12, outputPerMTok: 60 } }),
       model('claude-3-haiku', { status: 'disabled' }),
     ]),
     provider('groq-legacy', { kind: 'groq', labels: { owner: 'search|ranking' } }),

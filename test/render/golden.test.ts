@@ -60,7 +60,30 @@ describe('markdown size limit', () => {
 
   it('the full text rendering lists every model compactly', () => {
     const text = renderPlanText(largePlan(2, 100), { color: false });
-    expect(text.split('\n').filter((l) => /^ {6}\+ catalog-model-\d{3} {2}chat$/.test(l))).toHaveLength(200);
+    expect(text.split('\n').filter((l) => /^ {6}\+ catalog-model-\d{3} {2}chat {2}context 128,000 {2}input \$2\.50 {2}output \$10\.00$/.test(l))).toHaveLength(200);
+  });
+});
+
+describe('provider model rows (context window and prices)', () => {
+  const rowsOf = (text: string): string[] => text.split('\n').filter((l) => l.includes(' context '));
+
+  it('keep their columns aligned when one model id is very long', () => {
+    for (const text of [renderPlanText(mixedPlan(), { color: false }), renderPlanMarkdown(mixedPlan())]) {
+      const block = text.slice(text.indexOf('provider models: 5 to create'));
+      const rows = rowsOf(block);
+      expect(rows).toHaveLength(5);
+      // The long id has a line of its own; every row's columns start at the same place.
+      expect(block).toMatch(/\+ ft:gpt-4o-mini-2024-07-18:acme:support:abc123\n/);
+      expect(new Set(rows.map((l) => l.indexOf(' context ')))).toHaveProperty('size', 1);
+      expect(new Set(rows.map((l) => l.indexOf(' input ')))).toHaveProperty('size', 1);
+    }
+  });
+
+  it('show before → after for each changed value of an update', () => {
+    const text = renderPlanText(mixedPlan(), { color: false });
+    expect(text).toContain('~ claude-opus-4    chat  context 128,000 → 200,000  input $15.00 → $12.00  output $75.00 → $60.00');
+    expect(text).not.toContain('pricing.inputPerMTok');
+    expect(renderPlanMarkdown(mixedPlan())).toContain('! ~ claude-opus-4    chat  context 128,000 → 200,000  input $15.00 → $12.00');
   });
 });
 
