@@ -105,6 +105,10 @@ export function describeField(f: FieldChange, action: Action): string {
     if (f.before === null && action !== 'create') {
       return f.after.unknown ? '(sensitive, added, value unknown: secrets not resolved)' : `(sensitive, added${prefixPart(f.after)})`;
     }
+    // A rotation shows where the key came from and where it goes, when both prefixes are known.
+    if (isSensitive(f.before) && f.before.prefix !== null && f.after.prefix !== null && f.after.changed && !f.after.unknown && f.before.prefix !== f.after.prefix) {
+      return `(sensitive, changed, prefix ${JSON.stringify(f.before.prefix)} → ${JSON.stringify(f.after.prefix)})`;
+    }
     return sensitiveText(f.after);
   }
   if (isSensitive(f.before) && f.after === null) return '(sensitive, removed)';

@@ -21,6 +21,7 @@ import {
   plural,
   type ProviderGroup,
 } from './common';
+import { groupChanges, groupLine } from './compact';
 import { inRow, layoutRows, modelRow, PRICE_UNIT_NOTE, rowLines, type ModelRow, type RowLayout } from './model-rows';
 
 export interface MarkdownOptions {
@@ -99,7 +100,10 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   if (plan.meta?.secretsResolved === false) {
     head.push('> [!NOTE]', '> Secrets were not resolved (`--no-resolve-secrets`): credentials show as unknown.', '');
   }
+  const shape = shapeLines(plan, Math.floor(maxChars / 4));
+  head.push(...shape);
   head.push(...warningLines(plan, Math.floor(maxChars / 4)));
+  if (shape.length > 0) head.push('**Details**', '');
   const headText = head.join('\n');
   const footer = footerLine(plan);
 
@@ -111,6 +115,31 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   });
   // A PR comment must not display reordered or hidden text: bidi and invisible characters escaped.
   return escapeOutput(parts.join('\n'));
+}
+
+/**
+ * The shape of the change before the details: identical changes grouped with counts
+ * (compact.ts), e.g. "**3,000 providers** ~ update `credentials.apiKey: …` (a, b, c, … 2,997 more)".
+ * Capped at maxChars like the warnings; the details below are cut separately.
+ */
+function shapeLines(plan: Plan, maxChars: number): string[] {
+  const groups = groupChanges(plan);
+  // Only worth a section when some changes repeat; otherwise the details say the same.
+  if (groups.length === 0 || groups.length === plan.changes.length) return [];
+  const out = ['**Changes by kind**', ''];
+  let used = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groupLine(groups[i]);
+    const line = `- **${g.count}** ${g.mark}${g.what === '' ? '' : ` ${mdCode(g.what)}`} ${mdText(g.names)}`;
+    if (used + line.length > maxChars) {
+      out.push(`- … and ${plural(groups.length - i, 'more kind')} of change; run \`cvctl show --compact plan.json\` to see all`);
+      break;
+    }
+    out.push(line);
+    used += line.length + 1;
+  }
+  out.push('');
+  return out;
 }
 
 function warningLines(plan: Plan, maxChars: number): string[] {

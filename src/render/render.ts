@@ -10,6 +10,8 @@ export type PlanFormat = 'text' | 'json' | 'markdown';
 export interface RenderOptions {
   /** text only: ANSI colours. */
   color?: boolean;
+  /** text only: the grouped summary view (`--compact`). */
+  compact?: boolean;
   /** markdown only: size limit (default 65000, under GitHub's 65536-character comment limit). */
   maxChars?: number;
   /** markdown only: heading. */
@@ -27,7 +29,7 @@ export function renderPlanJson(plan: Plan): string {
 export function renderPlan(plan: Plan, format: PlanFormat, opts: RenderOptions = {}): string {
   switch (format) {
     case 'text':
-      return renderPlanText(plan, { color: opts.color ?? false });
+      return renderPlanText(plan, { color: opts.color ?? false, compact: opts.compact ?? false });
     case 'json':
       return renderPlanJson(plan);
     case 'markdown':

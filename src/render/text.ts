@@ -5,6 +5,7 @@ import { escapeOutput } from '../escape';
 import { assertNever } from '../domain/kinds';
 import type { Action, Change, FieldChange, Plan } from '../plan/types';
 import { ACTIONS } from '../plan/types';
+import { groupedLines, providerLines } from './compact';
 import { inRow, layoutRows, modelRow, PRICE_UNIT_NOTE, rowLines, type ModelRow } from './model-rows';
 import {
   describeCascade,
@@ -20,6 +21,8 @@ import {
 
 export interface TextOptions {
   color: boolean;
+  /** `--compact`: identical changes grouped with counts, then one line per provider (compact.ts). */
+  compact?: boolean;
 }
 
 
@@ -52,7 +55,13 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
     const legend = used.map((a) => `${p.action(markOf(a), a)} ${a}`).join('   ');
     const priced = plan.changes.some((c) => c.resource.type === 'providerModel' && c.action !== 'delete');
     lines.push(`  ${legend}${priced ? p.paint(`   (${PRICE_UNIT_NOTE})`, 'dim') : ''}`, '');
-    for (const g of groups) lines.push(...providerBlock(g, p), '');
+    if (opts.compact) {
+      lines.push('By kind of change:', ...groupedLines(plan), '', 'By provider:');
+      for (const l of providerLines(plan)) lines.push(`  ${l.action === null ? l.text : p.action(l.text, l.action)}`);
+      lines.push('');
+    } else {
+      for (const g of groups) lines.push(...providerBlock(g, p), '');
+    }
   }
   if (plan.meta?.secretsResolved === false) {
     lines.push('Note: secrets were not resolved (--no-resolve-secrets); credentials show as unknown.', '');

@@ -6,7 +6,7 @@ import { renderPlan, renderPlanMarkdown, renderPlanText } from '../../src/render
 import type { Plan } from '../../src/plan/types';
 import { computePlan } from '../../src/plan/compute';
 import { deletesPlan, hostilePlan, largePlan, mixedPlan, noChangesPlan } from './fixtures';
-import { current, input, provider, providerRow } from '../plan/builders';
+import { current, fp, input, provider, providerRow } from '../plan/builders';
 
 const DIR = path.join(__dirname, 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -35,6 +35,61 @@ describe.each(fixtures)('golden: %s', (name, make) => {
   it('text with colour', () => golden(`${name}.color.txt`, renderPlan(plan, 'text', { color: true })));
   it('json', () => golden(`${name}.json`, renderPlan(plan, 'json')));
   it('markdown', () => golden(`${name}.md`, renderPlan(plan, 'markdown')));
+  it('text --compact', () => golden(`${name}.compact.txt`, renderPlan(plan, 'text', { color: false, compact: true })));
+});
+
+/** One key rotated across n providers (issue 12 item 5): the old and the new prefix are known. */
+function rotationPlan(n: number): Plan {
+  const names = Array.from({ length: n }, (_, i) => `tenant-${String(i + 1).padStart(4, '0')}`);
+  const desired = names.map((name) => provider(name));
+  const cur = current({ providers: names.map((name) => providerRow(name, { credentialPrefix: 'sk-proj-YYYY' })) });
+  const creds = Object.fromEntries(names.map((name) => [name, { apiKey: { fingerprint: fp(name, 'apiKey', 2), prefix: 'sk-proj-ZZZZ' } }]));
+  return computePlan(input(desired, cur, { credentials: creds })).plan;
+}
+
+describe('plans at scale: one key rotated across 3,000 providers', () => {
+  const plan = rotationPlan(3000);
+  const lines = (s: string): number => s.split('\n').length - 1;
+  const rotated = 'credentials.apiKey: (sensitive, changed, prefix "sk-proj-YYYY" → "sk-proj-ZZZZ")';
+
+  it('the full text shows every provider with the old and the new prefix', () => {
+    const text = renderPlanText(plan, { color: false });
+    expect(text.split(rotated)).toHaveLength(3001);
+    expect(lines(text)).toBe(9005);
+  });
+
+  it('--compact shows the shape in a few lines: one group, one folded provider line', () => {
+    const text = renderPlanText(plan, { color: false, compact: true });
+    expect(text).toContain(`  3,000 providers  ~ update  ${rotated}  (tenant-0001, tenant-0002, tenant-0003, … 2,997 more)`);
+    expect(text).toContain('  ~ 3,000 providers (tenant-0001, tenant-0002, tenant-0003, … 2,997 more)  credentials.apiKey');
+    expect(lines(text)).toBeLessThan(15);
+  });
+
+  it('--compact lists providers one per line when their changes differ', () => {
+    const text = renderPlanText(rotationPlan(4), { color: false, compact: true });
+    for (const n of ['0001', '0002', '0003', '0004']) expect(text).toContain(`  ~ tenant-${n}  credentials.apiKey\n`);
+  });
+
+  it('the markdown comment starts with the grouped shape and stays under the cap', () => {
+    const md = renderPlanMarkdown(plan);
+    expect(md.length).toBeLessThan(65000);
+    const shape = md.indexOf('**Changes by kind**');
+    expect(shape).toBeGreaterThan(0);
+    expect(shape).toBeLessThan(md.indexOf('<details>'));
+    expect(md).toContain(`- **3,000 providers** ~ update \`${rotated}\` (tenant-0001, tenant-0002, tenant-0003, … 2,997 more)`);
+    expect(md).toContain('more providers (');
+  });
+
+  it('shows a single prefix when it did not change, and none of an unknown one', () => {
+    const same = computePlan(input([provider('a')], current({ providers: [providerRow('a', { credentialPrefix: 'sk-proj-ZZZZ' })] }), {
+      credentials: { a: { apiKey: { fingerprint: fp('a', 'apiKey', 2), prefix: 'sk-proj-ZZZZ' } } },
+    })).plan;
+    expect(renderPlanText(same, { color: false })).toContain('credentials.apiKey: (sensitive, changed, prefix "sk-proj-ZZZZ")\n');
+    const unknownBefore = computePlan(input([provider('a')], current({ providers: [providerRow('a', { credentialPrefix: null })] }), {
+      credentials: { a: { apiKey: { fingerprint: fp('a', 'apiKey', 2), prefix: 'sk-proj-ZZZZ' } } },
+    })).plan;
+    expect(renderPlanText(unknownBefore, { color: false })).toContain('credentials.apiKey: (sensitive, changed, prefix "sk-proj-ZZZZ")\n');
+  });
 });
 
 describe('markdown size limit', () => {

@@ -26,6 +26,7 @@ export function registerApply(program: Command, run: Runner): void {
     .option('--auto-approve', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--allow-delete', 'allow a plan that deletes providers or provider models')
     .option('--lock-timeout <seconds>', 'how long to wait for another apply of this scope (on the embedded database: for another cvctl process)', parseSeconds, 30)
+    .option('--compact', 'text output: identical changes grouped with counts, then one line per provider')
     .option('--adopt', 'take over rows of the same name made outside cvctl (in the console)')
     .action(
       run(async (ctx, cmd) => {
@@ -61,6 +62,7 @@ export function registerApply(program: Command, run: Runner): void {
               savedPlan: Boolean(o.plan),
               allowDelete: Boolean(o.allowDelete),
               autoApprove: Boolean(o.autoApprove),
+              compact: Boolean(o.compact),
               run: { command, actor: actorOf(ctx.env), gitCommit: git.commit, dirty: git.dirty },
             });
             const s = result.summary;
@@ -100,6 +102,8 @@ interface ApplyOneOptions {
   savedPlan: boolean;
   allowDelete: boolean;
   autoApprove: boolean;
+  /** `--compact`: print the grouped view of the plan. */
+  compact: boolean;
   run: ApplyDeps['run'];
 }
 
@@ -115,7 +119,7 @@ async function applyOne(ctx: Context, db: Database, plan: Plan, o: ApplyOneOptio
     for (const w of plan.warnings) ctx.io.stderr(`cvctl: warning: ${w.code}: ${w.message}\n`);
   } else if (!ctx.opts.quiet || (asking && ctx.io.stdinIsTTY)) {
     // -q silences the plan, except when a person is asked to approve it.
-    ctx.io.stdout(renderPlan(plan, 'text', { color: ctx.opts.color }));
+    ctx.io.stdout(renderPlan(plan, 'text', { color: ctx.opts.color, compact: o.compact }));
   }
   if (asking) await confirm(ctx);
   return applyPlan(plan, {

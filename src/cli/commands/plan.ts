@@ -17,6 +17,7 @@ export function registerPlan(program: Command, run: Runner): void {
     .option('--out <file>', 'save the plan (with the version of every row it touches) for `cvctl apply --plan`')
     .addOption(outputOption(['text', 'json', 'markdown']))
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are')
+    .option('--compact', 'text output: identical changes grouped with counts, then one line per provider')
     .option('--adopt', 'take over rows of the same name made outside cvctl (in the console)')
     .option('--no-resolve-secrets', 'do not read secrets (untrusted pull requests): credentials show as unknown')
     .action(
@@ -30,7 +31,7 @@ export function registerPlan(program: Command, run: Runner): void {
             resolveSecrets: o.resolveSecrets !== false,
             resolver: resolverFor(ctx),
           });
-          ctx.io.stdout(renderPlan(plan, o.output as OutputFormat, { color: ctx.opts.color }));
+          ctx.io.stdout(renderPlan(plan, o.output as OutputFormat, { color: ctx.opts.color, compact: Boolean(o.compact) }));
           if (o.out) {
             const file = path.resolve(ctx.cwd, o.out as string);
             try {

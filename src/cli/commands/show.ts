@@ -13,6 +13,7 @@ export function registerShow(program: Command, run: Runner): void {
     .description('render a saved plan (from `cvctl plan --out FILE`)')
     .argument('<file>', 'the saved plan')
     .addOption(outputOption(['text', 'json', 'markdown']))
+    .option('--compact', 'text output: identical changes grouped with counts, then one line per provider')
     .action(
       run(async (ctx, cmd) => {
         const file = cmd.args[0];
@@ -23,7 +24,7 @@ export function registerShow(program: Command, run: Runner): void {
           throw new CvctlError('IO_ERROR', `cannot read the plan file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
         const plan = parsePlan(text, {});
-        ctx.io.stdout(renderPlan(plan, cmd.opts().output as OutputFormat, { color: ctx.opts.color }));
+        ctx.io.stdout(renderPlan(plan, cmd.opts().output as OutputFormat, { color: ctx.opts.color, compact: Boolean(cmd.opts().compact) }));
         return { kind: 'ok' };
       }),
     );
