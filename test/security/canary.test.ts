@@ -83,12 +83,15 @@ describe.each(targets)('secret canaries on %s', (target) => {
       for (const output of ['text', 'json', 'markdown']) await cli(['plan', 'repo', '--output', output, '-v']);
       expect((await cli(['plan', 'repo', '--out', 'plan.json'])).code).toBe(0);
       for (const output of ['text', 'json', 'markdown']) await cli(['show', 'plan.json', '--output', output]);
+      await cli(['show', 'plan.json', '--compact']);
       expect((await cli(['apply', '--plan', 'plan.json', '--auto-approve', '-v'])).code).toBe(0);
       await cli(['apply', 'repo', '--auto-approve', '-v']);
       await cli(['history', '--output', 'json']);
       await cli(['history']);
       // A rotated key: the plan shows a sensitive change.
       await cli(['plan', 'repo', '--output', 'json', '-v'], { CANARY_KEY: CANARY_ENV + 'x' });
+      // ... in every view, including the grouped ones (old → new prefix).
+      for (const view of [['--output', 'markdown'], ['--compact'], []]) await cli(['plan', 'repo', ...view], { CANARY_KEY: CANARY_ENV + 'x' });
       // Error paths, verbose: stale plan, approval refused, bad file next to a good secret,
       // database unreachable, an unknown KMS key file.
       expect((await cli(['apply', '--plan', 'plan.json', '--auto-approve', '-v'])).code).toBe(1);

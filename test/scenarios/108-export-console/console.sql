@@ -15,10 +15,12 @@ select p.id, m.id, 'chat', m.ctx, m.pricing::jsonb, 'catalog:2026.04.15'
     ('claude-opus-4-5', 200000, '{"inputPerMTok": 5, "outputPerMTok": 25}'),
     ('claude-sonnet-4-5', 200000, '{"inputPerMTok": 3, "outputPerMTok": 15}')) as m(id, ctx, pricing)
  where p.name = 'anthropic-console';
--- Azure: two hand-made models.
+-- Azure: three hand-made models (each deployment routes one of them: a deployment naming no
+-- model would make the exported files fail validate with unknown-deployment-model).
 insert into provider_models (provider_id, model_id, kind, status, context_window, pricing, source)
 select p.id, m.id, m.kind, m.status, m.ctx, m.pricing::jsonb, 'custom'
   from providers p, (values
+    ('gpt-4.1', 'chat', 'active', 1047576, '{"inputPerMTok": 2, "outputPerMTok": 8}'),
     ('gpt-4o', 'chat', 'active', 128000, '{"inputPerMTok": 2.5, "outputPerMTok": 10}'),
     ('text-embedding-3-large', 'embedding', 'disabled', 8191, null)) as m(id, kind, status, ctx, pricing)
  where p.name = 'azure-eastus';
