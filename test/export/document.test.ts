@@ -45,7 +45,7 @@ describe('YAML', () => {
     const row = providerRow('azure-x', {
       kind: 'azure',
       labels: { yes: 'no', on: 'true', version: '1.10', date: '2024-10-21' },
-      config: { endpoint: 'https://acme.openai.azure.com/', apiVersion: '2024-10-21', deployments: { 'gpt-4.1': '0o12', 'gpt-4o': '012' } },
+      config: { endpoint: 'https://acme.openai.azure.com/', apiVersion: '2024-10-21', deployments: { '#weird': '0o12', '*star': '012' } }, // deployments route models it has
     });
     const models = [modelRow('azure-x', '#weird', { source: 'custom' }), modelRow('azure-x', '*star', { source: 'custom' }), modelRow('azure-x', '@at', { source: 'custom' })];
     const e = exportProvider(row, models, bundledCatalog(), new Set());
