@@ -27,7 +27,10 @@ import { hasSchemaComment, looksLikeCvctlDocument, NOT_CVCTL_MESSAGE } from './r
 export interface LoadResult {
   desired: DesiredState;
   diagnostics: Diagnostic[];
+  /** The files read as cvctl's (at least one document of theirs was). */
   files: string[];
+  /** Files found by walking a folder that held only other tools' YAML (recognise.ts). */
+  skipped?: string[];
 }
 
 export interface LoadOptions {
@@ -260,15 +263,16 @@ export async function loadConfig(paths: string[], opts: LoadOptions): Promise<Lo
   const specs: ProviderSpec[] = [];
   const declared: Declared[] = [];
   let documents = 0;
-  let skippedFiles = 0;
+  const skipped: string[] = [];
   for (const file of found.files) {
     const r = safeLoadFile(file, opts.catalog);
     diagnostics.push(...r.diagnostics);
     specs.push(...r.providers);
     declared.push(...r.declared);
     documents += r.documents;
-    if (r.skipped > 0 && r.documents === 0) skippedFiles++;
+    if (r.skipped > 0 && r.documents === 0) skipped.push(file.display);
   }
+  const skippedFiles = skipped.length;
   if (documents === 0 && skippedFiles > 0) {
     // Only other tools' YAML: planning "nothing declared" would delete every provider.
     const where = paths.length === 0 ? '.' : paths.join(', ');
@@ -284,5 +288,6 @@ export async function loadConfig(paths: string[], opts: LoadOptions): Promise<Lo
   const providers: DesiredProvider[] = uniqueProviders(specs, declared, diagnostics)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((spec) => ({ spec, models: expandModels(spec, opts.catalog) }));
-  return { desired: { providers }, diagnostics: sortDiagnostics(diagnostics), files: found.files.map((f) => f.display) };
+  const read = found.files.map((f) => f.display).filter((f) => !skipped.includes(f));
+  return { desired: { providers }, diagnostics: sortDiagnostics(diagnostics), files: read, skipped };
 }

@@ -22,13 +22,14 @@ function summary(r: LoadResult): string {
   const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = r.diagnostics.filter((d) => d.severity === 'warning').length;
   if (errors > 0) {
-    const files = new Set(r.diagnostics.map((d) => d.file)).size;
+    const files = new Set(r.diagnostics.filter((d) => d.severity !== 'info').map((d) => d.file)).size;
     const parts = [plural(errors, 'error')];
     if (warnings > 0) parts.push(plural(warnings, 'warning'));
     return `${parts.join(', ')} in ${plural(files, 'file')}`;
   }
   const models = r.desired.providers.reduce((n, p) => n + p.models.length, 0);
-  const valid = `${plural(r.files.length, 'file')} valid: ${plural(r.desired.providers.length, 'provider')}, ${thousands(models)} model${models === 1 ? '' : 's'}`;
+  const skipped = r.skipped !== undefined && r.skipped.length > 0 ? `; ${plural(r.skipped.length, 'other YAML file')} skipped` : '';
+  const valid = `${plural(r.files.length, 'file')} valid: ${plural(r.desired.providers.length, 'provider')}, ${thousands(models)} model${models === 1 ? '' : 's'}${skipped}`;
   return warnings > 0 ? `${valid} (${plural(warnings, 'warning')})` : valid;
 }
 

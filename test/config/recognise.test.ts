@@ -1,6 +1,8 @@
 // Issue 12 item 7: with the default path `.`, other tools' YAML is skipped (an info diagnostic,
 // shown with -v), while a cvctl document with a mistake is still an error at its position.
 import { hasSchemaComment, looksLikeCvctlDocument } from '../../src/config/recognise';
+import { renderValidateText } from '../../src/config/render';
+import { runCli } from '../support/cli';
 import { load, providerDoc, removeRepo, summarize, tempRepo } from './helpers';
 
 const MKDOCS = 'site_name: Acme platform\nnav:\n  - Home: index.md\ntheme:\n  name: material\n';
@@ -78,6 +80,18 @@ describe('which documents are cvctl\'s', () => {
     expect(r.diagnostics.every((d) => d.severity === 'error')).toBe(true);
   });
 
+  it('validate lists skipped documents only with -v, and counts the skipped files', async () => {
+    dir = tempRepo({ 'mkdocs.yml': MKDOCS, 'p.yaml': providerDoc('a') });
+    const r = await load(['.'], dir);
+    expect(r.files).toEqual(['p.yaml']);
+    expect(r.skipped).toEqual(['mkdocs.yml']);
+    expect(renderValidateText(r, { color: false })).toBe('1 file valid: 1 provider, 0 models; 1 other YAML file skipped\n');
+    expect(renderValidateText(r, { color: false, verbose: true })).toBe(
+      "mkdocs.yml:1:1 info not-cvctl-document skipped: not a cvctl document (no 'version: 1' and no top-level 'providers', 'models', 'accessGrants', 'policy')\n" +
+        '1 file valid: 1 provider, 0 models; 1 other YAML file skipped\n',
+    );
+  });
+
   it('a folder named on the command line is walked like `.`', async () => {
     dir = tempRepo({ 'cfg/mkdocs.yml': MKDOCS, 'cfg/p.yaml': providerDoc('a') });
     const r = await load(['cfg'], dir);
@@ -148,4 +162,22 @@ describe('Azure deployments name models the provider has', () => {
     const r = await load(['.'], dir);
     expect(r.diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`)).toEqual(expected);
   });
+});
+
+describe('the CLI with other tools\' YAML in the default path', () => {
+  let dir: string;
+  afterEach(() => dir && removeRepo(dir));
+
+  it('validate exits 0; -v lists the skipped files; plan -v lists them on stderr', async () => {
+    dir = tempRepo({ 'mkdocs.yml': MKDOCS, 'docker-compose.yml': COMPOSE, 'p.yaml': providerDoc('a').replace('kind: openai', 'kind: groq') });
+    const quiet = await runCli(['validate'], { cwd: dir });
+    expect([quiet.code, quiet.stdout]).toEqual([0, '1 file valid: 1 provider, 0 models; 2 other YAML files skipped\n']);
+    const verbose = await runCli(['validate', '-v'], { cwd: dir });
+    expect(verbose.stdout).toMatch(/^docker-compose\.yml:1:1 info not-cvctl-document skipped: not a cvctl document/m);
+    expect(verbose.stdout).toMatch(/^mkdocs\.yml:1:1 info not-cvctl-document /m);
+    const plan = await runCli(['plan', '-v', '--no-resolve-secrets'], { cwd: dir });
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toMatch(/^mkdocs\.yml:1:1 info not-cvctl-document /m);
+    expect(plan.stdout).toContain('+ provider "a"');
+  }, 60_000);
 });
