@@ -13,6 +13,9 @@ export const ERROR_CODES = [
   'LOCK_TIMEOUT',
   'STALE_PLAN',
   'PLAN_INVALID', // edited, other scope, other format version
+  'PLAN_UNAUTHENTICATED', // apply --plan: no tag, a tag that does not verify, another database or KEK
+  'PLAN_INCONSISTENT', // apply --plan: what a change writes differs from what it shows
+  'PLAN_GUARD', // apply: protected, ownership re-checked against the rows at apply time
   'OWNERSHIP', // unmanaged row without --adopt, or a row of another scope
   'DELETE_NOT_ALLOWED',
   'APPROVAL_REQUIRED',

@@ -1,7 +1,7 @@
 // A Plan → SQL, all or nothing. Apply reads only the plan (plus the secret values its
 // references resolve to now); it never re-diffs the files.
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../state/database';
+import type { Database, Queryable } from '../state/database';
 import type { Change, Plan, ProviderModelTarget, ProviderTarget, Summary, CredentialTarget } from '../plan/types';
 import type { Kek } from '../crypto/kek';
 import { fingerprintKeyFor } from './fingerprint-key';
@@ -9,7 +9,11 @@ import type { SecretResolver } from '../secrets/resolver';
 import { acquireScopeLock } from '../state/lock';
 import { recordRun } from '../state/runs';
 import { CvctlError } from '../errors';
-import { checkAndLockRows, staleLead, staleTail } from './stale-check';
+import { checkAndLockRows, staleLead, staleTail, type LockedRows } from './stale-check';
+import { checkGuards } from './plan-guards';
+import { lastAppliedOfModel, lastAppliedOfProvider } from '../plan/shapes';
+import { FINGERPRINT_KEY_NAME } from '../crypto/fingerprint';
+import type { KeyToInstall } from './plan-key';
 import { locatedRefs, storeCredentials } from './credentials';
 import {
   deleteRows,
@@ -35,6 +39,8 @@ export interface ApplyDeps {
   savedPlan?: boolean;
   run: { command: string; actor: string | null; gitCommit: string | null; dirty?: boolean | null };
   newId?: () => string;
+  /** A verified saved plan made for a database without a key brings one (src/apply/plan-key.ts). */
+  installKey?: KeyToInstall | null;
 }
 
 export interface ApplyResult {
@@ -79,6 +85,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     await deps.db.transaction(async (tx) => {
       const now = deps.now();
       const locked = await checkAndLockRows(tx, plan, { savedPlan: deps.savedPlan ?? true });
+      checkGuards(plan, locked);
+      if (deps.installKey) await installPlanKey(tx, deps.installKey);
       const fpKey = kek ? await fingerprintKeyFor(tx, kek, { create: true }) : null;
       const newId = deps.newId ?? randomUUID;
       const providerIds = new Map(locked.providerIds);
@@ -107,9 +115,11 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
           c.target.credentials && kek && fpKey
             ? await storeCredentials(id, c.resource.name, c.target.kind, c.target.credentials, values, kek, fpKey, deps.cwd)
             : null;
-        // The last-applied record carries the fingerprints actually stored: a create could not
-        // know them at plan time (no row id yet), and drift compares against them.
-        const target = credentials ? { ...c.target, lastApplied: { ...c.target.lastApplied, credentials: credentials.fingerprints } } : c.target;
+        // The last-applied record is derived here from what is written, never read from the plan:
+        // the fingerprints actually stored (a create could not know them at plan time, no row id
+        // yet), or, credentials kept, those the row has; drift compares against them.
+        const fingerprints = credentials ? credentials.fingerprints : storedFingerprints(locked, c);
+        const target = { ...c.target, lastApplied: lastAppliedOfProvider(c.target, fingerprints) };
         (c.action === 'create' ? pInserts : pUpdates).push({ id, target, credentials });
       }
 
@@ -131,7 +141,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
           const saved = deps.savedPlan ?? true;
           throw new CvctlError('STALE_PLAN', `${staleLead(saved)}: provider '${c.resource.provider}' no longer exists. ${staleTail(saved)}`);
         }
-        (c.action === 'create' ? mInserts : mUpdates).push({ id, providerId, target: c.target as ProviderModelTarget });
+        const mt = c.target as ProviderModelTarget;
+        (c.action === 'create' ? mInserts : mUpdates).push({ id, providerId, target: { ...mt, lastApplied: lastAppliedOfModel(mt) } });
       }
 
       await insertProviders(tx, pInserts, plan.scope, now);
@@ -168,6 +179,22 @@ function conflictAsStale(e: unknown, savedPlan: boolean): unknown {
   if (cause?.code !== '23505' || !NAME_CONSTRAINTS.has(constraint)) return e;
   const what = constraint === 'providers_name_key' ? 'a provider' : 'a provider model';
   return new CvctlError('STALE_PLAN', `${staleLead(savedPlan)}: ${what} the plan creates was created in the database meanwhile. ${staleTail(savedPlan)}`, { cause: e });
+}
+
+function storedFingerprints(locked: LockedRows, c: Change): Record<string, string> {
+  const row = 'id' in c.expect ? locked.providers.get(c.expect.id) : undefined;
+  return { ...(row?.credentialFingerprints ?? {}) };
+}
+
+/** Install the key a verified saved plan brought; a key that appeared since makes the plan stale. */
+async function installPlanKey(tx: Queryable, k: KeyToInstall): Promise<void> {
+  const r = await tx.query(
+    `insert into cvctl_keys (name, wrapped_key, kek_id, created_at) values ($1, $2, $3, now()) on conflict (name) do nothing`,
+    [FINGERPRINT_KEY_NAME, k.wrapped, k.kekId],
+  );
+  if (r.rowCount !== 1) {
+    throw new CvctlError('STALE_PLAN', `${staleLead(true)}: the database got its key (cvctl_keys) since the plan was made. ${staleTail(true)}`);
+  }
 }
 
 function statusAfter(c: Change): 'active' | 'disabled' {

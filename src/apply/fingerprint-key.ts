@@ -20,6 +20,15 @@ interface Unwrapped {
 // Keyed by the KEK instance: one per command run (src/app/resources.ts), so nothing outlives it.
 const unwrapped = new WeakMap<Kek, Unwrapped>();
 
+/**
+ * Remember a key this run already holds in plaintext for the row it will be stored as (a saved
+ * plan's new key, installed by apply: src/apply/plan-key.ts), so the transaction does not
+ * unwrap it again.
+ */
+export function rememberFingerprintKey(kek: Kek, row: { kekId: string; wrapped: Buffer }, key: FingerprintKey): void {
+  unwrapped.set(kek, { kekId: row.kekId, wrapped: Buffer.from(row.wrapped), key });
+}
+
 export async function fingerprintKeyFor(q: Queryable, kek: Kek, opts: { create: boolean }): Promise<FingerprintKey | null> {
   const r = await q.query<{ wrapped_key: Buffer | Uint8Array; kek_id: string }>(
     'SELECT wrapped_key, kek_id FROM cvctl_keys WHERE name = $1',

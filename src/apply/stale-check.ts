@@ -6,11 +6,24 @@
 import type { Queryable } from '../state/database';
 import type { Change, Plan } from '../plan/types';
 import { CvctlError } from '../errors';
+import type { ProviderModelRow, ProviderRow } from '../domain/rows';
 
 export interface LockedRows {
   /** provider name -> id, for every provider the plan refers to that exists now. */
   providerIds: Map<string, string>;
+  /** The locked rows as they are now, by id: what apply re-checks the plan against (plan-guards.ts). */
+  providers: Map<string, LockedProvider>;
+  models: Map<string, LockedModel>;
 }
+
+export type LockedProvider = Pick<
+  ProviderRow,
+  'id' | 'name' | 'kind' | 'status' | 'config' | 'labels' | 'protected' | 'onRemove' | 'managedBy' | 'credentialFingerprints'
+>;
+export type LockedModel = Pick<ProviderModelRow, 'id' | 'modelId' | 'kind' | 'status' | 'contextWindow' | 'pricing' | 'source' | 'managedBy'> & {
+  /** The name of its provider. */
+  provider: string;
+};
 
 function describe(c: Change): string {
   return c.resource.type === 'provider'
@@ -39,8 +52,10 @@ export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckO
   for (const c of plan.changes) referencedNames.add(c.resource.type === 'provider' ? c.resource.name : c.resource.provider);
   const expectedProviderIds = providerChanges.flatMap((c) => ('id' in c.expect ? [c.expect.id] : []));
 
-  const prows = await tx.query<{ id: string; name: string; v: number | string }>(
-    `select id::text as id, name, xmin::text::bigint as v from providers
+  const prows = await tx.query<LockedProvider & { v: number | string }>(
+    `select id::text as id, name, xmin::text::bigint as v, kind, status, config, labels, protected,
+            on_remove as "onRemove", managed_by as "managedBy", credential_fingerprints as "credentialFingerprints"
+       from providers
       where id = any($1::uuid[]) or name = any($2::text[]) for update`,
     [expectedProviderIds, [...referencedNames]],
   );
@@ -62,15 +77,18 @@ export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckO
   const createParents = [
     ...new Set(modelChanges.filter((c) => 'absent' in c.expect).map((c) => (c.resource as { provider: string }).provider)),
   ];
+  const models = new Map<string, LockedModel>();
   if (modelChanges.length > 0) {
-    const mrows = await tx.query<{ id: string; provider: string; model_id: string; v: number | string }>(
-      `select pm.id::text as id, p.name as provider, pm.model_id, pm.xmin::text::bigint as v
+    const mrows = await tx.query<LockedModel & { v: number | string }>(
+      `select pm.id::text as id, p.name as provider, pm.model_id as "modelId", pm.xmin::text::bigint as v, pm.kind, pm.status,
+              pm.context_window as "contextWindow", pm.pricing, pm.source, pm.managed_by as "managedBy"
          from provider_models pm join providers p on p.id = pm.provider_id
         where pm.id = any($1::uuid[]) or p.name = any($2::text[]) for update of pm`,
       [expectedModelIds, createParents],
     );
     const mById = new Map(mrows.rows.map((r) => [r.id, r]));
-    const mByKey = new Set(mrows.rows.map((r) => `${r.provider}\u0000${r.model_id}`));
+    for (const r of mrows.rows) models.set(r.id, r);
+    const mByKey = new Set(mrows.rows.map((r) => `${r.provider}\u0000${r.modelId}`));
     for (const c of modelChanges) {
       if (c.resource.type !== 'providerModel') continue;
       if ('absent' in c.expect) {
@@ -89,7 +107,7 @@ export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckO
     const more = stale.length > 5 ? ` (and ${stale.length - 5} more)` : '';
     throw new CvctlError('STALE_PLAN', `${staleLead(saved)}: ${stale.slice(0, 5).join('; ')}${more}. ${staleTail(saved)}`);
   }
-  return { providerIds: new Map([...byName].map(([n, r]) => [n, r.id])) };
+  return { providerIds: new Map([...byName].map(([n, r]) => [n, r.id])), providers: byId, models };
 }
 
 const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;

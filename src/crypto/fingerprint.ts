@@ -3,7 +3,7 @@
 // one per row). Keyed, so a database reader cannot test guesses of a key against
 // credential_fingerprints; bound to row and field, so equal keys on two rows look unrelated
 // and fingerprints copied between rows or fields do not match.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { CvctlError } from '../errors';
 import { SecretValue } from '../secrets/resolver';
 import type { Queryable } from '../state/database';
@@ -28,6 +28,16 @@ export class FingerprintKey {
   constructor(key: Buffer) {
     if (key.length !== KEY_BYTES) throw new TypeError('a fingerprint key must be exactly 32 bytes');
     this.#key = Buffer.from(key);
+  }
+
+  /**
+   * A 32-byte key for another purpose, derived by HKDF-SHA-256 under a distinct label (e.g. the
+   * plan-signing key, src/plan/auth.ts). Keys for different labels are independent: neither
+   * reveals this key nor the other. The caller zeroes the returned buffer.
+   */
+  deriveKey(label: string): Buffer {
+    if (!label.startsWith('cvctl/') || label === DOMAIN) throw new TypeError(`not a derivation label: ${label}`);
+    return Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), Buffer.from(label, 'utf8'), KEY_BYTES));
   }
 
   /** Hex HMAC-SHA-256 over length-prefixed (domain, row id, field, value). */

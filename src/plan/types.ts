@@ -113,4 +113,25 @@ export interface Plan {
   };
   /** extension: sha256 over the canonical JSON of everything else; detects edited plan files. */
   digest?: string;
+  /** extension: the authentication tag of a saved plan (src/plan/auth.ts); absent on untrusted plans. */
+  auth?: PlanAuth;
+}
+
+/** A wrapped plan-signing key carried by a plan made for a database that has no key yet. */
+export interface WrappedPlanKey {
+  /** base64 of the KEK-wrapped key. */
+  wrapped: string;
+  kekId: string;
+}
+
+export interface PlanAuth {
+  alg: 'HMAC-SHA256';
+  /** Identifies the signing key (a one-way function of it): tells "another key" from "edited". */
+  keyId: string;
+  /** The KEK that wraps the database's key, as recorded in cvctl_keys when the plan was made. */
+  kekId: string;
+  /** Present only when the database had no key yet: the key apply installs (src/apply/plan-key.ts). */
+  newKey?: WrappedPlanKey;
+  /** hex HMAC-SHA-256 over the whole canonical plan except this member. */
+  tag: string;
 }

@@ -135,6 +135,19 @@ function checkChange(v: unknown, i: number): string {
   return action;
 }
 
+function checkAuth(v: unknown): void {
+  const a = obj(v, 'auth');
+  if (a.alg !== 'HMAC-SHA256') fail('auth', `unsupported algorithm ${JSON.stringify(a.alg)}`);
+  if (typeof a.keyId !== 'string' || !/^[0-9a-f]{16}$/.test(a.keyId)) fail('auth', "'keyId' must be 16 hex digits");
+  str(a, 'kekId', 'auth');
+  if (typeof a.tag !== 'string' || !/^[0-9a-f]{64}$/.test(a.tag)) fail('auth', "'tag' must be 64 hex digits");
+  if (a.newKey !== undefined) {
+    const k = obj(a.newKey, 'auth.newKey');
+    if (typeof k.wrapped !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(k.wrapped)) fail('auth.newKey', "'wrapped' must be base64");
+    str(k, 'kekId', 'auth.newKey');
+  }
+}
+
 /** null when the plan has the shape apply relies on; otherwise what is wrong, in one line. */
 export function validatePlanShape(raw: Obj): string | null {
   try {
@@ -157,6 +170,7 @@ export function validatePlanShape(raw: Obj): string | null {
       str(o, 'message', `warning ${i + 1}`);
     });
     if (raw.meta !== undefined) obj(raw.meta, 'meta');
+    if (raw.auth !== undefined) checkAuth(raw.auth);
     return null;
   } catch (e) {
     if (e instanceof ShapeError) return e.message;

@@ -16,6 +16,8 @@ import type { Database } from '../../state/database';
 import type { SecretResolver } from '../../secrets/resolver';
 import { gitState, recordFailedRun } from '../../app/record-run';
 import { InterruptGuard } from '../interrupt';
+import { verifyPlanAuth, type KeyToInstall } from '../../apply/plan-key';
+import { checkPlanConsistency } from '../../plan/consistency';
 
 export function registerApply(program: Command, run: Runner): void {
   program
@@ -53,9 +55,16 @@ export function registerApply(program: Command, run: Runner): void {
             // state lock): two applies of the same scope never plan against the same state and both
             // write. applyPlan takes it again on the same session (advisory locks nest).
             if (!o.plan) lock = await acquireScopeLock(db, ctx.opts.scope, { timeoutSeconds: lockTimeoutSeconds });
-            plan = o.plan
-              ? readSavedPlan(ctx, o.plan as string)
-              : await makePlan(ctx, db, { paths: paths ?? ['.'], adopt: Boolean(o.adopt), resolveSecrets: true, resolver, digest: false });
+            let installKey: KeyToInstall | null = null;
+            if (o.plan) {
+              plan = readSavedPlan(ctx, o.plan as string);
+              // Before anything else (secrets, locks, writes): the tag, then one representation.
+              // Nothing in the file is trusted before its tag verifies (meta.secretsResolved included).
+              installKey = await verifyPlanAuth(db, plan, (wrap) => openKekFor(ctx, false, { unwrapOnly: !wrap }));
+              checkPlanConsistency(plan);
+            } else {
+              plan = await makePlan(ctx, db, { paths: paths ?? ['.'], adopt: Boolean(o.adopt), resolveSecrets: true, resolver, digest: false });
+            }
             const result = await applyOne(ctx, guard.wrap(db), plan, {
               resolver,
               lockTimeoutSeconds,
@@ -63,6 +72,7 @@ export function registerApply(program: Command, run: Runner): void {
               allowDelete: Boolean(o.allowDelete),
               autoApprove: Boolean(o.autoApprove),
               compact: Boolean(o.compact),
+              installKey,
               run: { command, actor: actorOf(ctx.env), gitCommit: git.commit, dirty: git.dirty },
             });
             const s = result.summary;
@@ -104,15 +114,13 @@ interface ApplyOneOptions {
   autoApprove: boolean;
   /** `--compact`: print the grouped view of the plan. */
   compact: boolean;
+  /** A verified saved plan made for a database without a key brings one (src/apply/plan-key.ts). */
+  installKey: KeyToInstall | null;
   run: ApplyDeps['run'];
 }
 
 /** Show the plan (unless -q, or there is nothing to do), confirm, apply. */
 async function applyOne(ctx: Context, db: Database, plan: Plan, o: ApplyOneOptions): Promise<ApplyResult> {
-  if (plan.meta && !plan.meta.secretsResolved && plan.changes.some((c) => c.target && 'credentials' in c.target && c.target.credentials)) {
-    // A plan made with --no-resolve-secrets can still be applied: apply resolves the references itself.
-    ctx.info('note: this plan was made without resolving secrets; apply resolves them now');
-  }
   const asking = plan.changes.length > 0 && !o.autoApprove;
   if (plan.changes.length === 0) {
     // One line for a no-op (below); its warnings still matter.
@@ -131,6 +139,7 @@ async function applyOne(ctx: Context, db: Database, plan: Plan, o: ApplyOneOptio
     lockTimeoutSeconds: o.lockTimeoutSeconds,
     savedPlan: o.savedPlan,
     allowDelete: o.allowDelete,
+    installKey: o.installKey,
     run: o.run,
   });
 }

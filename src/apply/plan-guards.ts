@@ -1,0 +1,80 @@
+// Guards re-checked inside the apply transaction, against the rows as they are now (locked
+// FOR UPDATE by the stale check): a plan is applied only if `plan` would still have made it.
+// - protected: a protected provider is never deleted;
+// - ownership: a row is changed only by the scope that manages it, or adopted (`adopt: true`)
+//   when no scope manages it; deletes only of this scope's rows;
+// - one representation: an update writes exactly the fields it shows, computed from the row
+//   and the target, and rewrites no credential it shows as unchanged.
+// --allow-delete is checked by applyPlan before anything else; creates by src/plan/consistency.ts.
+import { CvctlError } from '../errors';
+import { diffFlat } from '../plan/diff';
+import { modelFlat, providerFlat } from '../plan/shapes';
+import {
+  describeChange,
+  differingPaths,
+  inconsistent,
+  modelTargetOf,
+  plainFields,
+  providerTargetOf,
+} from '../plan/consistency';
+import type { Change, Plan } from '../plan/types';
+import type { LockedRows } from './stale-check';
+
+function guard(c: Change, what: string): CvctlError {
+  return new CvctlError('PLAN_GUARD', `${describeChange(c)} ${what}. Nothing was written`);
+}
+
+function checkOwner(c: Change, managedBy: string | null, scope: string): void {
+  if (managedBy === scope) return;
+  if (managedBy === null) {
+    if (c.action === 'delete') throw guard(c, 'was not created by cvctl; the plan deletes it, and cvctl never deletes a row it does not manage');
+    if (c.adopt !== true) throw guard(c, 'was not created by cvctl and the plan does not adopt it (plan it with --adopt)');
+    return;
+  }
+  throw guard(c, `is managed by cvctl scope '${managedBy}', not '${scope}'; change it from that scope`);
+}
+
+function list(paths: string[]): string {
+  return paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` (and ${paths.length - 5} more)` : '');
+}
+
+export function checkGuards(plan: Plan, rows: LockedRows): void {
+  for (const c of plan.changes) {
+    if (!('id' in c.expect)) continue; // creates: checked without the database
+    if (c.resource.type === 'provider') {
+      const row = rows.providers.get(c.expect.id);
+      if (!row) continue; // the stale check has refused a vanished row already
+      // (A rename, when planned, names the row's current name.)
+      const renamedFrom = (c as { renamedFrom?: unknown }).renamedFrom;
+      if (row.name !== c.resource.name && row.name !== renamedFrom) throw inconsistent(c, `is row '${row.name}' in the database`);
+      if (c.action === 'delete' && row.protected) {
+        throw guard(c, 'is protected: the plan deletes it, and cvctl never deletes a protected provider');
+      }
+      checkOwner(c, row.managedBy, plan.scope);
+      const t = providerTargetOf(c);
+      if (c.action === 'delete' || !t) continue;
+      const diff = differingPaths(plainFields(c), diffFlat(providerFlat(row), providerFlat(t)));
+      if (diff.length > 0) throw inconsistent(c, `writes other values than it shows (${list(diff)})`);
+      // Every credential it rewrites without showing a change must be the value stored now.
+      const shownChanged = new Set((c.fields ?? []).filter((f) => f.path.startsWith('credentials.')).map((f) => f.path.slice(12)));
+      for (const [field, ct] of Object.entries(t.credentials ?? {})) {
+        if (shownChanged.has(field)) continue;
+        const stored = row.credentialFingerprints?.[field];
+        if (ct.fingerprint === undefined || stored === undefined || ct.fingerprint !== stored) {
+          throw inconsistent(c, `rewrites credentials.${field}, which it shows as unchanged`);
+        }
+      }
+    } else {
+      const row = rows.models.get(c.expect.id);
+      if (!row) continue;
+      if (c.resource.type === 'providerModel' && (row.provider !== c.resource.provider || row.modelId !== c.resource.name)) {
+        throw inconsistent(c, `is row '${row.provider}/${row.modelId}' in the database`);
+      }
+      checkOwner(c, row.managedBy, plan.scope);
+      const t = modelTargetOf(c);
+      if (c.action === 'delete' || !t) continue;
+      const diff = differingPaths(plainFields(c), diffFlat(modelFlat(row), modelFlat(t)));
+      if (diff.length > 0) throw inconsistent(c, `writes other values than it shows (${list(diff)})`);
+    }
+  }
+}

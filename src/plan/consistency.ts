@@ -1,0 +1,120 @@
+// One representation: what `show` and the PR comment display for a change (`fields`) and what
+// apply writes for it (`target`) must be the same thing. This file checks what can be checked
+// from the plan alone (creates, names, expectations, which credentials are rewritten); the
+// before-state of an update is checked against the locked rows at apply time
+// (src/apply/plan-guards.ts). A plan that fails is refused whole, whatever its tag says.
+import { CvctlError } from '../errors';
+import { canonicalJson, isPlainObject } from './canonical';
+import { createFields } from './diff';
+import { modelFlat, providerFlat } from './shapes';
+import type { Change, FieldChange, Plan, ProviderModelTarget, ProviderTarget } from './types';
+
+export function describeChange(c: Change): string {
+  return c.resource.type === 'provider' ? `provider '${c.resource.name}'` : `provider model '${c.resource.provider}/${c.resource.name}'`;
+}
+
+export function inconsistent(c: Change, what: string): CvctlError {
+  return new CvctlError(
+    'PLAN_INCONSISTENT',
+    `the plan is inconsistent: ${describeChange(c)} ${what}; apply writes only what the plan shows. Nothing was written`,
+  );
+}
+
+export const isCredentialPath = (p: string): boolean => p.startsWith('credentials.');
+
+/** The displayed fields apply compares with the target: everything but credentials. */
+export function plainFields(c: Change): FieldChange[] {
+  return (c.fields ?? []).filter((f) => !isCredentialPath(f.path));
+}
+
+/** Paths whose before/after differ between two field lists (compared as canonical JSON). */
+export function differingPaths(shown: FieldChange[], expected: FieldChange[]): string[] {
+  const key = (f: FieldChange): string => canonicalJson([f.before, f.after]);
+  const a = new Map(shown.map((f) => [f.path, key(f)]));
+  const b = new Map(expected.map((f) => [f.path, key(f)]));
+  const out = new Set<string>();
+  for (const [p, v] of a) if (b.get(p) !== v) out.add(p);
+  for (const [p, v] of b) if (a.get(p) !== v) out.add(p);
+  if (shown.length !== a.size) out.add('(a field shown twice)');
+  return [...out].sort();
+}
+
+function list(paths: string[]): string {
+  return paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` (and ${paths.length - 5} more)` : '');
+}
+
+export function providerTargetOf(c: Change): ProviderTarget | null {
+  return c.resource.type === 'provider' && c.target && 'labels' in c.target ? c.target : null;
+}
+
+export function modelTargetOf(c: Change): ProviderModelTarget | null {
+  return c.resource.type === 'providerModel' && c.target && 'modelId' in c.target ? (c.target as ProviderModelTarget) : null;
+}
+
+/**
+ * Credentials: which fields a change shows as changed, added or removed, against the set
+ * of references it writes. Fields written without being shown are checked at apply time
+ * (they must carry the fingerprint of the value stored now).
+ */
+function checkCredentials(c: Change, t: ProviderTarget): void {
+  const shown = (c.fields ?? []).filter((f) => isCredentialPath(f.path));
+  const writes = t.credentials;
+  const inTarget = (f: string): boolean => writes !== null && Object.prototype.hasOwnProperty.call(writes, f);
+  const name = (f: FieldChange): string => f.path.slice('credentials.'.length);
+  if (c.action === 'create') {
+    const shownNames = shown.map(name).sort();
+    const written = Object.keys(writes ?? {}).sort();
+    if (canonicalJson(shownNames) !== canonicalJson(written) || shown.some((f) => f.before !== null || !isPlainObject(f.after))) {
+      throw inconsistent(c, 'writes credentials other than those it shows');
+    }
+    return;
+  }
+  let rewrites = false;
+  for (const f of shown) {
+    const after = f.after;
+    if (after === null) {
+      // Removed: the rewritten set must leave it out.
+      if (writes === null || inTarget(name(f))) throw inconsistent(c, `shows ${f.path} removed but does not remove it`);
+      rewrites = true;
+    } else if (isPlainObject(after) && (after.changed === true || f.before === null)) {
+      if (!inTarget(name(f))) throw inconsistent(c, `shows ${f.path} changed but does not write it`);
+      rewrites = true;
+    } else if (!isPlainObject(after) || after.changed !== false) {
+      throw inconsistent(c, `shows ${f.path} in an unknown form`);
+    }
+  }
+  if (writes !== null && !rewrites) throw inconsistent(c, 'rewrites credentials it shows as unchanged');
+}
+
+/** Throws PLAN_INCONSISTENT at the first change whose target is not what its fields show. */
+export function checkPlanConsistency(plan: Plan): void {
+  for (const c of plan.changes) {
+    const absent = 'absent' in c.expect;
+    if ((c.action === 'create') !== absent) throw inconsistent(c, `is a ${c.action} but expects the row ${absent ? 'absent' : 'present'}`);
+    if (c.action === 'delete') {
+      if (c.target !== undefined || (c.fields ?? []).length > 0) throw inconsistent(c, 'is a delete that also writes fields');
+      continue;
+    }
+    const pt = providerTargetOf(c);
+    const mt = modelTargetOf(c);
+    if (pt) {
+      if (pt.name !== c.resource.name) throw inconsistent(c, `writes the row named '${pt.name}'`);
+      if (c.action === 'create') {
+        const diff = differingPaths(plainFields(c), createFields(providerFlat(pt, pt.name)));
+        if (diff.length > 0) throw inconsistent(c, `writes other values than it shows (${list(diff)})`);
+      }
+      checkCredentials(c, pt);
+    } else if (mt) {
+      if (mt.modelId !== c.resource.name) throw inconsistent(c, `writes the model id '${mt.modelId}'`);
+      if (c.action === 'create') {
+        const diff = differingPaths(plainFields(c), createFields(modelFlat(mt)));
+        if (diff.length > 0) throw inconsistent(c, `writes other values than it shows (${list(diff)})`);
+      }
+      if ((c.fields ?? []).some((f) => isCredentialPath(f.path))) throw inconsistent(c, 'shows credentials a provider model does not have');
+    } else {
+      throw inconsistent(c, 'has no target of its resource type');
+    }
+    if (c.action === 'enable' && c.target?.status !== 'active') throw inconsistent(c, 'is an enable that does not set status active');
+    if (c.action === 'disable' && c.target?.status !== 'disabled') throw inconsistent(c, 'is a disable that does not set status disabled');
+  }
+}
