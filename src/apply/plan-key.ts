@@ -126,7 +126,9 @@ export async function verifyPlanAuth(q: Queryable, plan: Plan, openKek: KekOpene
           `(the plan is from another database, or \`kek rotate\` ran since): ${REPLAN}`,
       );
     }
-    const fp = await fingerprintKeyFor(q, await openKek(false), { create: false });
+    const fp = await fingerprintKeyFor(q, await openKek(false), { create: false }).catch((e: unknown) => {
+      throw e instanceof CvctlError && e.code === 'CRYPTO_INTEGRITY' ? refuse(`the saved plan cannot be verified with the configured KEK: ${e.message}`) : e;
+    });
     if (!fp) throw refuse('the database key vanished while the plan was being verified');
     key = derive(fp);
   } else {
@@ -138,7 +140,9 @@ export async function verifyPlanAuth(q: Queryable, plan: Plan, openKek: KekOpene
     if (auth.newKey.kekId !== kek.id) {
       throw refuse(`the saved plan was signed under KEK ${auth.newKey.kekId}, not under the configured KEK ${kek.id}; ${REPLAN}`);
     }
-    const plain = await kek.unwrap({ wrapped, kekId: auth.newKey.kekId }, FINGERPRINT_KEY_CONTEXT);
+    const plain = await kek.unwrap({ wrapped, kekId: auth.newKey.kekId }, FINGERPRINT_KEY_CONTEXT).catch((e: unknown) => {
+      throw e instanceof CvctlError && e.code === 'CRYPTO_INTEGRITY' ? refuse(`the key the saved plan carries does not unwrap with the configured KEK: ${e.message}`) : e;
+    });
     try {
       if (plain.length !== 32) throw refuse('the key the saved plan carries is malformed');
       const fp = new FingerprintKey(plain);

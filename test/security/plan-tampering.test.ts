@@ -1,0 +1,386 @@
+// A saved plan is applied as shown or not at all (CONTRACT.md section 4). Every tampering an
+// attacker with write access to the plan file (a CI artifact, a fork's workflow) can try is
+// refused by `apply --plan` with one line on stderr, exit 1, and every table unchanged; the
+// consistency check and the apply-time guards are also tested ALONE, on plans re-signed with
+// the real key (as if the tag had been forged), so that none of them leans on the tag.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli, type CliResult } from '../support/cli';
+import { freshDatabase, targets, type DbTarget, type FreshDatabase } from '../support/db';
+import type { Database } from '../../src/state/database';
+import type { Change, Plan, ProviderTarget } from '../../src/plan/types';
+import { planDigest, serializePlan } from '../../src/plan/serialize';
+import { PLAN_KEY_LABEL, signPlan } from '../../src/plan/auth';
+import { databaseIdentity } from '../../src/apply/plan-key';
+import { loadFingerprintKey } from '../../src/crypto/fingerprint';
+import { openLocalKek } from '../../src/crypto/local-kek';
+import { openDatabase } from '../../src/state/connect';
+import { migrate } from '../../src/state/migrations';
+
+const KEY = 'sk-proj-tamperTEST0123456789abcdefghij';
+
+const V1 = `version: 1
+providers:
+  - name: openai-main
+    kind: openai
+    labels: {team: a}
+    config: {organization: org-1}
+    credentials:
+      apiKey: {from: env, name: OPENAI_API_KEY}
+    models:
+      custom:
+        - {id: gpt-4o, kind: chat}
+  - name: keep-me
+    kind: openai-compatible
+    protected: true
+    config: {baseUrl: "https://llm.internal.example/v1"}
+`;
+// The reviewed change: one label.
+const V2 = V1.replace('labels: {team: a}', 'labels: {team: b}');
+const V3 = V1.replace('labels: {team: a}', 'labels: {team: c}');
+
+/** Every table cvctl writes, as canonical text (history: only the results cvctl had before refusals were recorded). */
+async function snapshot(db: Database): Promise<string> {
+  const out: Record<string, string[]> = {};
+  for (const t of ['providers', 'provider_models', 'models', 'model_backends', 'cvctl_keys']) {
+    const r = await db.query<{ j: string }>(`select to_jsonb(x)::text as j from ${t} x`);
+    out[t] = r.rows.map((row) => row.j).sort();
+  }
+  const runs = await db.query<{ j: string }>(`select to_jsonb(x)::text as j from cvctl_runs x where result in ('applied', 'noop', 'failed')`);
+  out.cvctl_runs = runs.rows.map((row) => row.j).sort();
+  return JSON.stringify(out);
+}
+
+interface Workspace {
+  dir: string;
+  fresh: FreshDatabase;
+  cli(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  read(file: string): Plan;
+  write(file: string, plan: Plan | string): void;
+}
+
+/**
+ * PGlite test databases are copies of one template, so they share the cluster's system
+ * identifier like a copied data directory would; `initdb`: a database of its own, as a new
+ * embedded database (or another PostgreSQL cluster) has.
+ */
+async function initdbPglite(): Promise<FreshDatabase> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-tamper-initdb-'));
+  const db = await openDatabase({ embeddedDir: dir });
+  await migrate(db);
+  return {
+    db,
+    dir,
+    async cleanup() {
+      await db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function workspace(target: DbTarget, dir?: string, o: { initdb?: boolean } = {}): Promise<Workspace> {
+  const work = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-tamper-'));
+  const fresh = o.initdb && target === 'pglite' ? await initdbPglite() : await freshDatabase(target);
+  const url = fresh.url ? ['--database-url', fresh.url] : [];
+  return {
+    dir: work,
+    fresh,
+    cli: (args, env = {}) => runCli([...url, ...args], { cwd: work, env: { OPENAI_API_KEY: KEY, ...env }, database: fresh.db }),
+    read: (file) => JSON.parse(fs.readFileSync(path.join(work, file), 'utf8')) as Plan,
+    write: (file, plan) => fs.writeFileSync(path.join(work, file), typeof plan === 'string' ? plan : `${JSON.stringify(plan, null, 2)}\n`),
+  };
+}
+
+function files(ws: Workspace, name: string, yaml: string): string {
+  fs.mkdirSync(path.join(ws.dir, name), { recursive: true });
+  fs.writeFileSync(path.join(ws.dir, name, 'providers.yaml'), yaml);
+  return name;
+}
+
+/** What an attacker who edits the file can do: change it and recompute the digest. */
+function redigest(plan: Plan): Plan {
+  return { ...plan, digest: planDigest(plan) };
+}
+
+/** As if the tag had been forged: the edited plan signed with the database's real key. */
+async function resign(ws: Workspace, plan: Plan): Promise<string> {
+  const kek = await openLocalKek(path.join(ws.dir, '.cvctl', 'kek'), { create: false });
+  const fp = await loadFingerprintKey(ws.fresh.db, kek, { create: false });
+  if (!fp) throw new Error('the database has no key');
+  const key = fp.deriveKey(PLAN_KEY_LABEL);
+  const keyRow = await ws.fresh.db.query<{ kek_id: string }>(`select kek_id from cvctl_keys where name = 'fingerprint'`);
+  const { auth: _a, ...rest } = plan;
+  return serializePlan(signPlan(redigest(rest as Plan), { key, kekId: keyRow.rows[0].kek_id }, await databaseIdentity(ws.fresh.db)));
+}
+
+const main = (p: Plan): Change => p.changes.find((c) => c.resource.type === 'provider' && c.resource.name === 'openai-main')!;
+const targetOf = (p: Plan): ProviderTarget => main(p).target as ProviderTarget;
+const clone = (p: Plan): Plan => JSON.parse(JSON.stringify(p)) as Plan;
+
+describe.each(targets)('saved-plan tampering on %s', (target) => {
+  let ws: Workspace;
+  let before: string;
+
+  /** apply --plan FILE is refused: exit 1, one line on stderr matching `why`, every table unchanged. */
+  async function refused(file: string, why: RegExp, extra: string[] = [], db: Workspace = ws): Promise<string> {
+    const snap = await snapshot(db.fresh.db);
+    const r = await db.cli(['-q', ...extra, 'apply', '--plan', file, '--auto-approve', '--allow-delete']);
+    const lines = r.stderr.trim().split('\n');
+    expect({ code: r.code, lines: lines.length }).toEqual({ code: 1, lines: 1 });
+    expect(lines[0]).toMatch(/^cvctl: error: /);
+    expect(lines[0]).toMatch(why);
+    expect(await snapshot(db.fresh.db)).toBe(snap);
+    return lines[0];
+  }
+
+  beforeAll(async () => {
+    ws = await workspace(target);
+    files(ws, 'v1', V1);
+    files(ws, 'v2', V2);
+    files(ws, 'v3', V3);
+    expect((await ws.cli(['apply', 'v1', '--auto-approve'])).code).toBe(0);
+    // A console-made row (no owning scope) next to the managed ones.
+    await ws.fresh.db.query(
+      `insert into providers (name, kind, config, labels) values ('console-row', 'openai-compatible', '{"baseUrl": "https://console.example/v1"}', '{}')`,
+    );
+    expect((await ws.cli(['plan', 'v2', '--out', 'good.json'])).code).toBe(0);
+    expect((await ws.cli(['plan', 'v3', '--out', 'other.json'])).code).toBe(0);
+    before = await snapshot(ws.fresh.db);
+  }, 120_000);
+
+  afterAll(async () => {
+    await ws?.fresh.cleanup().catch(() => undefined);
+    if (ws) fs.rmSync(ws.dir, { recursive: true, force: true });
+  });
+
+  test('the saved plan is authenticated, and show prints exactly what plan printed', async () => {
+    const good = ws.read('good.json');
+    expect(good.auth).toMatchObject({ alg: 'HMAC-SHA256', keyId: expect.stringMatching(/^[0-9a-f]{16}$/), tag: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(good.auth!.newKey).toBeUndefined(); // the database has its key since the first apply
+    for (const output of ['text', 'json', 'markdown']) {
+      const planned = await ws.cli(['plan', 'v2', '--output', output, '--out', `shown-${output}.json`]);
+      const shown = await ws.cli(['show', `shown-${output}.json`, '--output', output]);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toBe(planned.stdout);
+      expect(shown.stderr).not.toMatch(/NOT authenticated/);
+    }
+  });
+
+  describe.each([
+    ['status', (t: ProviderTarget) => void (t.status = 'disabled')],
+    ['labels', (t: ProviderTarget) => void (t.labels = { team: 'evil' })],
+    ['config.baseUrl', (t: ProviderTarget) => void (t.config = { ...t.config, baseUrl: 'https://attacker.example/v1' })],
+  ])('an edit of target.%s only', (what, edit) => {
+    test('with the digest recomputed: refused by the tag', async () => {
+      const p = clone(ws.read('good.json'));
+      edit(targetOf(p));
+      ws.write(`target-${what}.json`, redigest(p));
+      await refused(`target-${what}.json`, /not match its authentication tag: the file was changed/);
+    });
+
+    test('with a valid tag: refused by the consistency check alone', async () => {
+      const p = clone(ws.read('good.json'));
+      edit(targetOf(p));
+      ws.write(`target-${what}-signed.json`, await resign(ws, p));
+      const line = await refused(`target-${what}-signed.json`, /the plan is inconsistent: provider 'openai-main' writes other values than it shows/);
+      expect(line).toContain(what);
+    });
+  });
+
+  test('a field edited together with its target, digest recomputed: refused by the tag', async () => {
+    const p = clone(ws.read('good.json'));
+    targetOf(p).labels = { team: 'evil' };
+    main(p).fields = main(p).fields!.map((f) => (f.path === 'labels.team' ? { ...f, after: 'evil' } : f));
+    ws.write('both.json', redigest(p));
+    await refused('both.json', /not match its authentication tag/);
+  });
+
+  /** keep-me (protected) deleted: the change an attacker would add. */
+  async function withProtectedDelete(p: Plan): Promise<Plan> {
+    const row = await ws.fresh.db.query<{ id: string; v: string }>(`select id::text as id, xmin::text as v from providers where name = 'keep-me'`);
+    p.changes.push({
+      action: 'delete',
+      resource: { type: 'provider', name: 'keep-me' },
+      cascade: { providerModels: 0, modelBackends: 0, modelsLeftWithoutBackends: [] },
+      reason: 'removed from files',
+      expect: { id: row.rows[0].id, rowVersion: Number(row.rows[0].v) },
+    });
+    p.summary.delete += 1;
+    return p;
+  }
+
+  test('an added delete of a protected provider: refused by the tag, and by the protected guard alone', async () => {
+    ws.write('protected.json', redigest(await withProtectedDelete(clone(ws.read('good.json')))));
+    await refused('protected.json', /not match its authentication tag/);
+    ws.write('protected-signed.json', await resign(ws, await withProtectedDelete(clone(ws.read('good.json')))));
+    await refused('protected-signed.json', /provider 'keep-me' is protected: the plan deletes it/);
+    // Without --allow-delete the delete guard speaks first.
+    const r = await ws.cli(['-q', 'apply', '--plan', 'protected-signed.json', '--auto-approve']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/pass --allow-delete/);
+  });
+
+  test('a change to a row no scope manages, without adopt: refused by the ownership guard alone', async () => {
+    const row = await ws.fresh.db.query<{ id: string; v: string }>(`select id::text as id, xmin::text as v from providers where name = 'console-row'`);
+    const expect_ = { id: row.rows[0].id, rowVersion: Number(row.rows[0].v) };
+    const shape = { kind: 'openai-compatible', status: 'active', config: { baseUrl: 'https://console.example/v1' }, protected: false, onRemove: 'delete' };
+    const update = clone(ws.read('good.json'));
+    update.changes.unshift({
+      action: 'update',
+      resource: { type: 'provider', name: 'console-row' },
+      fields: [{ path: 'labels.team', before: null, after: 'x' }],
+      cascade: { providerModels: 0, modelBackends: 0, modelsLeftWithoutBackends: [] },
+      expect: expect_,
+      target: { name: 'console-row', ...shape, labels: { team: 'x' }, credentials: null, lastApplied: {} } as ProviderTarget,
+    });
+    update.summary.update += 1;
+    ws.write('unowned-update.json', await resign(ws, update));
+    await refused('unowned-update.json', /provider 'console-row' was not created by cvctl and the plan does not adopt it/);
+
+    const del = clone(ws.read('good.json'));
+    del.changes.push({ action: 'delete', resource: { type: 'provider', name: 'console-row' }, cascade: { providerModels: 0, modelBackends: 0, modelsLeftWithoutBackends: [] }, expect: expect_ });
+    del.summary.delete += 1;
+    ws.write('unowned-delete.json', await resign(ws, del));
+    await refused('unowned-delete.json', /provider 'console-row' was not created by cvctl; the plan deletes it/);
+  });
+
+  test('a hand-written create whose credentials reference DATABASE_URL: refused (no tag, or a made-up one)', async () => {
+    const p: Plan = {
+      formatVersion: 1,
+      scope: 'default',
+      summary: { create: 1, update: 0, disable: 0, enable: 0, delete: 0 },
+      changes: [
+        {
+          action: 'create',
+          resource: { type: 'provider', name: 'exfil' },
+          fields: [
+            { path: 'name', before: null, after: 'exfil' },
+            { path: 'kind', before: null, after: 'openai-compatible' },
+            { path: 'status', before: null, after: 'active' },
+            { path: 'config.baseUrl', before: null, after: 'https://attacker.example/v1' },
+            { path: 'protected', before: null, after: false },
+            { path: 'onRemove', before: null, after: 'delete' },
+            { path: 'credentials.apiKey', before: null, after: { sensitive: true, changed: true, prefix: null } },
+          ],
+          cascade: { providerModels: 0, modelBackends: 0, modelsLeftWithoutBackends: [] },
+          expect: { absent: true },
+          target: {
+            name: 'exfil',
+            kind: 'openai-compatible',
+            status: 'active',
+            config: { baseUrl: 'https://attacker.example/v1' },
+            labels: {},
+            protected: false,
+            onRemove: 'delete',
+            credentials: { apiKey: { ref: { from: 'env', name: 'DATABASE_URL' }, baseDir: '.', pos: { file: 'x.yaml', line: 1, column: 1 } } },
+            lastApplied: {},
+          },
+        },
+      ],
+      warnings: [],
+      meta: { createdAt: '2026-11-24T12:00:00.000Z', cvctlVersion: '0.1.0', catalogVersion: '2026.04.15', secretsResolved: true },
+    };
+    ws.write('handwritten.json', serializePlan(p));
+    await refused('handwritten.json', /the saved plan is not authenticated: it has no tag/);
+    const good = ws.read('good.json');
+    ws.write('handwritten-tag.json', serializePlan({ ...p, auth: { ...good.auth!, tag: 'ab'.repeat(32) } }));
+    await refused('handwritten-tag.json', /not match its authentication tag/);
+  });
+
+  test('a tag copied from another plan: refused', async () => {
+    const other = ws.read('other.json');
+    const good = ws.read('good.json');
+    expect(other.auth!.keyId).toBe(good.auth!.keyId); // same database, same key: only the tag differs
+    ws.write('copied-tag.json', serializePlan({ ...other, auth: good.auth }));
+    await refused('copied-tag.json', /not match its authentication tag/);
+  });
+
+  test('a plan written with --no-resolve-secrets: refused, even with meta.secretsResolved set to true', async () => {
+    expect((await ws.cli(['plan', 'v2', '--no-resolve-secrets', '--out', 'untrusted.json'])).code).toBe(0);
+    const shown = await ws.cli(['show', 'untrusted.json']);
+    expect(shown.code).toBe(0);
+    expect(shown.stderr).toMatch(/untrusted\.json is NOT authenticated/);
+    await refused('untrusted.json', /the saved plan is not authenticated: it has no tag/);
+    const p = ws.read('untrusted.json');
+    ws.write('untrusted-meta.json', redigest({ ...p, meta: { ...p.meta!, secretsResolved: true } }));
+    await refused('untrusted-meta.json', /the saved plan is not authenticated/);
+  });
+
+  test('a plan from another database (with its own key, or none yet): refused', async () => {
+    // Same KEK file, another database.
+    const other = await workspace(target, fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-tamper-b-')));
+    const kekDir = path.join(other.dir, '.cvctl');
+    fs.mkdirSync(kekDir, { recursive: true });
+    fs.copyFileSync(path.join(ws.dir, '.cvctl', 'kek'), path.join(kekDir, 'kek'));
+    files(other, 'v1', V1);
+    files(other, 'v2', V2);
+    try {
+      // No key yet there: the plan carries a new one, which this database (it has a key) refuses.
+      expect((await other.cli(['plan', 'v2', '--out', 'keyless.json'])).code).toBe(0);
+      expect(other.read('keyless.json').auth!.newKey).toBeDefined();
+      const keys = await other.fresh.db.query<{ n: number }>(`select count(*)::int as n from cvctl_keys`);
+      expect(keys.rows[0].n).toBe(0); // plan wrote no key
+      fs.copyFileSync(path.join(other.dir, 'keyless.json'), path.join(ws.dir, 'from-keyless.json'));
+      await refused('from-keyless.json', /made for a database that had no plan-signing key, and this database has one/);
+      // Once that database has its own key, its plans name it and are refused here.
+      expect((await other.cli(['apply', 'v2', '--auto-approve'])).code).toBe(0);
+      expect((await other.cli(['plan', 'v1', '--out', 'keyed.json'])).code).toBe(0);
+      fs.copyFileSync(path.join(other.dir, 'keyed.json'), path.join(ws.dir, 'from-keyed.json'));
+      await refused('from-keyed.json', /signed with key [0-9a-f]{16}, not with this database's key [0-9a-f]{16}: it was made for another database/);
+    } finally {
+      await other.fresh.cleanup().catch(() => undefined);
+      fs.rmSync(other.dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test('a plan for a database without a key, carried to another database without a key: refused', async () => {
+    const a = await workspace(target, undefined, { initdb: true });
+    const b = await workspace(target, a.dir, { initdb: true }); // same folder: same KEK file
+    files(a, 'v1', V1);
+    try {
+      expect((await a.cli(['plan', 'v1', '--out', 'a.json'])).code).toBe(0);
+      await refused('a.json', /not match its authentication tag: .*or it was made for another database/, [], b);
+      // ...while on its own database it applies, and installs the key it carries.
+      expect((await a.cli(['-q', 'apply', '--plan', 'a.json', '--auto-approve'])).code).toBe(0);
+      const keys = await a.fresh.db.query<{ n: number }>(`select count(*)::int as n from cvctl_keys`);
+      expect(keys.rows[0].n).toBe(1);
+      expect((await a.cli(['plan', 'v1', '--detailed-exitcode'])).code).toBe(0);
+    } finally {
+      await a.fresh.cleanup().catch(() => undefined);
+      await b.fresh.cleanup().catch(() => undefined);
+      fs.rmSync(a.dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test('a plan from another KEK: refused', async () => {
+    const elsewhere = await workspace(target); // its own folder: its own KEK file
+    files(elsewhere, 'v1', V1);
+    try {
+      // The configured KEK is another one: it cannot unwrap this database's key.
+      expect((await elsewhere.cli(['plan', 'v1', '--out', 'p.json'])).code).toBe(0); // creates the other KEK file
+      const otherKek = `local://${path.join(elsewhere.dir, '.cvctl', 'kek')}`;
+      await refused('good.json', /KEK/, ['--kms', otherKek]);
+      // A plan signed under another KEK for a database without a key, applied with this KEK.
+      fs.copyFileSync(path.join(elsewhere.dir, 'p.json'), path.join(ws.dir, 'other-kek.json'));
+      const keyless = await workspace(target, ws.dir);
+      try {
+        await refused('other-kek.json', /signed under KEK local:[0-9a-f]+, not under the configured KEK local:[0-9a-f]+/, [], keyless);
+      } finally {
+        await keyless.fresh.cleanup().catch(() => undefined);
+      }
+    } finally {
+      await elsewhere.fresh.cleanup().catch(() => undefined);
+      fs.rmSync(elsewhere.dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test('nothing above changed the database, and the untampered plan applies', async () => {
+    expect(await snapshot(ws.fresh.db)).toBe(before);
+    const r = await ws.cli(['-q', 'apply', '--plan', 'good.json', '--auto-approve']);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    const labels = await ws.fresh.db.query<{ labels: Record<string, string> }>(`select labels from providers where name = 'openai-main'`);
+    expect(labels.rows[0].labels).toEqual({ team: 'b' });
+    expect((await ws.cli(['plan', 'v2', '--detailed-exitcode'])).code).toBe(0);
+  });
+});
