@@ -19,8 +19,9 @@ export interface RenderOptions {
 }
 
 /**
- * `--output json`: the contract JSON (CONTRACT.md section 4) with its extension fields. It is
- * byte-for-byte the saved plan file, so `cvctl plan --output json > plan.json` can be applied.
+ * `--output json`: the contract JSON (CONTRACT.md section 4) with its extension fields. With
+ * `plan --out` it is byte-for-byte the saved (authenticated) plan file; without `--out` the plan
+ * is not signed, so what it prints cannot be applied (src/plan/auth.ts).
  */
 export function renderPlanJson(plan: Plan): string {
   return serializePlan(plan);
