@@ -29,6 +29,9 @@ export function plainFields(c: Change): FieldChange[] {
 
 /** Paths whose before/after differ between two field lists (compared as canonical JSON). */
 export function differingPaths(shown: FieldChange[], expected: FieldChange[]): string[] {
+  // Fast path: the planner emits both lists in the same order (sortFields), so an untampered
+  // change compares pairwise, scalars by identity (100,000 creates: most of the check's time).
+  if (shown.length === expected.length && shown.every((f, i) => sameField(f, expected[i]))) return [];
   const key = (f: FieldChange): string => canonicalJson([f.before, f.after]);
   const a = new Map(shown.map((f) => [f.path, key(f)]));
   const b = new Map(expected.map((f) => [f.path, key(f)]));
@@ -38,6 +41,10 @@ export function differingPaths(shown: FieldChange[], expected: FieldChange[]): s
   if (shown.length !== a.size) out.add('(a field shown twice)');
   return [...out].sort();
 }
+
+const sameValue = (a: unknown, b: unknown): boolean => a === b || canonicalJson(a) === canonicalJson(b);
+const sameField = (a: FieldChange, b: FieldChange): boolean =>
+  a.path === b.path && sameValue(a.before, b.before) && sameValue(a.after, b.after);
 
 function list(paths: string[]): string {
   return paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` (and ${paths.length - 5} more)` : '');
