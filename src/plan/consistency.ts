@@ -86,7 +86,8 @@ function checkCredentials(c: Change, t: ProviderTarget): void {
     } else if (isPlainObject(after) && (after.changed === true || f.before === null)) {
       if (!inTarget(name(f))) throw inconsistent(c, `shows ${f.path} changed but does not write it`);
       rewrites = true;
-    } else if (!isPlainObject(after) || after.changed !== false) {
+    } else if (!isPlainObject(after) || !(after.changed === false || (after.changed === null && after.unknown === true))) {
+      // Left: shown as not changed, or as unknown (secrets not resolved), which writes nothing.
       throw inconsistent(c, `shows ${f.path} in an unknown form`);
     }
   }

@@ -144,6 +144,10 @@ describe.each(targets)('saved-plan tampering on %s', (target) => {
     await ws.fresh.db.query(
       `insert into providers (name, kind, config, labels) values ('console-row', 'openai-compatible', '{"baseUrl": "https://console.example/v1"}', '{}')`,
     );
+    // And one another scope manages.
+    await ws.fresh.db.query(
+      `insert into providers (name, kind, config, labels, managed_by) values ('team-b-row', 'openai-compatible', '{"baseUrl": "https://b.example/v1"}', '{}', 'team-b')`,
+    );
     expect((await ws.cli(['plan', 'v2', '--out', 'good.json'])).code).toBe(0);
     expect((await ws.cli(['plan', 'v3', '--out', 'other.json'])).code).toBe(0);
     before = await snapshot(ws.fresh.db);
@@ -221,28 +225,42 @@ describe.each(targets)('saved-plan tampering on %s', (target) => {
     expect(r.stderr).toMatch(/pass --allow-delete/);
   });
 
-  test('a change to a row no scope manages, without adopt: refused by the ownership guard alone', async () => {
-    const row = await ws.fresh.db.query<{ id: string; v: string }>(`select id::text as id, xmin::text as v from providers where name = 'console-row'`);
+  /** A label update of `name` (an openai-compatible row at `baseUrl`), and a delete of it. */
+  async function foreignChanges(name: string, baseUrl: string): Promise<{ update: Plan; del: Plan }> {
+    const row = await ws.fresh.db.query<{ id: string; v: string }>(`select id::text as id, xmin::text as v from providers where name = $1`, [name]);
     const expect_ = { id: row.rows[0].id, rowVersion: Number(row.rows[0].v) };
-    const shape = { kind: 'openai-compatible', status: 'active', config: { baseUrl: 'https://console.example/v1' }, protected: false, onRemove: 'delete' };
+    const shape = { kind: 'openai-compatible', status: 'active', config: { baseUrl }, protected: false, onRemove: 'delete' };
     const update = clone(ws.read('good.json'));
     update.changes.unshift({
       action: 'update',
-      resource: { type: 'provider', name: 'console-row' },
+      resource: { type: 'provider', name },
       fields: [{ path: 'labels.team', before: null, after: 'x' }],
       cascade: { providerModels: 0, modelBackends: 0, modelsLeftWithoutBackends: [] },
       expect: expect_,
-      target: { name: 'console-row', ...shape, labels: { team: 'x' }, credentials: null, lastApplied: {} } as ProviderTarget,
+      target: { name, ...shape, labels: { team: 'x' }, credentials: null, lastApplied: {} } as ProviderTarget,
     });
     update.summary.update += 1;
+    const del = clone(ws.read('good.json'));
+    del.changes.push({ action: 'delete', resource: { type: 'provider', name }, cascade: { providerModels: 0, modelBackends: 0, modelsLeftWithoutBackends: [] }, expect: expect_ });
+    del.summary.delete += 1;
+    return { update, del };
+  }
+
+  test('a change to a row no scope manages, without adopt: refused by the ownership guard alone', async () => {
+    const { update, del } = await foreignChanges('console-row', 'https://console.example/v1');
     ws.write('unowned-update.json', await resign(ws, update));
     await refused('unowned-update.json', /provider 'console-row' was not created by cvctl and the plan does not adopt it/);
-
-    const del = clone(ws.read('good.json'));
-    del.changes.push({ action: 'delete', resource: { type: 'provider', name: 'console-row' }, cascade: { providerModels: 0, modelBackends: 0, modelsLeftWithoutBackends: [] }, expect: expect_ });
-    del.summary.delete += 1;
     ws.write('unowned-delete.json', await resign(ws, del));
     await refused('unowned-delete.json', /provider 'console-row' was not created by cvctl; the plan deletes it/);
+  });
+
+  test("a change to another scope's row, even marked adopt: refused by the ownership guard alone", async () => {
+    const { update, del } = await foreignChanges('team-b-row', 'https://b.example/v1');
+    update.changes[0].adopt = true;
+    ws.write('other-scope-update.json', await resign(ws, update));
+    await refused('other-scope-update.json', /provider 'team-b-row' is managed by cvctl scope 'team-b', not 'default'/);
+    ws.write('other-scope-delete.json', await resign(ws, del));
+    await refused('other-scope-delete.json', /provider 'team-b-row' is managed by cvctl scope 'team-b', not 'default'/);
   });
 
   test('a hand-written create whose credentials reference DATABASE_URL: refused (no tag, or a made-up one)', async () => {
