@@ -10,7 +10,7 @@ import { acquireScopeLock } from '../state/lock';
 import { recordRun } from '../state/runs';
 import { CvctlError } from '../errors';
 import { checkAndLockRows, staleLead, staleTail, type LockedRows } from './stale-check';
-import { checkGuards } from './plan-guards';
+import { checkGuards, checkShownPrefix } from './plan-guards';
 import { lastAppliedOfModel, lastAppliedOfProvider } from '../plan/shapes';
 import { FINGERPRINT_KEY_NAME } from '../crypto/fingerprint';
 import type { KeyToInstall } from './plan-key';
@@ -118,6 +118,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
         // The last-applied record is derived here from what is written, never read from the plan:
         // the fingerprints actually stored (a create could not know them at plan time, no row id
         // yet), or, credentials kept, those the row has; drift compares against them.
+        if (credentials) checkShownPrefix(c, c.target.kind, credentials.prefix, deps.savedPlan ?? true);
         const fingerprints = credentials ? credentials.fingerprints : storedFingerprints(locked, c);
         const target = { ...c.target, lastApplied: lastAppliedOfProvider(c.target, fingerprints) };
         (c.action === 'create' ? pInserts : pUpdates).push({ id, target, credentials });

@@ -18,7 +18,9 @@ import {
   providerTargetOf,
 } from '../plan/consistency';
 import type { Change, Plan } from '../plan/types';
-import type { LockedRows } from './stale-check';
+import { isPlainObject } from '../plan/canonical';
+import { primaryCredentialField, type ProviderKind } from '../domain/kinds';
+import { staleLead, staleTail, type LockedRows } from './stale-check';
 
 function guard(c: Change, what: string): CvctlError {
   return new CvctlError('PLAN_GUARD', `${describeChange(c)} ${what}. Nothing was written`);
@@ -76,5 +78,24 @@ export function checkGuards(plan: Plan, rows: LockedRows): void {
       const diff = differingPaths(plainFields(c), diffFlat(modelFlat(row), modelFlat(t)));
       if (diff.length > 0) throw inconsistent(c, `writes other values than it shows (${list(diff)})`);
     }
+  }
+}
+
+/**
+ * A credential the plan shows as written (create, or changed) shows the prefix it resolved to
+ * at plan time; the value stored now must have the same one. A create has no fingerprint (no
+ * row id at plan time): this is what ties its stored value to the displayed one. Only the
+ * primary field has a stored prefix.
+ */
+export function checkShownPrefix(c: Change, kind: ProviderKind, storedPrefix: string | null, savedPlan: boolean): void {
+  const field = primaryCredentialField(kind);
+  const shown = (c.fields ?? []).find((f) => f.path === `credentials.${field}`)?.after;
+  if (!isPlainObject(shown) || shown.unknown === true || !('prefix' in shown)) return;
+  if ((shown.prefix ?? null) !== storedPrefix) {
+    throw new CvctlError(
+      'STALE_PLAN',
+      `${staleLead(savedPlan)}: credentials.${field} of ${describeChange(c)} does not resolve to the value the plan showed ` +
+        `(its prefix differs). ${staleTail(savedPlan)}`,
+    );
   }
 }

@@ -39,6 +39,12 @@ providers:
 // The reviewed change: one label.
 const V2 = V1.replace('labels: {team: a}', 'labels: {team: b}');
 const V3 = V1.replace('labels: {team: a}', 'labels: {team: c}');
+// V2 plus a new provider with a credential.
+const V4 = `${V2}  - name: openai-new
+    kind: openai
+    credentials:
+      apiKey: {from: env, name: OPENAI_API_KEY}
+`;
 
 /** Every table cvctl writes, as canonical text (history: only the results cvctl had before refusals were recorded). */
 async function snapshot(db: Database): Promise<string> {
@@ -114,7 +120,8 @@ async function resign(ws: Workspace, plan: Plan): Promise<string> {
   return serializePlan(signPlan(redigest(rest as Plan), { key, kekId: keyRow.rows[0].kek_id }, await databaseIdentity(ws.fresh.db)));
 }
 
-const main = (p: Plan): Change => p.changes.find((c) => c.resource.type === 'provider' && c.resource.name === 'openai-main')!;
+const change = (p: Plan, name: string): Change => p.changes.find((c) => c.resource.type === 'provider' && c.resource.name === name)!;
+const main = (p: Plan): Change => change(p, 'openai-main');
 const targetOf = (p: Plan): ProviderTarget => main(p).target as ProviderTarget;
 const clone = (p: Plan): Plan => JSON.parse(JSON.stringify(p)) as Plan;
 
@@ -139,6 +146,7 @@ describe.each(targets)('saved-plan tampering on %s', (target) => {
     files(ws, 'v1', V1);
     files(ws, 'v2', V2);
     files(ws, 'v3', V3);
+    files(ws, 'v4', V4);
     expect((await ws.cli(['apply', 'v1', '--auto-approve'])).code).toBe(0);
     // A console-made row (no owning scope) next to the managed ones.
     await ws.fresh.db.query(
@@ -304,6 +312,22 @@ describe.each(targets)('saved-plan tampering on %s', (target) => {
     const good = ws.read('good.json');
     ws.write('handwritten-tag.json', serializePlan({ ...p, auth: { ...good.auth!, tag: 'ab'.repeat(32) } }));
     await refused('handwritten-tag.json', /not match its authentication tag/);
+  });
+
+  test("a create's credential reference pointed at DATABASE_URL: refused by the tag, and by the displayed prefix alone", async () => {
+    expect((await ws.cli(['plan', 'v4', '--out', 'with-create.json'])).code).toBe(0);
+    const p = clone(ws.read('with-create.json'));
+    const t = change(p, 'openai-new').target as ProviderTarget;
+    t.credentials!.apiKey.ref = { from: 'env', name: 'DATABASE_URL' } as never;
+    ws.write('exfil-create.json', redigest(p));
+    await refused('exfil-create.json', /not match its authentication tag/);
+    ws.write('exfil-create-signed.json', await resign(ws, p));
+    const snap = await snapshot(ws.fresh.db);
+    const r = await ws.cli(['-q', 'apply', '--plan', 'exfil-create-signed.json', '--auto-approve'], { DATABASE_URL: 'postgres://app:hunter2-db-password@db.internal:5432/codevector' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^cvctl: error: the saved plan is stale: credentials\.apiKey of provider 'openai-new' does not resolve to the value the plan showed/)]);
+    expect(r.stderr).not.toContain('hunter2');
+    expect(await snapshot(ws.fresh.db)).toBe(snap);
   });
 
   test('a tag copied from another plan: refused', async () => {
