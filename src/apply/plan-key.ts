@@ -126,9 +126,8 @@ export async function verifyPlanAuth(q: Queryable, plan: Plan, openKek: KekOpene
           `(the plan is from another database, or \`kek rotate\` ran since): ${REPLAN}`,
       );
     }
-    const fp = await fingerprintKeyFor(q, await openKek(false), { create: false }).catch((e: unknown) => {
-      throw e instanceof CvctlError && e.code === 'CRYPTO_INTEGRITY' ? refuse(`the saved plan cannot be verified with the configured KEK: ${e.message}`) : e;
-    });
+    // Another KEK than the one that wraps this database's key is refused here, naming both.
+    const fp = await fingerprintKeyFor(q, await openKek(false), { create: false });
     if (!fp) throw refuse('the database key vanished while the plan was being verified');
     key = derive(fp);
   } else {
