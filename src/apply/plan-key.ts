@@ -126,8 +126,12 @@ export async function verifyPlanAuth(q: Queryable, plan: Plan, openKek: KekOpene
           `(the plan is from another database, or \`kek rotate\` ran since): ${REPLAN}`,
       );
     }
-    // Another KEK than the one that wraps this database's key is refused here, naming both.
-    const fp = await fingerprintKeyFor(q, await openKek(false), { create: false });
+    // Another KEK than the one that wraps this database's key cannot verify the plan: a refusal
+    // (the unwrap's message names both KEKs and says that nothing was written).
+    const fp = await fingerprintKeyFor(q, await openKek(false), { create: false }).catch((e: unknown) => {
+      if (!(e instanceof CvctlError) || e.code !== 'CRYPTO_INTEGRITY') throw e;
+      throw new CvctlError('PLAN_UNAUTHENTICATED', `the saved plan cannot be verified with the configured KEK: ${e.message}`, { cause: e });
+    });
     if (!fp) throw refuse('the database key vanished while the plan was being verified');
     key = derive(fp);
   } else {

@@ -46,7 +46,7 @@ const V4 = `${V2}  - name: openai-new
       apiKey: {from: env, name: OPENAI_API_KEY}
 `;
 
-/** Every table cvctl writes, as canonical text (history: only the results cvctl had before refusals were recorded). */
+/** Every table cvctl writes, as canonical text; history without its records of refused applies (checked apart). */
 async function snapshot(db: Database): Promise<string> {
   const out: Record<string, string[]> = {};
   for (const t of ['providers', 'provider_models', 'models', 'model_backends', 'cvctl_keys']) {
@@ -132,12 +132,17 @@ describe.each(targets)('saved-plan tampering on %s', (target) => {
   /** apply --plan FILE is refused: exit 1, one line on stderr matching `why`, every table unchanged. */
   async function refused(file: string, why: RegExp, extra: string[] = [], db: Workspace = ws): Promise<string> {
     const snap = await snapshot(db.fresh.db);
+    const refusals = async (): Promise<number> =>
+      (await db.fresh.db.query<{ n: number }>(`select count(*)::int as n from cvctl_runs where result = 'refused'`)).rows[0].n;
+    const before = await refusals();
     const r = await db.cli(['-q', ...extra, 'apply', '--plan', file, '--auto-approve', '--allow-delete']);
     const lines = r.stderr.trim().split('\n');
     expect({ code: r.code, lines: lines.length }).toEqual({ code: 1, lines: 1 });
     expect(lines[0]).toMatch(/^cvctl: error: /);
     expect(lines[0]).toMatch(why);
     expect(await snapshot(db.fresh.db)).toBe(snap);
+    // The one write a refusal makes: its record in history, as refused (not as a failure).
+    expect(await refusals()).toBe(before + 1);
     return lines[0];
   }
 
