@@ -62,10 +62,11 @@ describe.each(targets)('stale saved plans on %s', (target) => {
         expect(lines[0]).toMatch(STALE_RE);
         expect(lines[0]).toContain(r.oob.phrase);
         expect(r.apply.stdout).not.toContain('Apply complete');
-        // Nothing written: every table (the run history aside) as it was, and no run recorded.
+        // Nothing written: every table (the run history aside) as it was; history gains the
+        // refusal's record (result refused, since the audit log records refused applies).
         expect(r.after!.dump).toEqual(r.before!.dump);
         expect(r.after!.raw).toEqual(r.before!.raw);
-        expect(r.runsAfter).toBe(r.runsBefore);
+        expect(r.runsAfter).toBe(r.runsBefore + 1);
         count('refused');
       } else {
         if (r.apply.code !== 0) throw new Error(`expected the saved plan to apply (exit 0), got:\n${out}`);
