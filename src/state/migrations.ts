@@ -191,6 +191,21 @@ export const MIGRATIONS: readonly Migration[] = [
          for each row execute function cvctl_note_provider_model_delete()`,
     ],
   },
+  {
+    // Issue 11: before 0.1.x a credential prefix could be the whole resolved value (a bedrock
+    // accessKeyId pointed at DATABASE_URL stored the URL here in plaintext). The value is not
+    // available to a migration, so every stored prefix that the new rule (src/crypto/prefix.ts)
+    // could never have produced is cleared: longer than 12 characters, or holding a character
+    // no key prefix or client_email start has. The next apply that writes the credential stores
+    // a prefix under the new rule; until then plans show none.
+    version: 3,
+    name: '0003_scrub_unbounded_credential_prefixes',
+    statements: [
+      `update providers set credential_prefix = null
+        where credential_prefix is not null
+          and (length(credential_prefix) > 12 or credential_prefix ~ '[^A-Za-z0-9_.~+/=@-]')`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

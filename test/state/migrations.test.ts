@@ -91,6 +91,42 @@ describe.each(targets)('migrate on %s', (target) => {
       await fresh.cleanup();
     }
   });
+
+  test('migration 3 clears stored prefixes the bounded prefix rule could never have produced', async () => {
+    const fresh = await freshDatabase(target);
+    try {
+      const { db } = fresh;
+      // Rows as an older cvctl stored them: a whole DATABASE_URL "prefix", an unbounded key id,
+      // and prefixes that the new rule could produce (kept).
+      const rows: Array<[string, string | null]> = [
+        ['p-url', 'postgres://app:hunter2@db.internal:5432/gw'],
+        ['p-keyid', 'AKIAIOSFODNN7EXAMPLE'],
+        ['p-newline', 'sk-a\nb'],
+        ['p-openai', 'sk-proj-A1b2'],
+        ['p-email', 'cvctl@acme-p'],
+        ['p-none', null],
+      ];
+      for (const [name, prefix] of rows) {
+        await db.query(`insert into providers (name, kind, credential_prefix) values ($1, 'openai', $2)`, [name, prefix]);
+      }
+      // Run migration 3 again over these rows, as `db migrate` does on an older database.
+      await db.query('delete from cvctl_migrations where version >= 3');
+      expect((await migrate(db)).applied).toContain('0003_scrub_unbounded_credential_prefixes');
+      const after = await db.query<{ name: string; p: string | null }>(
+        'select name, credential_prefix as p from providers order by name',
+      );
+      expect(Object.fromEntries(after.rows.map((r) => [r.name, r.p]))).toEqual({
+        'p-email': 'cvctl@acme-p',
+        'p-keyid': null,
+        'p-newline': null,
+        'p-none': null,
+        'p-openai': 'sk-proj-A1b2',
+        'p-url': null,
+      });
+    } finally {
+      await fresh.cleanup();
+    }
+  });
 });
 
 (hasPostgres ? describe : describe.skip)('concurrent migrate on postgres', () => {
