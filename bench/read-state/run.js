@@ -10,7 +10,7 @@
 // a temp data directory), rows seeded with set-based SQL as the console would write them, ANALYZE,
 // then `runs` reads; prints the first read and the median of the warm ones. Target: median warm
 // read <= 20 s at 1,000 x 100 and 10,000 x 25 (the ceiling the test used to assert, there to catch
-// per-row queries or quadratic mapping); results in docs/benchmarks-reconcile.md ("readState at scale").
+// per-row queries or quadratic mapping); results in docs/reliability.md ("Speed is measured in bench/").
 'use strict';
 const { execFileSync } = require('child_process');
 const { randomBytes } = require('crypto');
