@@ -132,10 +132,10 @@ const fifo = (): string => path.join(ws!.cwd, 'holder', 'key.fifo');
           `gave up after 1(\\.\\d)?s\\. If that process is gone, delete \\S+db\\.lock\\.$`,
       ),
     );
-    // Neither the holder nor the waiting CLI is done.
+    // The holder is not done. (That the waiting CLI waited is checked from its own run time at the
+    // end: on a busy machine its short wait may already be over here.)
     await sleep(300);
     expect(holder.result).toBeUndefined();
-    expect(cliWaiter.result).toBeUndefined();
   });
 });
 
@@ -273,8 +273,10 @@ const fifo = (): string => path.join(ws!.cwd, 'holder', 'key.fifo');
     const lines = waited.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('using the embedded database'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      new RegExp(`^cvctl: error: the embedded database \\.cvctl/db is in use by pid ${holder!.pid} on \\S+ \\(\`cvctl apply holder\`, since [^)]+\\); gave up after ${CLI_WAIT_S}(\\.\\d)?s\\. If that process is gone, delete \\S+db\\.lock\\.$`),
+      new RegExp(`^cvctl: error: the embedded database \\.cvctl/db is in use by pid ${holder!.pid} on \\S+ \\(\`cvctl apply holder\`, since [^)]+\\); gave up after (\\d+(?:\\.\\d)?)s\\. If that process is gone, delete \\S+db\\.lock\\.$`),
     );
+    // The time it reports is what it waited: at least its limit, more on a busy machine.
+    expect(Number(/gave up after ([\d.]+)s/.exec(lines[0]!)![1])).toBeGreaterThanOrEqual(CLI_WAIT_S);
     expect(waited.ms).toBeGreaterThanOrEqual((CLI_WAIT_S - 1) * 1000);
 
     // The holder goes on to fail cleanly on its secret (a FIFO is not a regular file).
