@@ -16,6 +16,7 @@ import type { Kek } from '../crypto/kek';
 import type { Database } from '../state/database';
 import { TokenBucket, defaultClock, mapBounded } from './kek-rotate/pool';
 import { SourceKeks, isKmsKeyArn, kmsCallsPerRewrap, preflight, prefixed } from './kek-rotate/sources';
+import { stopAt } from '../testing/stop-at';
 import {
   acquireRotateLock,
   casBatch,
@@ -218,7 +219,9 @@ async function rewrapRows(
         if (r?.ok) ok.push({ id: rows[i]!.id, old: rows[i]!.wrapped, wrapped: r.value });
       });
       await opts.beforeWrite?.({ pass, ids: ok.map((x) => x.id) });
+      stopAt('kek-rotate:batch-rewrapped');
       const written = await casBatch(db, target.id, ok);
+      stopAt('kek-rotate:batch-committed');
       p.rewrapped += written.size;
       p.changedConcurrently += ok.length - written.size;
       progress.committed += written.size;

@@ -18,6 +18,7 @@ import { CATALOG_VERSION } from '../domain/kinds';
 import { CvctlError } from '../errors';
 import { cvctlVersion } from '../cli/version';
 import { openKekFor } from './resources';
+import { stopAt } from '../testing/stop-at';
 
 export interface MakePlanOptions {
   paths: string[];
@@ -47,6 +48,7 @@ export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): 
   const desired = await loadDesired(ctx, o.paths);
   // Plans compare with the rows, never with models' last-applied records (drift does).
   const current = await readState(db, { modelLastApplied: false });
+  stopAt('plan:state-read');
   const credentials = await credentialStatus(ctx, db, desired, current, o);
   const { plan, problems } = computePlan({
     // Relative before planning, not after: the plan's digest is computed once, by computePlan

@@ -9,6 +9,7 @@ import type { SecretResolver } from '../secrets/resolver';
 import { acquireScopeLock } from '../state/lock';
 import { recordRun } from '../state/runs';
 import { CvctlError } from '../errors';
+import { stopAt } from '../testing/stop-at';
 import { checkAndLockRows, staleLead, staleTail, type LockedRows } from './stale-check';
 import { checkGuards, checkShownPrefix } from './plan-guards';
 import { lastAppliedOfModel, lastAppliedOfProvider } from '../plan/shapes';
@@ -79,14 +80,17 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   const refs = credTargets.flatMap((t: Record<string, CredentialTarget>) => locatedRefs(t, deps.cwd));
   const values = refs.length > 0 ? await deps.resolver.resolveAll(refs) : new Map();
   const kek = credTargets.length > 0 ? await deps.kek() : null;
+  stopAt('apply:secrets-resolved');
 
   const lock = await acquireScopeLock(deps.db, plan.scope, { timeoutSeconds: deps.lockTimeoutSeconds });
+  stopAt('apply:locked');
   try {
     await deps.db.transaction(async (tx) => {
       const now = deps.now();
       const locked = await checkAndLockRows(tx, plan, { savedPlan: deps.savedPlan ?? true });
       checkGuards(plan, locked);
       if (deps.installKey) await installPlanKey(tx, deps.installKey);
+      stopAt('apply:rows-locked');
       const fpKey = kek ? await fingerprintKeyFor(tx, kek, { create: true }) : null;
       const newId = deps.newId ?? randomUUID;
       const providerIds = new Map(locked.providerIds);
@@ -149,13 +153,18 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       await insertProviders(tx, pInserts, plan.scope, now);
       await updateProviders(tx, pUpdates, plan.scope, now);
       for (const s of ['active', 'disabled'] as const) await setStatus(tx, 'providers', statusOnly.providers[s], s, now);
+      stopAt('apply:providers-written');
       await insertModels(tx, mInserts, plan.scope, now);
       await updateModels(tx, mUpdates, plan.scope, now);
       for (const s of ['active', 'disabled'] as const) await setStatus(tx, 'provider_models', statusOnly.provider_models[s], s, now);
+      stopAt('apply:models-written');
       await deleteRows(tx, 'provider_models', deletes.provider_models);
       await deleteRows(tx, 'providers', deletes.providers);
+      stopAt('apply:deleted');
       await recordRun(tx, { ...base, startedAt, finishedAt: deps.now(), summary: plan.summary, result: 'applied', error: null });
+      stopAt('apply:before-commit');
     });
+    stopAt('apply:committed');
   } catch (caught) {
     // The transaction rolled back. The caller records the refusal or failure in history
     // (src/app/record-run.ts), outside any transaction.
@@ -163,6 +172,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   } finally {
     await lock.release().catch(() => undefined);
   }
+  stopAt('apply:done');
   return { summary: plan.summary, changed: true };
 }
 

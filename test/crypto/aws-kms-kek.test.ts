@@ -294,9 +294,8 @@ describe('faults and retries', () => {
   test('a hanging KMS hits the request timeout', async () => {
     const kek = await open(keyArn, { maxAttempts: 2, requestTimeoutMs: 200, connectionTimeoutMs: 200 });
     emu.injectFaults({ hangMs: 5_000, ops: ['Encrypt'] });
-    const started = Date.now();
+    // No stopwatch: had the timeout not fired, the call would have succeeded after the 5 s hang.
     const e = await failure(kek.wrap(Buffer.alloc(32, 2), CTX));
-    expect(Date.now() - started).toBeLessThan(4_000);
     expect(e.code).toBe('KMS_ERROR');
     expect(e.message).toContain('KMS is unavailable (request timed out after 200 ms');
     expect(e.message).toContain('2 attempts');

@@ -2,37 +2,42 @@
 // points (>= 30 trials, seeded); after each, the database is exactly the before-state or the
 // after-state (compare a full dump), never in between, and the next apply succeeds (no stuck lock)."
 //
-// The real CLI (`node bin/cvctl.js apply`, compiled dist/) runs as a child process and gets
+// The real CLI (`node bin/cvctl.js apply`, compiled dist/) runs as a child process and dies by
 // SIGKILL: none of cvctl's cleanup code runs. Per trial: a fresh copy of the before-state, the
-// apply, a kill at a seeded point, a full dump (every table, every column, every row:
+// apply, a kill at a stop point (the trials' order seeded), a full dump (every table, every column, every row:
 // ./support/crash-dump.ts) compared with the before-state and with the after-state of one
 // uninterrupted run, then the same apply again, which must exit 0 and leave the after-state.
-// PostgreSQL: 30 trials of a 10,399-change apply, two at a time. Embedded database (PGlite): 3
-// trials of a smaller apply, alongside (see "embedded" below).
+// Where it dies is a stop point in the real code, not a time (CVCTL_TEST_STOP_AT, see
+// src/testing/stop-at.ts and docs/reliability.md): the process SIGKILLs itself when it gets
+// there, so every trial lands where it says on a quiet machine and a busy one alike, and the
+// outcome each point must give is known in advance:
+//   planning, before the transaction (state read, secrets resolved, scope lock taken) -> before
+//   inside the transaction (rows locked, providers / provider models written, deletes done,
+//     the run recorded), between two statements or (`+tick`) while the next one is on its way
+//     to the database, COPY included                                                 -> before
+//   COMMIT sent (`apply:before-commit+tick`)                              -> before or after
+//   committed, and after the scope lock is released (the database still open)        -> after
+// Every trial must end in the state its point gives, never in between, and the next apply must
+// succeed with the after-state.
 //
-// Kill points: a seeded fraction f of a window measured on the uninterrupted run:
-//   timer   f x 1.1 x the whole apply, from spawn: start-up, planning, transaction, exit alike
-//   early   (embedded) f x the time to the printed plan: start-up, opening, planning
-//   tx      PostgreSQL: once the session has a transaction id (its first row lock), f x 1.1 x the
-//           time from there to "Apply complete"; embedded: once the plan is printed, f x 0.6 x
-//           the time from there to "Apply complete" (secrets, KEK, transaction)
-//   commit  (PostgreSQL) once the last statement before COMMIT (or COMMIT) runs, f x 10 ms
-//   post    f x 20 ms after "Apply complete" (committed): the process closes its database
-// Where the process was when it died is recorded (PostgreSQL: its session in pg_stat_activity,
-// watched from spawn to kill; both: the stdout markers) and must agree with the outcome where
-// the answer is certain: killed before the transaction -> before-state, after the commit ->
-// after-state. Every trial must end in one of the two states, and over all trials both outcomes
-// and kills before, inside and after the transaction must all have happened.
+// Default and full runs (test/support/full.ts): `npm test` runs every PostgreSQL stop point
+// once (13 trials) on an apply of 4,200 changes of the same kinds, and 3 embedded trials (one
+// before, one inside, one after the transaction, drawn by the seed); CVCTL_TEST_FULL=1 runs 30
+// PostgreSQL trials (every point, then seeded repeats) on the 10,399-change apply and every
+// embedded point once (7). The embedded database's apply is ~300 changes either way (a process
+// start and crash recovery cost it seconds).
 //
-// CVCTL_CRASH_SEED=<n> replays the kill points of a run (the times scale with the machine);
-// CVCTL_CRASH_TRIALS / CVCTL_CRASH_PGLITE_TRIALS set the number of trials, CVCTL_CRASH_CONCURRENCY
-// how many PostgreSQL trials run at once (2), CVCTL_CRASH_LOG=<file> logs every step with times.
+// CVCTL_CRASH_SEED=<n> replays a run (the order of the trials, the repeats, the embedded
+// picks); CVCTL_CRASH_TRIALS / CVCTL_CRASH_PGLITE_TRIALS set the number of trials,
+// CVCTL_CRASH_CONCURRENCY how many PostgreSQL trials run at once (2), CVCTL_CRASH_LOG=<file>
+// logs every step with times.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'pg';
 import { adminUrl, freshDatabase, hasPostgres, targets } from '../support/db';
+import { FULL, RUN_KIND, sampleSize } from '../support/full';
 import { runCli } from '../support/cli';
 import { ensureBuilt } from '../github/support';
 import { openDatabase } from '../../src/state/connect';
@@ -60,30 +65,76 @@ import {
   appliedChanges,
   dbUrl,
   mulberry32,
-  percentile,
-  pgPhase,
-  sleep,
   spawnCvctl,
   waitSessionsGone,
   type CvctlRun,
   type Exit,
-  type PgPhase,
   PgliteHost,
-  SessionWatch,
 } from './support/crash-harness';
 
 const SEED = (Number(process.env.CVCTL_CRASH_SEED ?? 0x5eed2026) >>> 0) || 1;
-const PG_TRIALS = Number(process.env.CVCTL_CRASH_TRIALS ?? 30);
-const PGLITE_TRIALS = Number(process.env.CVCTL_CRASH_PGLITE_TRIALS ?? 3);
 const CONCURRENCY = Math.max(1, Number(process.env.CVCTL_CRASH_CONCURRENCY ?? 2));
-const SEED_NOTE = `(seed ${SEED}: replay with CVCTL_CRASH_SEED=${SEED})`;
+const SEED_NOTE = `(seed ${SEED}: replay with CVCTL_CRASH_SEED=${SEED}; ${RUN_KIND})`;
+
+type Phase = 'planning' | 'before-tx' | 'transaction' | 'commit' | 'after-commit';
+type Outcome = 'before' | 'after' | 'between' | 'unreadable';
+
+/** A stop point (CVCTL_TEST_STOP_AT) and the state the database must be in after the kill. */
+interface StopPoint {
+  point: string;
+  phase: Phase;
+  expect: 'before' | 'after' | 'either';
+}
+
+const stop = (point: string, phase: Phase, expect: StopPoint['expect']): StopPoint => ({ point, phase, expect });
+
+/** In the order an apply reaches them (src/app/make-plan.ts, src/apply/apply-plan.ts). */
+const PG_POINTS: StopPoint[] = [
+  stop('plan:state-read', 'planning', 'before'),
+  stop('apply:secrets-resolved', 'before-tx', 'before'),
+  stop('apply:locked', 'before-tx', 'before'),
+  stop('apply:rows-locked', 'transaction', 'before'),
+  stop('apply:rows-locked+tick', 'transaction', 'before'),
+  stop('apply:providers-written', 'transaction', 'before'),
+  // +tick: the provider models' COPY is on its way.
+  stop('apply:providers-written+tick', 'transaction', 'before'),
+  stop('apply:models-written', 'transaction', 'before'),
+  stop('apply:deleted', 'transaction', 'before'),
+  stop('apply:before-commit', 'transaction', 'before'),
+  stop('apply:before-commit+tick', 'commit', 'either'),
+  stop('apply:committed', 'after-commit', 'after'),
+  stop('apply:done', 'after-commit', 'after'),
+];
+// One process holds the embedded database (PostgreSQL in WASM, in cvctl's own process): its
+// data directory must recover from a kill anywhere. Its statements run on cvctl's own thread, so
+// a kill lands between two of them; `+tick` may land several statements later (even after the
+// COMMIT), hence only at the end, where either outcome is right.
+const PGLITE_POINTS: StopPoint[] = [
+  stop('plan:state-read', 'planning', 'before'),
+  stop('apply:rows-locked', 'transaction', 'before'),
+  stop('apply:models-written', 'transaction', 'before'),
+  stop('apply:before-commit', 'transaction', 'before'),
+  stop('apply:before-commit+tick', 'commit', 'either'),
+  stop('apply:committed', 'after-commit', 'after'),
+  stop('apply:done', 'after-commit', 'after'),
+];
+
+const PG_TRIALS = sampleSize('CVCTL_CRASH_TRIALS', PG_POINTS.length, 30);
+const PGLITE_TRIALS = sampleSize('CVCTL_CRASH_PGLITE_TRIALS', 3, PGLITE_POINTS.length);
 
 // 10,399 changes of every kind (the 10 provider deletes also cascade to their 600 provider models
 // and the backends on them), with few unchanged rows: every run parses and diffs those too.
-const PG_SHAPE: CrashShape = {
+const FULL_PG_SHAPE: CrashShape = {
   keep: 20, models: 60, drop: 30, upd: 10, add: 10, gone: 10, retire: 4, flip: 4, safe: 2, rot: 4,
   cat: 80, catUpd: 30, catDrop: 6, created: 2, createdCat: 170,
 };
+// The default sample: the same kinds of change, 4,200 of them. The stop points do not
+// need a long apply to land in (timed kills did); every trial is a killed apply plus a full one.
+const DEFAULT_PG_SHAPE: CrashShape = {
+  keep: 10, models: 30, drop: 15, upd: 5, add: 5, gone: 5, retire: 2, flip: 2, safe: 1, rot: 2,
+  cat: 40, catUpd: 15, catDrop: 3, created: 1, createdCat: 85,
+};
+const PG_SHAPE = FULL ? FULL_PG_SHAPE : DEFAULT_PG_SHAPE;
 // The embedded database (PostgreSQL in WASM, in the cvctl process) costs seconds per process
 // start and per crash recovery: fewer trials of a smaller apply (~300 changes, same kinds).
 const PGLITE_SHAPE: CrashShape = {
@@ -91,39 +142,64 @@ const PGLITE_SHAPE: CrashShape = {
   cat: 4, catUpd: 10, catDrop: 2, created: 1, createdCat: 4,
 };
 
-const MIN_CHANGES = 10_000;
-const MIN_PG_TRIALS = 30;
-/** After "Apply complete" the process only closes its database and exits: a short window. */
-const POST_WINDOW_MS = 20;
+const MIN_CHANGES = FULL ? 10_000 : 4_000;
 const RUN_TIMEOUT_MS = 60_000;
+/** A guard against a hang, not a speed check: room for a machine ~10x slower than a quiet one. */
+const PG_TRIALS_TIMEOUT_MS = Math.max(240_000, Math.ceil(PG_TRIALS / CONCURRENCY) * 40_000);
 
 jest.setTimeout(120_000);
 
-type Mode = 'timer' | 'early' | 'tx' | 'commit' | 'post';
-/** PostgreSQL phases (from its session), 'applying' (embedded: plan printed, not yet complete), or 'exited' (finished before the kill). */
-type Phase = PgPhase | 'applying' | 'exited';
-type Outcome = 'before' | 'after' | 'between' | 'unreadable';
-
 interface TrialPlan {
   n: number;
-  mode: Mode;
-  /** Seeded fraction in [0, 1) that places the kill within the mode's window. */
-  f: number;
+  stop: StopPoint;
 }
 
 interface TrialResult extends TrialPlan {
-  /** ms from spawn to the kill; null when the process had already exited. */
-  killAtMs: number | null;
-  phase: Phase;
-  /** What the session was running (or had last run) when it was killed; embedded: notes. */
+  /** ms from spawn to the process's end. */
+  ms: number;
+  /** Notes (embedded: whether the data directory's lock file was left). */
   detail: string;
   outcome: Outcome;
   problems: string[];
 }
 
-function trialPlans(count: number, modes: Mode[], salt: number): TrialPlan[] {
-  const rnd = mulberry32(SEED ^ salt);
-  return Array.from({ length: count }, (_, n) => ({ n, mode: modes[n % modes.length]!, f: rnd() }));
+/**
+ * PostgreSQL: every point once in a seeded order, then seeded repeats. count < points: a seeded
+ * choice, still covering the phases in turn.
+ */
+function pgTrialPlans(count: number): TrialPlan[] {
+  const rnd = mulberry32(SEED ^ 0x9e3779b1);
+  const shuffled = (): StopPoint[] => {
+    const a = [...PG_POINTS];
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [a[i], a[j]] = [a[j]!, a[i]!];
+    }
+    return a;
+  };
+  const order: StopPoint[] = [];
+  while (order.length < count) order.push(...shuffled());
+  return order.slice(0, count).map((s, n) => ({ n, stop: s }));
+}
+
+/**
+ * Embedded: one point before, inside and after the transaction in turn, each drawn by the seed;
+ * every point (COMMIT in flight included) once when there are as many trials as points (a full run).
+ */
+function pgliteTrialPlans(count: number): TrialPlan[] {
+  const rnd = mulberry32(SEED ^ 0x85ebca6b);
+  const groups = [
+    PGLITE_POINTS.filter((p) => p.expect === 'before' && p.phase !== 'transaction'),
+    PGLITE_POINTS.filter((p) => p.phase === 'transaction'),
+    PGLITE_POINTS.filter((p) => p.expect === 'after'),
+  ];
+  if (count >= PGLITE_POINTS.length) {
+    return Array.from({ length: count }, (_, n) => ({ n, stop: PGLITE_POINTS[n % PGLITE_POINTS.length]! }));
+  }
+  return Array.from({ length: count }, (_, n) => {
+    const g = groups[n % groups.length]!;
+    return { n, stop: g[Math.floor(rnd() * g.length)]! };
+  });
 }
 
 function applyArgs(files: string, kek: string, extra: string[] = []): string[] {
@@ -244,18 +320,21 @@ async function recoveryProblems(q: Queryable, refs: References, killed: Killed, 
   return problems;
 }
 
-/** Outcomes that are certain from where the process was, since nothing is written outside the transaction. */
-function phaseProblems(phase: Phase, outcome: Outcome, preTx: Phase[]): string[] {
-  if (preTx.includes(phase) && outcome !== 'before') return [`killed before its transaction (${phase}) but the database is not the before-state`];
-  if ((phase === 'after-commit' || phase === 'exited') && outcome !== 'after') return [`killed after its commit (${phase}) but the database is not the after-state`];
-  return [];
+/** The process must have stopped itself at its point, and left the state that point gives. */
+function stopProblems(p: TrialPlan, run: CvctlRun, exit: Exit, outcome: Outcome): string[] {
+  const problems: string[] = [];
+  if (exit.signal !== 'SIGKILL') problems.push(`${runFailure(`the apply did not stop at ${p.stop.point}`, run, exit)}`);
+  if (p.stop.expect !== 'either' && outcome !== 'between' && outcome !== p.stop.expect) {
+    problems.push(`killed at ${p.stop.point} (${p.stop.phase}) but the database is the ${outcome}-state, not the ${p.stop.expect}-state`);
+  }
+  return problems;
 }
 
 function summarize(target: string, results: TrialResult[], extra: string[]): string {
-  const count = (key: (r: TrialResult) => string | null) =>
+  const count = (key: (r: TrialResult) => string) =>
     results.reduce<Record<string, number>>((m, r) => {
       const k = key(r);
-      if (k !== null) m[k] = (m[k] ?? 0) + 1;
+      m[k] = (m[k] ?? 0) + 1;
       return m;
     }, {});
   const fmt = (m: Record<string, number>) =>
@@ -267,44 +346,39 @@ function summarize(target: string, results: TrialResult[], extra: string[]): str
     `crash safety on ${target} ${SEED_NOTE}: ${results.length} SIGKILLed applies`,
     ...extra,
     `  outcomes: ${fmt(count((r) => r.outcome))}`,
-    `  kill modes: ${fmt(count((r) => r.mode))}`,
-    `  phase at the kill -> outcome: ${fmt(count((r) => `${r.phase}->${r.outcome}`))}`,
-    // The first words of the statement: `copy provider_models`, `(idle in transaction) update providers`, ...
-    `  killed inside the transaction during: ${fmt(
-      count((r) => (r.phase === 'transaction' || r.phase === 'commit' ? r.detail.replace(/^(\([^)]*\) )?((?:\S+ ){0,2}\S+).*$/, '$1$2') : null)),
-    )}`,
+    `  phase at the kill -> outcome: ${fmt(count((r) => `${r.stop.phase}->${r.outcome}`))}`,
     ...results.map(
       (r) =>
-        `  #${String(r.n).padStart(2)} ${r.mode.padEnd(6)} f=${r.f.toFixed(3)} kill@${r.killAtMs === null ? '-' : Math.round(r.killAtMs)}ms ` +
-        `${r.phase}${r.detail ? ` [${r.detail.slice(0, 50)}]` : ''} -> ${r.outcome}${r.problems.length ? ' PROBLEM' : ''}`,
+        `  #${String(r.n).padStart(2)} ${r.stop.point.padEnd(30)} ${r.stop.phase.padEnd(12)} killed@${Math.round(r.ms)}ms ` +
+        `-> ${r.outcome}${r.detail ? ` [${r.detail}]` : ''}${r.problems.length ? ' PROBLEM' : ''}`,
     ),
   ].join('\n');
 }
 
 /** What must hold over all trials of a target, besides each trial's own checks. */
-function assertTrials(target: string, results: TrialResult[], o: { preTx: Phase[]; inTx: Phase[]; min: number }): void {
+function assertTrials(target: string, results: TrialResult[], o: { points: StopPoint[]; min: number }): void {
   const failures = results.filter((r) => r.problems.length > 0);
   if (failures.length > 0) {
     throw new Error(
       `${failures.length} of ${results.length} trials failed on ${target} ${SEED_NOTE}:\n` +
-        failures
-          .map((r) => `#${r.n} (${r.mode}, f=${r.f.toFixed(3)}, killed at ${r.killAtMs === null ? '-' : Math.round(r.killAtMs)} ms, ${r.phase}):\n  ${r.problems.join('\n  ')}`)
-          .join('\n'),
+        failures.map((r) => `#${r.n} (killed at ${r.stop.point}, ${r.stop.phase}, after ${Math.round(r.ms)} ms):\n  ${r.problems.join('\n  ')}`).join('\n'),
     );
   }
   expect(results.length).toBeGreaterThanOrEqual(o.min);
   const outcomes = new Set(results.map((r) => r.outcome));
-  const phases = new Set(results.map((r) => r.phase));
-  // The kill points must genuinely cover both outcomes, and kills before, inside and after the transaction.
+  const phases = new Set(results.map((r) => r.stop.phase));
+  const missed = results.length >= o.points.length ? o.points.map((p) => p.point).filter((p) => !results.some((r) => r.stop.point === p)) : [];
+  // The trials must genuinely cover both outcomes, and kills before, inside and after the transaction
+  // (and every stop point, when there are at least as many trials as points).
   expect({
     target,
     seed: SEED,
     outcomeBefore: outcomes.has('before'),
     outcomeAfter: outcomes.has('after'),
-    killedBeforeTransaction: o.preTx.some((p) => phases.has(p)),
-    // Seen inside it (embedded: between the printed plan and "Apply complete"), and nothing committed.
-    killedInTransaction: results.some((r) => o.inTx.includes(r.phase) && r.outcome === 'before'),
+    killedBeforeTransaction: phases.has('planning') || phases.has('before-tx'),
+    killedInTransaction: results.some((r) => r.stop.phase === 'transaction' && r.outcome === 'before'),
     killedAfterCommit: phases.has('after-commit'),
+    pointsMissed: missed,
   }).toEqual({
     target,
     seed: SEED,
@@ -313,6 +387,7 @@ function assertTrials(target: string, results: TrialResult[], o: { preTx: Phase[
     killedBeforeTransaction: true,
     killedInTransaction: true,
     killedAfterCommit: true,
+    pointsMissed: [],
   });
 }
 
@@ -322,7 +397,7 @@ function workDir(prefix: string): string {
 
 // -------------------------------------------------------------------------------- PostgreSQL
 
-(hasPostgres ? describe : describe.skip)('crash safety: apply SIGKILLed at random points (PostgreSQL)', () => {
+(hasPostgres ? describe : describe.skip)('crash safety: apply SIGKILLed at stop points (PostgreSQL)', () => {
   const tag = randomBytes(4).toString('hex');
   const tpl = `cvctl_t_crash_${tag}_tpl`;
   const created = new Set<string>();
@@ -333,8 +408,8 @@ function workDir(prefix: string): string {
   let dropper: Client;
   const drops: Array<Promise<unknown>> = [];
   let refs: References;
-  /** The uninterrupted apply, ms from spawn: total, first seen with a transaction id, "Apply complete". */
-  const timing = { total: 0, txStart: 0, txEnd: 0 };
+  /** The uninterrupted apply, ms from spawn: total, "Apply complete". */
+  const timing = { total: 0, applied: 0 };
   let setupMs = 0;
   let tornDown = false;
 
@@ -389,24 +464,16 @@ function workDir(prefix: string): string {
     const [beforeRaw, beforeDigests] = await withDb(tpl, async (q) => [(await dumpRaw(q)).raw, await tableDigests(q)] as const);
     log('pg: before-state ready');
 
-    // The after-state: one uninterrupted apply into a copy, watched to time its transaction.
+    // The after-state: one uninterrupted apply into a copy.
     const ref = `cvctl_t_crash_${tag}_ref`;
     await createDb(ref, tpl);
-    const watcher = await adminClient(adminUrl, 'cvctl-crash-watch');
     try {
-      const run = spawnCvctl(applyArgs('after', kek, ['--database-url', dbUrl(adminUrl, ref)]), { cwd: work, env: runEnv('after'), timeoutMs: RUN_TIMEOUT_MS });
-      const watch = new SessionWatch(watcher, ref, run).every(5);
-      const exit = await run.done;
-      await watch.stop();
-      if (exit.code !== 0) throw new Error(runFailure('the uninterrupted apply', run, exit));
-      if (watch.seenXidAt === null) throw new Error('the uninterrupted apply was never seen inside its transaction');
+      const { run, exit } = await runToEnd(applyArgs('after', kek, ['--database-url', dbUrl(adminUrl, ref)]), work, runEnv('after'), 'the uninterrupted apply');
       timing.total = exit.ms;
-      timing.txStart = watch.seenXidAt;
-      timing.txEnd = run.marks.get(MARK_APPLIED)!;
+      timing.applied = run.marks.get(MARK_APPLIED)!;
       refs = references(beforeRaw, beforeDigests, await dump(ref), run.stdout());
       log(`pg: references ready: ${JSON.stringify(timing)}`);
     } finally {
-      await watcher.end();
       dropDb(ref);
     }
     setupMs = Date.now() - t0;
@@ -423,21 +490,19 @@ function workDir(prefix: string): string {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  test('the uninterrupted apply makes >= 10,000 changes of every kind, and the two states differ', () => {
+  test(`the uninterrupted apply makes >= ${MIN_CHANGES.toLocaleString('en')} changes of every kind, and the two states differ`, () => {
     expect(refs.changes.total).toBeGreaterThanOrEqual(MIN_CHANGES);
     expect(Math.min(refs.changes.create!, refs.changes.update!, refs.changes.delete!, refs.changes.disable!)).toBeGreaterThan(0);
     const d = compare(refs.before, refs.after, { examples: 0 });
     expect(d.equal).toBe(false);
     // Deletes cascade to rows cvctl never writes.
     expect(d.counts.model_backends?.onlyA ?? 0).toBeGreaterThan(0);
-    expect(timing.txStart).toBeLessThan(timing.txEnd);
   });
 
-  test(`>= 30 applies killed with SIGKILL: each leaves the before- or the after-state, and the next apply succeeds ${SEED_NOTE}`, async () => {
+  test(`${PG_TRIALS} applies SIGKILLed at stop points: each leaves the state its point gives, and the next apply succeeds ${SEED_NOTE}`, async () => {
     if (wantEmbedded) void startEmbedded();
     const started = Date.now();
-    const plans = trialPlans(PG_TRIALS, ['timer', 'tx', 'timer', 'commit', 'timer', 'tx', 'timer', 'post'], 0x9e3779b1);
-    const txWindow = timing.txEnd - timing.txStart;
+    const plans = pgTrialPlans(PG_TRIALS);
 
     // Each trial's copy of the before-state is made while the previous trial runs.
     const nameOf = (p: TrialPlan) => `cvctl_t_crash_${tag}_${p.n}`;
@@ -459,39 +524,11 @@ function workDir(prefix: string): string {
       if (next) void copyFor(next);
       tt.push(Date.now());
       const url = dbUrl(adminUrl, name);
-      const run = spawnCvctl(applyArgs('after', kek, ['--database-url', url]), { cwd: work, env: runEnv('after'), timeoutMs: RUN_TIMEOUT_MS });
-      // Watched from spawn to kill: whether (and when) its write transaction showed up.
-      const watch = new SessionWatch(client, name, run);
-      // Wait for the kill point.
-      if (p.mode === 'timer') {
-        await sleep(Math.max(0, p.f * 1.1 * timing.total - run.elapsed()));
-      } else if (p.mode === 'tx') {
-        if (await watch.until(() => watch.seenXidAt !== null)) await sleep(p.f * 1.1 * txWindow);
-      } else if (p.mode === 'commit') {
-        const lastStatement = () => watch.last.some((s) => s.xid !== null && /^(insert into cvctl_runs|COMMIT)/i.test(s.query));
-        await watch.until(() => watch.seenXidAt !== null);
-        watch.every(2);
-        if (await watch.until(() => lastStatement() || run.marks.has(MARK_APPLIED))) await sleep(p.f * 10);
-      } else if ((await run.waitFor(MARK_APPLIED)) !== null) {
-        await sleep(p.f * POST_WINDOW_MS);
-      }
-      // Where it is (one query, ~1 ms), then the kill.
-      let phase: Phase = 'exited';
-      let detail = '';
-      let killAtMs: number | null = null;
-      if (!run.exited()) {
-        const s = await watch.snapshot();
-        killAtMs = run.kill();
-        phase = pgPhase(s, { xid: watch.seenXidAt !== null, maxBlindMs: watch.maxBlindMs }, run.marks.has(MARK_APPLIED), txWindow / 2);
-        detail = s ? `${s.state === 'active' ? '' : `(${s.state}) `}${s.query}` : '';
-      }
-      await watch.stop();
+      const env = { ...runEnv('after'), CVCTL_TEST_STOP_AT: p.stop.point };
+      const run = spawnCvctl(applyArgs('after', kek, ['--database-url', url]), { cwd: work, env, timeoutMs: RUN_TIMEOUT_MS });
       const exit = await run.done;
-      if (exit.signal !== 'SIGKILL') phase = 'exited';
-      log(`pg #${p.n} ${p.mode} f=${p.f.toFixed(3)}: killed at ${killAtMs?.toFixed(0)} ms in ${phase} [${detail}]`);
+      log(`pg #${p.n} ${p.stop.point}: ended after ${exit.ms.toFixed(0)} ms (${exit.signal ?? exit.code})`);
       const problems: string[] = [];
-      if (phase === 'exited' && exit.code !== 0) problems.push(runFailure('the apply (finished before the kill)', run, exit));
-      if (watch.error) problems.push(`watching the apply's session failed (its phase is uncertain): ${watch.error.message}`);
 
       // The killed session goes away, and its advisory lock with it.
       const gone = await waitSessionsGone(client, name, 15_000);
@@ -503,8 +540,8 @@ function workDir(prefix: string): string {
       const killed = await withDb(name, (q) => outcomeIn(q, refs));
       const outcome = killed.outcome;
       if (outcome === 'between') problems.push(killed.detail);
+      problems.push(...stopProblems(p, run, exit, outcome));
       tt.push(Date.now());
-      problems.push(...phaseProblems(phase, outcome, ['startup', 'planning']).map((m) => (run.stderr() ? `${m}; its stderr:\n${run.stderr().slice(-1000)}` : m)));
       log(`pg #${p.n}: session gone after ${gone?.toFixed(0)} ms, outcome ${outcome}`);
 
       // The next apply: exit 0 (a stuck scope lock would fail it after --lock-timeout 10) and the after-state.
@@ -517,7 +554,7 @@ function workDir(prefix: string): string {
       log(`pg #${p.n}: rerun exit ${rexit.code} in ${rexit.ms.toFixed(0)} ms; ${problems.length} problem(s)${problems.length ? `:\n${problems.join('\n')}` : ''}`);
       dropDb(name);
       log(`pg #${p.n}: ms for createdb, kill, outcome, rerun, dump: ${tt.slice(1).map((t, i) => t - tt[i]!).join(', ')}`);
-      return { ...p, killAtMs, phase, detail, outcome, problems };
+      return { ...p, ms: exit.ms, detail: '', outcome, problems };
     }
 
     const results: TrialResult[] = [];
@@ -534,20 +571,17 @@ function workDir(prefix: string): string {
     }
     results.sort((a, b) => a.n - b.n);
 
-    const killTimes = results.filter((r) => r.killAtMs !== null).map((r) => r.killAtMs!);
     const c = refs.changes;
     console.log(
       summarize('PostgreSQL', results, [
         `  apply: ${c.total} changes (${c.create} create, ${c.update} update, ${c.disable} disable, ${c.delete} delete); ` +
           `rows ${rowCount(refs.before)} before, ${rowCount(refs.after)} after; row differences: ${refs.rowDiff}`,
-        `  uninterrupted apply: ${Math.round(timing.total)} ms (transaction id first seen at ${Math.round(timing.txStart)} ms, ` +
-          `"Apply complete" at ${Math.round(timing.txEnd)} ms)`,
-        `  kill times: median ${Math.round(percentile(killTimes, 0.5))} ms, max ${Math.round(Math.max(...killTimes))} ms; ${CONCURRENCY} trial(s) at a time`,
+        `  uninterrupted apply: ${Math.round(timing.total)} ms ("Apply complete" at ${Math.round(timing.applied)} ms); ${CONCURRENCY} trial(s) at a time`,
         `  setup ${(setupMs / 1000).toFixed(1)} s, trials ${((Date.now() - started) / 1000).toFixed(1)} s`,
       ]),
     );
-    assertTrials('PostgreSQL', results, { preTx: ['startup', 'planning'], inTx: ['transaction', 'commit'], min: MIN_PG_TRIALS });
-  }, 240_000);
+    assertTrials('PostgreSQL', results, { points: PG_POINTS, min: PG_TRIALS });
+  }, PG_TRIALS_TIMEOUT_MS);
 });
 
 // -------------------------------------------------------------------------------- embedded
@@ -555,7 +589,7 @@ function workDir(prefix: string): string {
 // The embedded database's trials run in the background (startEmbedded), from the start of the
 // PostgreSQL trials: one more lane next to those two, on whatever CPU they leave idle. Its data
 // directories are opened by a child process (./support/crash-pglite-host.js), never by jest, so
-// that PGlite's WASM does not stall the PostgreSQL trials' timers and session polling.
+// that PGlite's WASM does not stall the PostgreSQL trials running in the jest process.
 
 interface EmbeddedReport {
   refs: References;
@@ -635,33 +669,18 @@ async function runEmbedded(work: string, before: NonNullable<typeof embeddedBefo
     log(`pglite: references ready: ${JSON.stringify(timing)}`);
     const setupMs = Date.now() - t0;
 
-    const plans = trialPlans(PGLITE_TRIALS, ['tx', 'early', 'post', 'tx', 'timer', 'tx'], 0x85ebca6b);
+    const plans = pgliteTrialPlans(PGLITE_TRIALS);
     const results: TrialResult[] = [];
     for (const p of plans) {
       const cwd = path.join(work, `trial-${p.n}`);
       copyDb(dbDir(tplCwd), dbDir(cwd));
-      const trun = spawnCvctl(applyArgs('../after', kek), { cwd, env: runEnv('after'), timeoutMs: RUN_TIMEOUT_MS });
-      if (p.mode === 'timer') await sleep(Math.max(0, p.f * 1.1 * timing.total - trun.elapsed()));
-      else if (p.mode === 'early') await sleep(Math.max(0, p.f * timing.plan - trun.elapsed()));
-      else if (p.mode === 'tx') {
-        // The window is short (the transaction of a small apply) and the marker arrives late: its first 60%.
-        if ((await trun.waitFor(MARK_PLAN)) !== null) await sleep(p.f * 0.6 * (timing.applied - timing.plan));
-      } else if ((await trun.waitFor(MARK_APPLIED)) !== null) await sleep(p.f * POST_WINDOW_MS);
-      let phase: Phase = 'exited';
-      let killAtMs: number | null = null;
-      if (!trun.exited()) {
-        killAtMs = trun.kill();
-        // No outside view of an in-process database: the stdout markers say where it was.
-        phase = trun.marks.has(MARK_APPLIED) ? 'after-commit' : trun.marks.has(MARK_PLAN) ? 'applying' : 'planning';
-      }
+      const trun = spawnCvctl(applyArgs('../after', kek), { cwd, env: { ...runEnv('after'), CVCTL_TEST_STOP_AT: p.stop.point }, timeoutMs: RUN_TIMEOUT_MS });
       const texit = await trun.done;
-      if (texit.signal !== 'SIGKILL') phase = 'exited';
       // SIGKILL runs no exit handler: the data directory's lock file stays, naming a dead pid.
       const lockFile = `${dbDir(cwd)}.lock`;
       const staleLock = fs.existsSync(lockFile);
-      log(`pglite #${p.n} ${p.mode} f=${p.f.toFixed(3)}: killed at ${killAtMs?.toFixed(0)} ms in ${phase}; lock file left: ${staleLock}`);
+      log(`pglite #${p.n} ${p.stop.point}: ended after ${texit.ms.toFixed(0)} ms (${texit.signal ?? texit.code}); lock file left: ${staleLock}`);
       const problems: string[] = [];
-      if (phase === 'exited' && texit.code !== 0) problems.push(runFailure('the apply (finished before the kill)', trun, texit));
 
       // Dump a copy: the next apply must do the crash recovery itself, from the killed state.
       const copy = path.join(work, `trial-${p.n}-copy`, 'db');
@@ -675,7 +694,7 @@ async function runEmbedded(work: string, before: NonNullable<typeof embeddedBefo
         problems.push(`the killed apply's data directory cannot be opened: ${(e as Error).message}`);
       }
       const outcome = killed.outcome;
-      problems.push(...phaseProblems(phase, outcome, ['planning']));
+      problems.push(...stopProblems(p, trun, texit, outcome));
       log(`pglite #${p.n}: outcome ${outcome}`);
 
       const rerun = spawnCvctl(applyArgs('../after', kek), { cwd, env: runEnv('after'), timeoutMs: RUN_TIMEOUT_MS });
@@ -684,7 +703,7 @@ async function runEmbedded(work: string, before: NonNullable<typeof embeddedBefo
       if (rexit.code !== 0) problems.push(runFailure('the next apply after the kill', rerun, rexit));
       else problems.push(...(await host.withDb(dbDir(cwd), (q) => recoveryProblems(q, refs, killed, rerun))));
       log(`pglite #${p.n}: rerun exit ${rexit.code} in ${rexit.ms.toFixed(0)} ms; ${problems.length} problem(s)${problems.length ? `:\n${problems.join('\n')}` : ''}`);
-      results.push({ ...p, killAtMs, phase, detail: staleLock ? 'lock file left; taken over by the next apply' : '', outcome, problems });
+      results.push({ ...p, ms: texit.ms, detail: staleLock ? 'lock file left; taken over by the next apply' : '', outcome, problems });
       fs.rmSync(cwd, { recursive: true, force: true });
       fs.rmSync(path.dirname(copy), { recursive: true, force: true });
     }
@@ -694,7 +713,7 @@ async function runEmbedded(work: string, before: NonNullable<typeof embeddedBefo
   }
 }
 
-(wantEmbedded ? describe : describe.skip)('crash safety: apply SIGKILLed at random points (embedded database)', () => {
+(wantEmbedded ? describe : describe.skip)('crash safety: apply SIGKILLed at stop points (embedded database)', () => {
   test(`applies killed with SIGKILL leave the before- or the after-state, and the next apply succeeds ${SEED_NOTE}`, async () => {
     const { refs, timing, results, setupMs, trialsMs } = await startEmbedded();
     const c = refs.changes;
@@ -705,6 +724,6 @@ async function runEmbedded(work: string, before: NonNullable<typeof embeddedBefo
         `  setup ${(setupMs / 1000).toFixed(1)} s, trials ${(trialsMs / 1000).toFixed(1)} s${hasPostgres ? ' (alongside the PostgreSQL trials)' : ''}`,
       ]),
     );
-    assertTrials('PGlite', results, { preTx: ['planning'], inTx: ['applying'], min: 1 });
+    assertTrials('PGlite', results, { points: PGLITE_POINTS, min: PGLITE_TRIALS });
   }, 240_000);
 });

@@ -1,7 +1,7 @@
 // Reliability: fuzzing the loader through the CLI.
 //
-// ≥ 5,000 seeded mutations of the example files (examples/**/*.yaml) go through `cvctl validate`
-// (JSON and text output), and ≥ 1,000 mutations of the same examples, with their credentials read
+// Seeded mutations of the example files (examples/**/*.yaml; 5,000 in a full run) go through `cvctl
+// validate` (JSON and text output), and mutations of the same examples (1,000), with their credentials read
 // from environment variables, go through `cvctl plan` against a database that holds the applied
 // examples, on each target (PostgreSQL and the embedded PGlite). For every case:
 //   - exit code as CONTRACT.md section 3 defines it (validate 0/1; plan --detailed-exitcode 0/1/2),
@@ -34,9 +34,12 @@
 // Reproducing: every case is derived from (seed, index) alone (support/fuzz-mutate.ts). A failing
 // case is written to $TMPDIR/cvctl-fuzz-failures/ (the path is in the failure message) and can be
 // rerun alone with CVCTL_FUZZ_SEED=<seed> CVCTL_FUZZ_ONLY=<index>[,<index>...]. Other knobs:
-// CVCTL_FUZZ_SEED=random, CVCTL_FUZZ_CASES (validate, default 5000), CVCTL_FUZZ_PLAN_CASES (per
-// target, default 1000). The run prints its seed, counts per operator and exit code, throughput
-// and the slowest case.
+// CVCTL_FUZZ_SEED=random, CVCTL_FUZZ_CASES (validate), CVCTL_FUZZ_PLAN_CASES (per target). The
+// run prints its seed, counts per operator and exit code, throughput and the slowest case.
+//
+// Default and full runs (test/support/full.ts): `npm test` runs the first 1,000 validate cases
+// and the first 200 plan cases per target of the same seeded sequence (every operator runs, which
+// the test checks); CVCTL_TEST_FULL=1 (CI) runs 5,000 and 1,000. Case i is the same in both.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -49,6 +52,7 @@ import { envifiedSeeds, exampleSeeds, exampleSupportFiles, type Seed } from './s
 import { FuzzWorker, type CaseOutcome } from './support/fuzz-pool';
 import type { CommandResult, WorkerInit } from './support/fuzz-worker';
 import { runCli } from '../support/cli';
+import { RUN_KIND, sampleSize } from '../support/full';
 import { checkPlan, checkValidate, stackTraceIn } from './support/fuzz-check';
 import { rowVersionDiff, rowVersions } from './support/fuzz-db';
 
@@ -61,8 +65,8 @@ const intEnv = (name: string, dflt: number): number => {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
   return n;
 };
-const VALIDATE_CASES = intEnv('CVCTL_FUZZ_CASES', 5000);
-const PLAN_CASES = intEnv('CVCTL_FUZZ_PLAN_CASES', 1000);
+const VALIDATE_CASES = sampleSize('CVCTL_FUZZ_CASES', 1000, 5000);
+const PLAN_CASES = sampleSize('CVCTL_FUZZ_PLAN_CASES', 200, 1000);
 const CASE_TIMEOUT_MS = intEnv('CVCTL_FUZZ_CASE_TIMEOUT_MS', 5000);
 /** The time cap of one case (see the header): linear in its size. */
 const capFor = (c: { bytes: Buffer }): number => CASE_TIMEOUT_MS * (1 + Math.floor(c.bytes.length / (512 * 1024)));
@@ -233,7 +237,7 @@ function report(label: string, s: RunStats): void {
     .map(([k, v]) => `exit ${k}: ${v}`)
     .join(', ');
   log(
-    `${label}: seed ${SEED_HEX}, ${s.cases} cases in ${(s.wallMs / 1000).toFixed(1)} s ` +
+    `${label}: seed ${SEED_HEX} (${RUN_KIND}), ${s.cases} cases in ${(s.wallMs / 1000).toFixed(1)} s ` +
       `(${((s.cases * 1000) / Math.max(1, s.wallMs)).toFixed(0)} cases/s); ${exits}; ` +
       `slowest case ${s.maxMs} ms wall (${s.maxCliMs.toFixed(0)} ms in the CLI): ${s.slowest}; worker restarts ${s.restarts}; failures ${s.failures.length}`,
   );

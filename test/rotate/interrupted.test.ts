@@ -1,6 +1,7 @@
 // A REAL interruption: the compiled CLI (`node bin/cvctl.js kek rotate`) runs as a child
-// process against PostgreSQL and is SIGKILLed partway (no cleanup code runs, the session and
-// its advisory lock die with the connection). A rerun must finish the job: it skips the rows
+// process against PostgreSQL and SIGKILLs itself at a named stop point (CVCTL_TEST_STOP_AT, see
+// docs/reliability.md): no cleanup code runs, the session and its advisory lock die with the
+// connection. A rerun must finish the job: it skips the rows
 // already re-wrapped, re-encrypts nothing, and leaves every row readable.
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -67,7 +68,7 @@ interface Child {
   stderr: string;
 }
 
-function cvctl(ws: Workspace, args: string[], env: Record<string, string>, onSpawn?: (kill: () => void) => void): Promise<Child> {
+function cvctl(ws: Workspace, args: string[], env: Record<string, string>): Promise<Child> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'cvctl.js'), ...ws.dbArgs, ...args], {
       cwd: ws.cwd,
@@ -80,7 +81,6 @@ function cvctl(ws: Workspace, args: string[], env: Record<string, string>, onSpa
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    onSpawn?.(() => child.kill('SIGKILL'));
   });
 }
 
@@ -111,35 +111,25 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
     await ws.cleanup();
   });
 
-  test('the rerun skips what the killed run committed and finishes; nothing is re-encrypted', async () => {
+  // Where the run dies is a stop point in the real code (src/testing/stop-at.ts), not a time:
+  // after the 9th batch of 7 is committed (63 rows on the new KEK), or after the 5th batch is
+  // re-wrapped by KMS but before its compare-and-swap (28 rows committed, 7 re-wrapped for nothing).
+  test.each([
+    { point: 'kek-rotate:batch-committed#9', committed: 63, wasted: 0 },
+    { point: 'kek-rotate:batch-rewrapped#5', committed: 28, wasted: 7 },
+  ])('killed at $point: the rerun skips the $committed committed rows and finishes; nothing is re-encrypted', async ({ point, committed, wasted }) => {
     const key = emu.createKey();
     const source = await openLocalKek(path.join(ws.cwd, '.cvctl', 'kek'), { create: true });
     const seeded = await ws.withDb((db) => seedProviders(db, source, N));
     const before = await ws.withDb((db) => envelopes(db));
     const args = ['kek', 'rotate', '--to', `aws-kms://${key.arn}`, '--batch-size', '7', '--concurrency', '2', '--max-rate', '0', '-o', 'json'];
 
-    // ~20 ms per KMS call, 2 in flight: the run takes ~1.5 s, long enough to kill it midway.
-    emu.injectFaults({ latencyMs: 20 });
-    let killedAt = -1;
-    const first = await ws.withDb((db) =>
-      cvctl(ws, args, env, (kill) => {
-        void (async () => {
-          for (let i = 0; i < 3000; i++) {
-            const n = await countOn(db, key.arn);
-            if (n >= 0.4 * N) {
-              killedAt = n;
-              kill();
-              return;
-            }
-            await sleep(5);
-          }
-        })();
-      }),
-    );
+    emu.resetStats();
+    const first = await cvctl(ws, args, { ...env, CVCTL_TEST_STOP_AT: point });
     expect(first.signal).toBe('SIGKILL');
     expect(first.stdout).toBe(''); // killed before any summary
-    expect(killedAt).toBeGreaterThanOrEqual(0.4 * N);
-    emu.clearFaults();
+    // The killed run's KMS work: the preflight, then one Encrypt per row it re-wrapped.
+    expect(emu.stats().calls.Encrypt).toBe(1 + committed + wasted);
 
     // Wait for the killed session to be gone (a statement it had sent may still commit).
     await ws.withDb(async (db) => {
@@ -153,8 +143,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
       throw new Error('the killed rotation session is still connected');
     });
     const done = await ws.withDb((db) => countOn(db, key.arn));
-    expect(done).toBeGreaterThanOrEqual(killedAt);
-    expect(done).toBeLessThan(0.8 * N);
+    expect(done).toBe(committed);
     // Rows are on two KEKs now, each readable with its own.
     const targetKek = await openAwsKmsKek({ keyId: key.arn, endpoint: emu.url });
     try {

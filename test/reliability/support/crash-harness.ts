@@ -1,6 +1,6 @@
 // The moving parts of the crash-safety test: a seeded PRNG, the compiled CLI in a child process
-// that can be SIGKILLed (with the times at which markers appeared on its stdout), and a watcher
-// of its PostgreSQL session (pg_stat_activity) to know where it was when it died.
+// (with the times at which markers appeared on its stdout; it SIGKILLs itself at its stop point),
+// and looks at its PostgreSQL sessions and advisory locks after the kill.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -152,115 +152,6 @@ export async function sessionsOn(admin: Client, database: string): Promise<Sessi
   }));
 }
 
-export type PgPhase = 'startup' | 'planning' | 'transaction' | 'commit' | 'after-commit' | 'unknown';
-
-/**
- * When two looks at the session were further apart than this (a loaded machine), a whole
- * transaction might have gone unseen: "no transaction id seen yet" no longer proves "before the
- * transaction". Give about half the shortest transaction time (the apply's lasts hundreds of ms).
- */
-export const DEFAULT_MAX_BLIND_MS = 150;
-
-/**
- * Where an apply is, from its session: before its write transaction (no session yet, or
- * connected: reading, planning, locking, even in a read-only transaction, which never gets a
- * transaction id), inside it (it has a transaction id: its first row lock or write), in COMMIT,
- * or past it (its transaction id was seen and is gone, or "Apply complete" was printed).
- * Independent of the order of statements around the transaction.
- */
-export function pgPhase(
-  s: SessionView | undefined,
-  seen: { xid: boolean; maxBlindMs: number },
-  appliedPrinted: boolean,
-  blindLimitMs = DEFAULT_MAX_BLIND_MS,
-): PgPhase {
-  if (appliedPrinted) return 'after-commit';
-  if (s?.xid) return /^COMMIT/i.test(s.query) && s.state === 'active' ? 'commit' : 'transaction';
-  if (seen.xid) return 'after-commit';
-  if (seen.maxBlindMs > blindLimitMs) return 'unknown';
-  return s ? 'planning' : 'startup';
-}
-
-/**
- * Polls the sessions on one database while a run lives (bounded), remembering whether a
- * transaction id was ever seen and when first: every 25 ms by default (the transaction lasts
- * hundreds; a poll costs the server ~1 ms), as often as every(ms) says. Waiters are resolved
- * after each poll.
- */
-export class SessionWatch {
-  seenXidAt: number | null = null;
-  last: SessionView[] = [];
-  /** Set when polling failed (the trial reports it). */
-  error: Error | null = null;
-  /** The longest time, since spawn, between two looks at the session (see DEFAULT_MAX_BLIND_MS). */
-  maxBlindMs = 0;
-  private lastLook: number;
-  private stopped = false;
-  private intervalMs = 25;
-  private readonly waiters: Array<{ pred: () => boolean; resolve: (ok: boolean) => void }> = [];
-  readonly done: Promise<void>;
-
-  constructor(
-    private readonly client: Client,
-    private readonly database: string,
-    private readonly run: CvctlRun,
-  ) {
-    this.lastLook = run.elapsed();
-    this.done = (async () => {
-      try {
-        for (let i = 0; i < 200_000 && !this.stopped && !run.exited(); i++) {
-          this.observe(await sessionsOn(client, database));
-          await sleep(this.intervalMs);
-        }
-      } catch (e) {
-        this.error = e as Error;
-      } finally {
-        this.stopped = true;
-        for (const w of this.waiters.splice(0)) w.resolve(w.pred());
-      }
-    })();
-  }
-
-  private observe(v: SessionView[]): void {
-    const now = this.run.elapsed();
-    this.maxBlindMs = Math.max(this.maxBlindMs, now - this.lastLook);
-    this.lastLook = now;
-    this.last = v;
-    if (this.seenXidAt === null && v.some((s) => s.xid !== null)) this.seenXidAt = this.run.elapsed();
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      const w = this.waiters[i]!;
-      if (w.pred()) {
-        this.waiters.splice(i, 1);
-        w.resolve(true);
-      }
-    }
-  }
-
-  every(ms: number): this {
-    this.intervalMs = ms;
-    return this;
-  }
-
-  /** Resolves true once pred holds after a poll, false if the run ends (or the watch stops) first. */
-  until(pred: () => boolean): Promise<boolean> {
-    if (pred()) return Promise.resolve(true);
-    if (this.stopped) return Promise.resolve(false);
-    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
-  }
-
-  /** One fresh look (~1 ms), also recorded. */
-  async snapshot(): Promise<SessionView | undefined> {
-    const v = await sessionsOn(this.client, this.database);
-    this.observe(v);
-    return v[0];
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.done;
-  }
-}
-
 /** Advisory locks held or awaited in `database` (the scope lock is one). */
 export async function advisoryLocks(admin: Client, database: string): Promise<number> {
   const r = await admin.query<{ n: number }>(
@@ -300,11 +191,6 @@ export function appliedChanges(stdout: string): Record<string, number> | null {
   const [create, update, disable, enable, del] = m.slice(1).map(Number) as [number, number, number, number, number];
   return { create, update, disable, enable, delete: del, total: create + update + disable + enable + del };
 }
-
-export const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : NaN;
-};
 
 /**
  * The other end of ./crash-pglite-host.js: embedded data directories opened in a child process
