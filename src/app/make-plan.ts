@@ -16,6 +16,7 @@ import { credentialPrefix, checkServiceAccountJson } from '../crypto/prefix';
 import { refKey, type SecretResolver } from '../secrets/resolver';
 import { CATALOG_VERSION } from '../domain/kinds';
 import { CvctlError } from '../errors';
+import { rowsOfDeclaredProviders } from '../plan/rename';
 import { cvctlVersion } from '../cli/version';
 import { openKekFor } from './resources';
 import { stopAt } from '../testing/stop-at';
@@ -114,7 +115,8 @@ async function credentialStatus(
     return status;
   }
   const values = refs.length > 0 ? await o.resolver.resolveAll(refs) : new Map();
-  const rowsByName = new Map(current.providers.map((r) => [r.name, r]));
+  // Fingerprints are keyed to the row id, which a rename keeps: a renamed row is found by its earlier name.
+  const rowsByName = rowsOfDeclaredProviders(desired, current.providers);
   // Fingerprints are only needed to compare with stored ones: one KEK unwrap, and only then.
   const needFingerprints = desired.providers.some(
     (p) => Object.keys(rowsByName.get(p.spec.name)?.credentialFingerprints ?? {}).length > 0,

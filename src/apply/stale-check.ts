@@ -26,9 +26,10 @@ export type LockedModel = Pick<ProviderModelRow, 'id' | 'modelId' | 'kind' | 'st
 };
 
 function describe(c: Change): string {
-  return c.resource.type === 'provider'
-    ? `provider '${c.resource.name}'`
-    : `provider model '${c.resource.provider}/${c.resource.name}'`;
+  if (c.resource.type === 'provider') {
+    return c.renamedFrom !== undefined ? `provider '${c.renamedFrom}' (renamed to '${c.resource.name}')` : `provider '${c.resource.name}'`;
+  }
+  return `provider model '${c.resource.provider}/${c.resource.name}'`;
 }
 
 /** "the saved plan is stale" (apply --plan) or, planned in this run, "the database changed while planning". */
@@ -68,14 +69,28 @@ export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckO
       if (byName.has(name)) stale.push(`${describe(c)} was created in the database since the plan was made`);
     } else {
       const row = byId.get(c.expect.id);
+      const taken = c.renamedFrom !== undefined ? byName.get(name) : undefined;
       if (!row) stale.push(`${describe(c)} was deleted since the plan was made`);
       else if (Number(row.v) !== c.expect.rowVersion) stale.push(`${describe(c)} was changed since the plan was made`);
+      // A rename needs its new name free: a row of that name made since the plan is another provider.
+      else if (taken !== undefined && taken.id !== row.id) stale.push(`a provider named '${name}' was created in the database since the plan was made`);
     }
   }
 
   const expectedModelIds = modelChanges.flatMap((c) => ('id' in c.expect ? [c.expect.id] : []));
+  // Models created under a renamed provider live, until this apply, under its earlier name.
+  const renamedTo = new Map(providerChanges.flatMap((c) => (c.renamedFrom !== undefined ? [[c.renamedFrom, c.resource.name] as const] : [])));
+  const earlierName = new Map([...renamedTo].map(([from, to]) => [to, from]));
   const createParents = [
-    ...new Set(modelChanges.filter((c) => 'absent' in c.expect).map((c) => (c.resource as { provider: string }).provider)),
+    ...new Set(
+      modelChanges
+        .filter((c) => 'absent' in c.expect)
+        .flatMap((c) => {
+          const provider = (c.resource as { provider: string }).provider;
+          const from = earlierName.get(provider);
+          return from === undefined ? [provider] : [provider, from];
+        }),
+    ),
   ];
   const models = new Map<string, LockedModel>();
   if (modelChanges.length > 0) {
@@ -88,7 +103,7 @@ export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckO
     );
     const mById = new Map(mrows.rows.map((r) => [r.id, r]));
     for (const r of mrows.rows) models.set(r.id, r);
-    const mByKey = new Set(mrows.rows.map((r) => `${r.provider}\u0000${r.modelId}`));
+    const mByKey = new Set(mrows.rows.map((r) => `${renamedTo.get(r.provider) ?? r.provider}\u0000${r.modelId}`));
     for (const c of modelChanges) {
       if (c.resource.type !== 'providerModel') continue;
       if ('absent' in c.expect) {

@@ -65,7 +65,8 @@ export async function updateProviders(tx: Queryable, rows: ProviderWrite[], scop
   if (rows.length === 0) return;
   const keep = (col: string, value: string) => `${col} = case when u.cred_set::boolean then ${value} else p.${col} end`;
   await tx.query(
-    `update providers p set kind = u.kind, status = u.status, config = u.config::jsonb, labels = u.labels::jsonb,
+    // name: a rename (renamedFrom) keeps the row and its id; for any other update it is unchanged.
+    `update providers p set name = u.name, kind = u.kind, status = u.status, config = u.config::jsonb, labels = u.labels::jsonb,
         protected = u.protected::boolean, on_remove = u.on_remove, last_applied = u.last_applied::jsonb,
         managed_by = $18, last_applied_at = $17::timestamptz, updated_at = $17::timestamptz,
         ${keep('credential_prefix', 'u.prefix')},

@@ -8,6 +8,7 @@ import type {
   LocatedSecretRef,
   Pricing,
   ProviderSpec,
+  RenamedFrom,
   SecretRef,
   SourcePos,
 } from '../domain/types';
@@ -85,5 +86,15 @@ export function buildProviderSpec(raw: Raw, ctx: SpecContext): ProviderSpec {
     pos: ctx.pos(ctx.path),
   };
   if (typeof models.catalog === 'string') spec.models.catalog = models.catalog;
+  const renamed = renamedFromOf(raw.renamedFrom, ctx);
+  if (renamed.length > 0) spec.renamedFrom = renamed;
   return spec;
+}
+
+/** `renamedFrom: old` or `renamedFrom: [a, b]`, each name with its position. */
+function renamedFromOf(v: unknown, ctx: SpecContext): RenamedFrom[] {
+  if (typeof v === 'string') return [{ name: v, pos: ctx.pos([...ctx.path, 'renamedFrom']) }];
+  return list(v).flatMap((n, i) =>
+    typeof n === 'string' ? [{ name: n, pos: ctx.pos([...ctx.path, 'renamedFrom', i]) }] : [],
+  );
 }

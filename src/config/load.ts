@@ -16,6 +16,7 @@ import { EventIndex, nodeOffset, type PathSeg } from './event-index';
 import { expandModels } from './expand';
 import { buildProviderSpec } from './build-spec';
 import { checkProviders, type RelatedProblem } from './provider-checks';
+import { renameDiagnostics } from './rename-checks';
 import { problem, subject, type Problem } from './problem';
 import { schemaProblems } from './schema-errors';
 import { validateDocument } from './schema-validator';
@@ -285,7 +286,9 @@ export async function loadConfig(paths: string[], opts: LoadOptions): Promise<Lo
       column: 0,
     });
   }
-  const providers: DesiredProvider[] = uniqueProviders(specs, declared, diagnostics)
+  const unique = uniqueProviders(specs, declared, diagnostics);
+  diagnostics.push(...renameDiagnostics(unique, declared));
+  const providers: DesiredProvider[] = unique
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((spec) => ({ spec, models: expandModels(spec, opts.catalog) }));
   const read = found.files.map((f) => f.display).filter((f) => !skipped.includes(f));

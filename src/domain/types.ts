@@ -53,9 +53,17 @@ export interface IgnoreDriftEntry {
   until?: string;
 }
 
+/** An earlier name of a provider (`renamedFrom`), with where it was written. */
+export interface RenamedFrom {
+  name: string;
+  pos: SourcePos;
+}
+
 /** A provider block as written in a file (defaults applied). */
 export interface ProviderSpec {
   name: string;
+  /** Earlier names (`renamedFrom`, a name or a list): the row under one of them is renamed, not replaced. */
+  renamedFrom?: RenamedFrom[];
   kind: ProviderKind;
   status: ProviderStatus;
   labels: Record<string, string>;

@@ -43,6 +43,8 @@ interface Index {
   models: Map<string, ProviderModelRow>;
   desired: Map<string, DesiredProvider>;
   deleted: Map<string, DeletedRow>;
+  /** Renames the files make that are not applied yet: new name -> the row's current name. */
+  renamedFrom: Map<string, string>;
 }
 
 const modelKey = (providerId: string, modelId: string): string => `${providerId}\u0000${modelId}`;
@@ -59,6 +61,7 @@ export function computeDrift(input: DriftInput): DriftReport {
     deleted: new Map(
       (input.deleted ?? []).filter((d) => d.managedBy === input.scope).map((d) => [deletedKey(d.provider, d.modelId), d]),
     ),
+    renamedFrom: new Map(plan.changes.flatMap((c) => (c.renamedFrom !== undefined ? [[c.resource.name, c.renamedFrom] as const] : []))),
   };
   const changes: DriftChange[] = [];
   for (const c of plan.changes) {
@@ -144,14 +147,16 @@ function threeWay(ix: Index, c: Change): DriftChange | null {
   let credentialSides: ((field: string) => [CredentialSide, CredentialSide, CredentialSide]) | null = null;
   let flat: FlatMap | null;
   if (c.resource.type === 'provider') {
-    const row = ix.rows.get(c.resource.name);
+    // A rename not applied yet: the row still has its earlier name.
+    const row = ix.rows.get(c.renamedFrom ?? c.resource.name);
     const dp = ix.desired.get(c.resource.name);
     if (row === undefined || dp === undefined) return null;
     record = row.lastApplied;
-    flat = flatOf(record, (r) => providerFlat(r as unknown as ProviderShape));
+    // Records written before names were recorded hold none: the row's name is what was applied.
+    flat = flatOf(record, (r) => providerFlat(r as unknown as ProviderShape, typeof r.name === 'string' ? r.name : row.name));
     credentialSides = (field) => credentialThreeWay(ix, row, dp, field);
   } else {
-    const provider = ix.rows.get(c.resource.provider);
+    const provider = ix.rows.get(ix.renamedFrom.get(c.resource.provider) ?? c.resource.provider);
     const row = provider && ix.models.get(modelKey(provider.id, c.resource.name));
     if (row === undefined) return null;
     record = row.lastApplied;
@@ -214,7 +219,7 @@ function credentialThreeWay(
  */
 function declaredUnmanagedModel(ix: Index, r: ResourceRef): DriftChange | null {
   if (r.type !== 'providerModel') return null;
-  const provider = ix.rows.get(r.provider);
+  const provider = ix.rows.get(ix.renamedFrom.get(r.provider) ?? r.provider);
   const row = provider && ix.models.get(modelKey(provider.id, r.name));
   const desired = ix.desired.get(r.provider)?.models.find((m) => m.modelId === r.name);
   if (row === undefined || desired === undefined) return null;
@@ -240,8 +245,10 @@ function unmanagedRows(ix: Index): DriftChange[] {
     if (list === undefined) modelsOf.set(m.providerId, [m]);
     else list.push(m);
   }
+  const renamedTo = new Map([...ix.renamedFrom].map(([to, from]) => [from, to]));
   for (const row of ix.input.current.providers) {
-    const dp = ix.desired.get(row.name);
+    const to = renamedTo.get(row.name);
+    const dp = ix.desired.get(to ?? row.name);
     if (row.managedBy === null && dp === undefined) {
       const n = modelsOf.get(row.id)?.length ?? 0;
       out.push({
@@ -257,7 +264,7 @@ function unmanagedRows(ix: Index): DriftChange[] {
         if (m.managedBy !== null || declared.has(m.modelId)) continue;
         out.push({
           action: 'none',
-          resource: { type: 'providerModel', provider: row.name, name: m.modelId },
+          resource: { type: 'providerModel', provider: to ?? row.name, name: m.modelId },
           drift: 'unmanaged',
           reason: 'made outside cvctl, not in the files',
         });

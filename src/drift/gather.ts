@@ -14,6 +14,7 @@ import { credentialPrefix } from '../crypto/prefix';
 import { refKey, type SecretResolver } from '../secrets/resolver';
 import { CATALOG_VERSION } from '../domain/kinds';
 import { CvctlError } from '../errors';
+import { rowsOfDeclaredProviders } from '../plan/rename';
 import { cvctlVersion } from '../cli/version';
 import { openKekFor } from '../app/resources';
 import { loadDesired } from '../app/make-plan';
@@ -102,7 +103,8 @@ async function credentialStatus(
 ): Promise<CredentialStatus> {
   const refs: LocatedSecretRef[] = desired.providers.flatMap((p) => Object.values(p.spec.credentials));
   const values = refs.length > 0 ? await resolver.resolveAll(refs) : new Map();
-  const rowsByName = new Map(current.providers.map((r) => [r.name, r]));
+  // Fingerprints are keyed to the row id, which a rename keeps: a renamed row is found by its earlier name.
+  const rowsByName = rowsOfDeclaredProviders(desired, current.providers);
   const existing = desired.providers.filter((p) => rowsByName.has(p.spec.name) && Object.keys(p.spec.credentials).length > 0);
   // A provider deleted outside cvctl: its last apply's fingerprints, keyed with its old row id.
   const gone = desired.providers.filter((p) => !rowsByName.has(p.spec.name) && deletedProviders.has(p.spec.name));

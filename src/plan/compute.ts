@@ -6,6 +6,7 @@ import { applyCascades, type PendingDelete } from './cascade';
 import { compareStrings } from './canonical';
 import type { Buckets, Ctx, PlanInput, PlanProblem } from './context';
 import { planDesiredProvider, planProviderRemoval } from './providers';
+import { matchRenamed, type RenameMatch } from './rename';
 import { planDigest } from './serialize';
 import { ACTIONS, PLAN_FORMAT_VERSION, type Change, type Plan, type Summary } from './types';
 
@@ -26,12 +27,17 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
   const ctx: Ctx = { input, modelsByProviderId, out };
 
   const desired = [...input.desired.providers].sort((a, b) => compareStrings(a.spec.name, b.spec.name));
-  const desiredNames = new Set(desired.map((d) => d.spec.name));
-  for (const dp of desired) planDesiredProvider(ctx, dp, rowsByName.get(dp.spec.name));
+  // Rows a declared provider stands for (its own, or one it renames), or is refused over: never removed.
+  const claimed = new Set<string>();
+  for (const dp of desired) {
+    const match = matchRenamed(dp.spec.name, dp.spec.renamedFrom, (n) => rowsByName.get(n));
+    for (const r of rowsOf(match)) claimed.add(r.id);
+    planDesiredProvider(ctx, dp, match);
+  }
 
   // Removal considers only rows of THIS scope; other scopes' and unmanaged rows are not ours.
   const removed = input.current.providers
-    .filter((r) => r.managedBy === input.scope && !desiredNames.has(r.name))
+    .filter((r) => r.managedBy === input.scope && !claimed.has(r.id))
     .sort((a, b) => compareStrings(a.name, b.name));
   for (const row of removed) planProviderRemoval(ctx, row);
 
@@ -60,6 +66,20 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
     (a, b) => compareStrings(resourceKey(a.resource), resourceKey(b.resource)) || compareStrings(a.code, b.code),
   );
   return { plan, problems };
+}
+
+function rowsOf(m: RenameMatch<ProviderRow>): ProviderRow[] {
+  switch (m.kind) {
+    case 'none':
+      return [];
+    case 'same':
+    case 'renamed':
+      return [m.row];
+    case 'conflict':
+      return [m.row, ...m.earlier.map((e) => e.row)];
+    case 'ambiguous':
+      return m.earlier.map((e) => e.row);
+  }
 }
 
 function resourceKey(r: Change['resource']): string {

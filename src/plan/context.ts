@@ -29,9 +29,9 @@ export interface PlanInput {
   digest?: boolean;
 }
 
-/** Rows the plan may not touch; the caller turns these into CvctlError('OWNERSHIP'). */
+/** Rows the plan may not touch, or renames it cannot make; the caller turns these into CvctlError('OWNERSHIP'). */
 export interface PlanProblem {
-  code: 'unmanaged-exists' | 'owned-by-other-scope';
+  code: 'unmanaged-exists' | 'owned-by-other-scope' | 'rename-conflict';
   message: string;
   resource: ResourceRef;
   pos?: SourcePos;

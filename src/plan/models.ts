@@ -57,7 +57,8 @@ export function planModelCreates(ctx: Ctx, provider: string, models: DesiredMode
   for (const m of sortedModels(models)) pushCreate(ctx, provider, m);
 }
 
-export function planModelsOfExisting(ctx: Ctx, dp: DesiredProvider, row: ProviderRow, adopt: boolean): void {
+/** takeOverFrom: a scope whose models of this provider `--adopt` takes over (a provider renamed away from it). */
+export function planModelsOfExisting(ctx: Ctx, dp: DesiredProvider, row: ProviderRow, adopt: boolean, takeOverFrom: string | null = null): void {
   const { scope } = ctx.input;
   const provider = dp.spec.name;
   const rows = new Map<string, ProviderModelRow>();
@@ -68,8 +69,8 @@ export function planModelsOfExisting(ctx: Ctx, dp: DesiredProvider, row: Provide
     const r = rows.get(m.modelId);
     if (r === undefined) {
       pushCreate(ctx, provider, m);
-    } else if (r.managedBy === scope || (r.managedBy === null && adopt)) {
-      const takeOver = r.managedBy === null;
+    } else if (r.managedBy === scope || (adopt && (r.managedBy === null || r.managedBy === takeOverFrom))) {
+      const takeOver = r.managedBy !== scope;
       // Most rows of a plan are unchanged: settle those without building and diffing flat maps
       // (on 250,000 models that was a third of a no-op plan's time, with its garbage).
       if (!takeOver && sameModelShape(r, m)) continue;

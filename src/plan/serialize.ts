@@ -54,7 +54,7 @@ export function feedCanonical(record: Record<string, unknown>, update: (s: strin
 // contract's order, then extensions. Values we do not know (config, targets) get sorted keys.
 const PLAN_KEYS = ['formatVersion', 'scope', 'summary', 'changes', 'warnings', 'meta', 'digest', 'auth'];
 const AUTH_KEYS = ['alg', 'keyId', 'kekId', 'newKey', 'tag'];
-const CHANGE_KEYS = ['action', 'resource', 'fields', 'cascade', 'adopt', 'reason', 'expect', 'target'];
+const CHANGE_KEYS = ['action', 'resource', 'fields', 'cascade', 'adopt', 'renamedFrom', 'reason', 'expect', 'target'];
 const RESOURCE_KEYS = ['type', 'provider', 'name'];
 const FIELD_KEYS = ['path', 'before', 'after'];
 const CASCADE_KEYS = ['providerModels', 'modelBackends', 'modelsLeftWithoutBackends'];

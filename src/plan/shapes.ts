@@ -49,13 +49,16 @@ export function modelFlat(m: ModelShape): FlatMap {
 
 /**
  * The provider record stored in last_applied for 3-way drift. Credentials are recorded by
- * fingerprint only (null when none could be computed), never by value or reference.
+ * fingerprint only (null when none could be computed), never by value or reference. The name
+ * is recorded too (when given), so a rename shows in drift as what the files changed.
  */
 export function lastAppliedOfProvider(
   p: ProviderShape,
   credentialFingerprints: Record<string, string | null>,
+  name?: string,
 ): Record<string, unknown> {
   return {
+    ...(name !== undefined ? { name } : {}),
     kind: p.kind,
     status: p.status,
     config: sortKeysDeep(p.config),
@@ -91,7 +94,7 @@ export function providerTarget(
     protected: p.protected,
     onRemove: p.onRemove,
     credentials,
-    lastApplied: lastAppliedOfProvider(p, fingerprints),
+    lastApplied: lastAppliedOfProvider(p, fingerprints, name),
   };
 }
 

@@ -82,6 +82,8 @@ export interface Change {
   cascade?: Cascade;
   /** true when this update takes over a row made outside cvctl (`--adopt`). */
   adopt?: true;
+  /** The row's name before this update (`renamedFrom` in the files); the row keeps its id. */
+  renamedFrom?: string;
   /** extension: why the change exists (e.g. "removed from files; onRemove: disable"). */
   reason?: string;
   /** extension: stale-plan check. */

@@ -95,6 +95,17 @@ function checkTarget(v: unknown, type: 'provider' | 'providerModel', where: stri
   }
 }
 
+const PROVIDER_NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+
+/** A rename is an update of an existing provider row to a new, different, valid name. */
+function checkRename(c: Obj, action: string, type: 'provider' | 'providerModel', where: string): void {
+  const from = str(c, 'renamedFrom', where);
+  if (type !== 'provider' || action !== 'update') fail(where, "'renamedFrom' is only allowed on a provider update");
+  if (!PROVIDER_NAME.test(from)) fail(where, "'renamedFrom' must be a provider name");
+  if (isPlainObject(c.resource) && c.resource.name === from) fail(where, "'renamedFrom' must differ from the provider's name");
+  if (!isPlainObject(c.expect) || c.expect.absent === true) fail(where, 'a rename must name the row it renames');
+}
+
 function checkChange(v: unknown, i: number): string {
   const c = obj(v, `change ${i + 1}`);
   const where = describe(c, i);
@@ -121,6 +132,7 @@ function checkChange(v: unknown, i: number): string {
     }
   }
   if (c.adopt !== undefined && c.adopt !== true) fail(where, "'adopt' must be true when present");
+  if (c.renamedFrom !== undefined) checkRename(c, action, type, where);
   if (c.reason !== undefined) str(c, 'reason', where);
   const e = obj(c.expect, `${where} expect`);
   if (e.absent !== true) {

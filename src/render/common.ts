@@ -141,9 +141,10 @@ export function summaryLine(summary: Summary): string {
 
 export const NO_CHANGES = 'No changes. The database matches the files.';
 
-/** The words after the resource in a block header: adopt, and why a change exists. */
+/** The words after the resource in a block header: rename, adopt, and why a change exists. */
 export function headerNotes(c: Change): string[] {
   const notes: string[] = [];
+  if (c.renamedFrom !== undefined) notes.push(`renamed from ${JSON.stringify(c.renamedFrom)}`);
   if (c.adopt) notes.push('adopt: take over a row made outside cvctl');
   if (c.reason !== undefined) notes.push(c.reason);
   return notes;
