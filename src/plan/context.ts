@@ -64,6 +64,11 @@ export function statusAction(before: ProviderStatus, after: ProviderStatus): 'up
 }
 
 export const REMOVED = 'removed from files';
+
+/** The reason of an adopt that takes a row over from another scope (renamedFrom + --adopt). */
+export function takeOverReason(owner: string | null): { reason: string } | Record<string, never> {
+  return owner === null ? {} : { reason: `take over from cvctl scope '${owner}'` };
+}
 export const REMOVED_DISABLE = 'removed from files; onRemove: disable';
 
 export function providerLabel(name: string): string {

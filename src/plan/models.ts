@@ -5,7 +5,7 @@ import { compareStrings } from './canonical';
 import { createFields, diffFlat } from './diff';
 import { modelFlat, modelTarget, type ModelShape } from './shapes';
 import type { ResourceRef } from './types';
-import { modelLabel, REMOVED, REMOVED_DISABLE, statusAction, type Ctx } from './context';
+import { modelLabel, REMOVED, REMOVED_DISABLE, statusAction, takeOverReason, type Ctx } from './context';
 
 function ref(provider: string, modelId: string): ResourceRef {
   return { type: 'providerModel', provider, name: modelId };
@@ -80,7 +80,7 @@ export function planModelsOfExisting(ctx: Ctx, dp: DesiredProvider, row: Provide
         action: takeOver ? 'update' : statusAction(r.status, m.status),
         resource: ref(provider, m.modelId),
         fields,
-        ...(takeOver ? { adopt: true as const } : {}),
+        ...(takeOver ? { adopt: true as const, ...takeOverReason(r.managedBy) } : {}),
         expect: { id: r.id, rowVersion: r.rowVersion },
         target: modelTarget(m.modelId, m),
       });

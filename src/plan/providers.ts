@@ -8,7 +8,7 @@ import { planModelCreates, planModelsOfExisting } from './models';
 import { providerFlat, providerTarget } from './shapes';
 import type { RenameMatch } from './rename';
 import type { Change } from './types';
-import { emptyCascade, providerLabel, REMOVED, REMOVED_DISABLE, statusAction, type Ctx } from './context';
+import { emptyCascade, providerLabel, REMOVED, REMOVED_DISABLE, statusAction, takeOverReason, type Ctx } from './context';
 
 export function planDesiredProvider(ctx: Ctx, dp: DesiredProvider, match: RenameMatch<ProviderRow, RenamedFrom>): void {
   switch (match.kind) {
@@ -116,6 +116,7 @@ function planProviderUpdate(ctx: Ctx, dp: DesiredProvider, row: ProviderRow, ado
       cascade: emptyCascade(),
       ...(adopt ? { adopt: true as const } : {}),
       ...(renamedFrom !== undefined ? { renamedFrom } : {}),
+      ...(adopt ? takeOverReason(row.managedBy) : {}),
       expect: { id: row.id, rowVersion: row.rowVersion },
       target: providerTarget(spec.name, spec, creds.targets, creds.fingerprints),
     };

@@ -145,7 +145,8 @@ export const NO_CHANGES = 'No changes. The database matches the files.';
 export function headerNotes(c: Change): string[] {
   const notes: string[] = [];
   if (c.renamedFrom !== undefined) notes.push(`renamed from ${JSON.stringify(c.renamedFrom)}`);
-  if (c.adopt) notes.push('adopt: take over a row made outside cvctl');
-  if (c.reason !== undefined) notes.push(c.reason);
+  // An adopt's reason says whose row it takes over (another scope's); none: a console-made row.
+  if (c.adopt) notes.push(`adopt: ${c.reason ?? 'take over a row made outside cvctl'}`);
+  else if (c.reason !== undefined) notes.push(c.reason);
   return notes;
 }
