@@ -302,8 +302,10 @@ describe('computePlan', () => {
     const d = p({ config: { organization: 'o' }, labels: { t: 'x' } });
     const { plan } = computePlan(input([d], current()));
     expect((plan.changes[0].target as ProviderTarget).lastApplied).toEqual(
-      lastAppliedOfProvider(d.spec, { apiKey: fp('openai-prod') }),
+      lastAppliedOfProvider(d.spec, { apiKey: fp('openai-prod') }, 'openai-prod'),
     );
+    // The name is recorded (when given) so that a rename shows in drift as what the files changed.
+    expect(lastAppliedOfProvider(d.spec, {}, 'openai-prod').name).toBe('openai-prod');
     expect(lastAppliedOfProvider(d.spec, { apiKey: null })).toEqual({
       kind: 'openai', status: 'active', config: { organization: 'o' }, labels: { t: 'x' }, protected: false, onRemove: 'delete', credentials: { apiKey: null },
     });
