@@ -4,12 +4,13 @@ import { CvctlError } from '../../src/errors';
 import { normalizePlan, parsePlan, planDigest, serializePlan } from '../../src/plan/serialize';
 import type { Plan } from '../../src/plan/types';
 import { renderPlan } from '../../src/render/render';
-import { deletesPlan, mixedPlan, noChangesPlan } from '../render/fixtures';
+import { deletesPlan, mixedPlan, noChangesPlan, renamesPlan } from '../render/fixtures';
 
 const fixtures: [string, () => Plan][] = [
   ['mixed', mixedPlan],
   ['deletes', deletesPlan],
   ['no-changes', noChangesPlan],
+  ['renames', renamesPlan],
 ];
 
 function planInvalid(text: string, scope?: string): string {
@@ -85,6 +86,19 @@ describe('parsePlan refuses', () => {
     expect(planInvalid(edited(plan, (r) => (r.changes[1].resource.type = 'model'), true))).toMatch(
       /change 2 .*unknown resource type "model"/,
     );
+  });
+
+  it('a rename edited after it was written, or a re-signed rename that is not one', () => {
+    const renames = renamesPlan();
+    expect(renames.changes[0].renamedFrom).toBeDefined();
+    expect(planInvalid(edited(renames, (r) => (r.changes[0].renamedFrom = 'someone-else')))).toBe('the plan file was modified after it was written');
+    expect(planInvalid(edited(renames, (r) => delete r.changes[0].renamedFrom))).toBe('the plan file was modified after it was written');
+    expect(planInvalid(edited(renames, (r) => (r.changes[0].renamedFrom = 'Not A Name'), true))).toMatch(/'renamedFrom' must be a provider name/);
+    expect(planInvalid(edited(renames, (r) => (r.changes[0].renamedFrom = 42), true))).toMatch(/'renamedFrom' must be a string/);
+    expect(planInvalid(edited(renames, (r) => (r.changes[0].renamedFrom = r.changes[0].resource.name), true))).toMatch(/must differ/);
+    expect(planInvalid(edited(renames, (r) => (r.changes[0].expect = { absent: true }), true))).toMatch(/a rename must name the row it renames/);
+    const onCreate = edited(mixedPlan(), (r) => (r.changes.find((c: { action: string }) => c.action === 'create').renamedFrom = 'x'), true);
+    expect(planInvalid(onCreate)).toMatch(/'renamedFrom' is only allowed on a provider update/);
   });
 
   it('summaries that do not match the changes, and broken targets', () => {

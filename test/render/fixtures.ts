@@ -94,6 +94,31 @@ export function deletesPlan(): Plan {
   return computePlan(input(desired, cur, { credentials: creds })).plan;
 }
 
+/** Renames (renamedFrom): one with field and model changes, one adopted from the console. */
+export function renamesPlan(): Plan {
+  const at = (name: string) => [{ name, pos: { file: 'providers/main.yaml', line: 4, column: 18 } }];
+  const desired = [
+    provider('vllm-prod', { kind: 'openai-compatible', config: { baseUrl: 'https://vllm.internal/v1' }, labels: { env: 'prod' }, renamedFrom: at('vllm-internal') }, [
+      model('llama-3.3-70b'),
+      model('qwen-2.5-coder'),
+    ]),
+    provider('openai-platform', { renamedFrom: at('openai-console') }, [model('gpt-4o')]),
+  ];
+  const cur = current({
+    providers: [
+      providerRow('vllm-internal', { kind: 'openai-compatible', config: { baseUrl: 'https://vllm.internal/v1' } }),
+      providerRow('openai-console', { managedBy: null }),
+    ],
+    providerModels: [modelRow('vllm-internal', 'llama-3.3-70b'), modelRow('openai-console', 'gpt-4o', { managedBy: null })],
+    backends: [backend('vllm-internal', 'llama-3.3-70b', 'chat')],
+  });
+  const creds = {
+    'vllm-prod': { apiKey: { fingerprint: fp('vllm-internal'), prefix: 'sk-vllm' } },
+    'openai-platform': { apiKey: { fingerprint: fp('openai-console'), prefix: 'sk-proj-' } },
+  };
+  return computePlan(input(desired, cur, { adopt: true, credentials: creds })).plan;
+}
+
 /** Many new providers with many catalog models: the markdown must be cut. */
 export function largePlan(providers = 60, models = 40): Plan {
   const desired = Array.from({ length: providers }, (_, i) =>

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { renderPlan, renderPlanMarkdown, renderPlanText } from '../../src/render/render';
 import type { Plan } from '../../src/plan/types';
 import { computePlan } from '../../src/plan/compute';
-import { deletesPlan, hostilePlan, largePlan, mixedPlan, noChangesPlan } from './fixtures';
+import { deletesPlan, hostilePlan, largePlan, mixedPlan, noChangesPlan, renamesPlan } from './fixtures';
 import { current, fp, input, provider, providerRow } from '../plan/builders';
 
 const DIR = path.join(__dirname, 'golden');
@@ -27,6 +27,7 @@ const fixtures: [string, () => Plan][] = [
   ['no-changes', noChangesPlan],
   ['deletes', deletesPlan],
   ['hostile-unresolved', hostilePlan],
+  ['renames', renamesPlan],
 ];
 
 describe.each(fixtures)('golden: %s', (name, make) => {
