@@ -115,6 +115,18 @@ describe.each(targets)('secret canaries on %s', (target) => {
       }
       for (const output of ['text', 'json', 'markdown']) expect((await cli(['drift', 'repo', '--output', output, '-v'])).code).toBe(2);
       expect((await cli(['apply', 'repo', '--auto-approve', '-v'])).code).toBe(0);
+      // A rename (renamedFrom) together with a rotated key: every format, a saved plan, its apply, drift.
+      fs.mkdirSync(path.join(work, 'repo-renamed'));
+      fs.writeFileSync(
+        path.join(work, 'repo-renamed', 'providers.yaml'),
+        FILES.replace('  - name: openai-canary\n', '  - name: openai-renamed\n    renamedFrom: openai-canary\n').replace(/path: (secret\.txt|sa\.json)/g, 'path: ../repo/$1'),
+      );
+      const rotated = { CANARY_KEY: CANARY_ENV + 'r' };
+      for (const output of ['text', 'json', 'markdown']) expect((await cli(['plan', 'repo-renamed', '--output', output, '-v'], rotated)).code).toBe(0);
+      expect((await cli(['plan', 'repo-renamed', '--out', 'rename-plan.json'], rotated)).stdout).toContain('renamed from "openai-canary"');
+      await cli(['show', 'rename-plan.json', '--output', 'json']);
+      expect((await cli(['apply', '--plan', 'rename-plan.json', '--auto-approve', '-v'], rotated)).code).toBe(0);
+      expect((await cli(['drift', 'repo-renamed', '--output', 'json', '-v'], rotated)).code).toBe(0);
 
       const texts: Array<[string, string]> = outputs.flatMap((o, i) => [
         [`stdout #${i}`, o.stdout],

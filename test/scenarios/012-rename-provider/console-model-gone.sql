@@ -1,0 +1,1 @@
+delete from provider_models where model_id = 'phi-4';
