@@ -6,7 +6,7 @@ import { applyCascades, type PendingDelete } from './cascade';
 import { compareStrings } from './canonical';
 import type { Buckets, Ctx, PlanInput, PlanProblem } from './context';
 import { planDesiredProvider, planProviderRemoval } from './providers';
-import { matchRenamed, type RenameMatch } from './rename';
+import { matchRenamed, rowsOfMatch } from './rename';
 import { planDigest } from './serialize';
 import { ACTIONS, PLAN_FORMAT_VERSION, type Change, type Plan, type Summary } from './types';
 
@@ -31,7 +31,7 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
   const claimed = new Set<string>();
   for (const dp of desired) {
     const match = matchRenamed(dp.spec.name, dp.spec.renamedFrom, (n) => rowsByName.get(n));
-    for (const r of rowsOf(match)) claimed.add(r.id);
+    for (const r of rowsOfMatch(match)) claimed.add(r.id);
     planDesiredProvider(ctx, dp, match);
   }
 
@@ -66,20 +66,6 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
     (a, b) => compareStrings(resourceKey(a.resource), resourceKey(b.resource)) || compareStrings(a.code, b.code),
   );
   return { plan, problems };
-}
-
-function rowsOf(m: RenameMatch<ProviderRow>): ProviderRow[] {
-  switch (m.kind) {
-    case 'none':
-      return [];
-    case 'same':
-    case 'renamed':
-      return [m.row];
-    case 'conflict':
-      return [m.row, ...m.earlier.map((e) => e.row)];
-    case 'ambiguous':
-      return m.earlier.map((e) => e.row);
-  }
 }
 
 function resourceKey(r: Change['resource']): string {

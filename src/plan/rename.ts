@@ -47,6 +47,21 @@ export function matchedRow<R>(m: RenameMatch<R>): R | undefined {
   return m.kind === 'same' || m.kind === 'renamed' ? m.row : undefined;
 }
 
+/** Every row a match stands for or is refused over: none of them is planned for removal. */
+export function rowsOfMatch<R>(m: RenameMatch<R>): R[] {
+  switch (m.kind) {
+    case 'none':
+      return [];
+    case 'same':
+    case 'renamed':
+      return [m.row];
+    case 'conflict':
+      return [m.row, ...m.earlier.map((e) => e.row)];
+    case 'ambiguous':
+      return m.earlier.map((e) => e.row);
+  }
+}
+
 /** Declared provider name -> the row it stands for (its own, or the one it renames), where there is one. */
 export function rowsOfDeclaredProviders(desired: DesiredState, rows: ProviderRow[]): Map<string, ProviderRow> {
   const byName = new Map(rows.map((r) => [r.name, r]));

@@ -143,6 +143,10 @@ function checkChange(v: unknown, i: number): string {
     if (e.absent === true) fail(where, 'a delete must name the row it deletes');
   } else {
     checkTarget(c.target, type, where);
+    // Apply writes the target's name (a provider update sets it: renames): it must be the name shown.
+    const shown = (c.resource as Obj).name;
+    const written = type === 'provider' ? (c.target as Obj).name : (c.target as Obj).modelId;
+    if (written !== shown) fail(where, `the target's ${type === 'provider' ? 'name' : 'modelId'} is not the resource's name`);
   }
   return action;
 }

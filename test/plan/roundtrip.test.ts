@@ -97,6 +97,10 @@ describe('parsePlan refuses', () => {
     expect(planInvalid(edited(renames, (r) => (r.changes[0].renamedFrom = 42), true))).toMatch(/'renamedFrom' must be a string/);
     expect(planInvalid(edited(renames, (r) => (r.changes[0].renamedFrom = r.changes[0].resource.name), true))).toMatch(/must differ/);
     expect(planInvalid(edited(renames, (r) => (r.changes[0].expect = { absent: true }), true))).toMatch(/a rename must name the row it renames/);
+    expect(planInvalid(edited(renames, (r) => (r.changes[0].target.name = 'someone-else'), true))).toMatch(/target's name is not the resource's name/);
+    expect(planInvalid(edited(mixedPlan(), (r) => (r.changes.find((c: { resource: { type: string } }) => c.resource.type === 'providerModel').target.modelId = 'x'), true))).toMatch(
+      /target's modelId is not the resource's name/,
+    );
     const onCreate = edited(mixedPlan(), (r) => (r.changes.find((c: { action: string }) => c.action === 'create').renamedFrom = 'x'), true);
     expect(planInvalid(onCreate)).toMatch(/'renamedFrom' is only allowed on a provider update/);
   });
