@@ -90,11 +90,12 @@ export function computeDrift(input: DriftInput): DriftReport {
   });
 }
 
-function head(c: Change): Pick<DriftChange, 'action' | 'resource' | 'cascade' | 'reason'> {
+function head(c: Change): Pick<DriftChange, 'action' | 'resource' | 'cascade' | 'renamedFrom' | 'reason'> {
   return {
     action: c.action,
     resource: c.resource,
     ...(c.cascade !== undefined ? { cascade: c.cascade } : {}),
+    ...(c.renamedFrom !== undefined ? { renamedFrom: c.renamedFrom } : {}),
     ...(c.reason !== undefined ? { reason: c.reason } : {}),
   };
 }

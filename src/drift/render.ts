@@ -11,7 +11,7 @@ import { DRIFT_LABELS, type DriftReport } from './types';
 export type DriftFormat = 'text' | 'json' | 'markdown';
 
 const REPORT_KEYS = ['formatVersion', 'scope', 'summary', 'driftSummary', 'changes', 'warnings', 'meta'];
-const CHANGE_KEYS = ['action', 'resource', 'drift', 'fields', 'cascade', 'adopt', 'reason'];
+const CHANGE_KEYS = ['action', 'resource', 'drift', 'fields', 'cascade', 'adopt', 'renamedFrom', 'reason'];
 const FIELD_KEYS = ['path', 'drift', 'before', 'after', 'lastApplied'];
 const RESOURCE_KEYS = ['type', 'provider', 'name'];
 const CASCADE_KEYS = ['providerModels', 'modelBackends', 'modelsLeftWithoutBackends'];

@@ -43,6 +43,8 @@ export interface DriftChange {
   cascade?: Cascade;
   /** Declared in the files but made outside cvctl: `plan --adopt` takes it over. */
   adopt?: true;
+  /** A rename in the files not applied yet: the row's current name (as in a plan). */
+  renamedFrom?: string;
   reason?: string;
 }
 

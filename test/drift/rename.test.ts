@@ -2,6 +2,7 @@
 // found under its earlier name, and not also reported as removed or unmanaged); once applied,
 // nothing is reported.
 import { computeDrift } from '../../src/drift/compute';
+import { renderDrift } from '../../src/drift/render';
 import { lastAppliedOfModel, lastAppliedOfProvider } from '../../src/plan/compute';
 import type { DesiredProvider } from '../../src/domain/types';
 import type { ProviderModelRow, ProviderRow } from '../../src/domain/rows';
@@ -49,6 +50,9 @@ describe('drift with renamedFrom', () => {
     const r = drift([appliedRow(renamed, 'vllm-internal', recordName)], models('pv-vllm'));
     expect(r.changes.map(brief)).toEqual(['update vllm-prod [pending] name:pending']);
     expect(r.changes[0].fields?.[0]).toMatchObject({ path: 'name', before: 'vllm-internal', after: 'vllm-prod', lastApplied: 'vllm-internal' });
+    expect(r.changes[0].renamedFrom).toBe('vllm-internal');
+    expect(renderDrift(r, 'json')).toContain('"renamedFrom": "vllm-internal"');
+    expect(renderDrift(r, 'text')).toContain('name: "vllm-internal" → "vllm-prod"');
   });
 
   test('after the rename is applied, nothing is reported', () => {
