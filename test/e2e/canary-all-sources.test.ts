@@ -108,6 +108,26 @@ describe.each(targets)('secret canaries, every source and the KMS KEK, on %s', (
     for (const output of ['text', 'json', 'markdown']) await cli(['show', 'rotated.json', '--output', output, '-v']);
     expectExit(await cli(['apply', '--plan', 'rotated.json', '--auto-approve', '-v']), 0);
 
+    // Renames (renamedFrom) of providers reading two sources, with their credentials: every
+    // format, a saved plan shown and applied, drift; then renamed back for the error paths below.
+    /** The files with env-a and sm-a renamed: `back` false, to renamed-*; true, from renamed-* back. */
+    const renamed = (back: boolean) =>
+      allSourcesYaml(emu)
+        .replace(/secrets\/anthropic\.txt/g, '../repo/secrets/anthropic.txt')
+        .replace(/- name: (env|sm)-a\n/g, (_m, n: string) =>
+          back ? `- name: ${n}-a\n    renamedFrom: renamed-${n}-a\n` : `- name: renamed-${n}-a\n    renamedFrom: ${n}-a\n`,
+        );
+    ws.write('repo-renamed/providers.yaml', renamed(false));
+    for (const output of ['text', 'json', 'markdown']) expectExit(await cli(['plan', 'repo-renamed', '--output', output, '-v']), 0);
+    const renamePlan = await cli(['plan', 'repo-renamed', '--out', 'renamed.json', '-v']);
+    expect(renamePlan.stdout).toContain('renamed from "env-a"');
+    for (const output of ['text', 'json', 'markdown']) expectExit(await cli(['show', 'renamed.json', '--output', output, '-v']), 0);
+    expectExit(await cli(['apply', '--plan', 'renamed.json', '--auto-approve', '-v']), 0);
+    await cli(['drift', 'repo-renamed', '--output', 'json', '-v']);
+    ws.write('repo-back/providers.yaml', renamed(true));
+    expectExit(await cli(['apply', 'repo-back', '--auto-approve', '-v']), 0);
+    expectExit(await cli(['plan', 'repo', '--detailed-exitcode']), 0);
+
     // Error paths, each with a change pending so that the failure is mid-apply where it can be.
     rotateAll();
     expectExit(await cli(['apply', '--plan', 'plan.json', '--auto-approve', '-v']), 1); // stale plan
