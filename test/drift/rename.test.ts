@@ -66,7 +66,7 @@ describe('drift with renamedFrom', () => {
     const extra = modelRow('x', 'console-only', { providerId: 'pv-vllm', managedBy: null });
     expect(drift([appliedRow(renamed, 'vllm-internal', 'vllm-internal')], models('pv-vllm', [extra])).changes.map(brief)).toEqual([
       'update vllm-prod [pending] name:pending',
-      'update vllm-prod/console-only [unmanaged]',
+      'none vllm-prod/console-only [unmanaged]',
     ]);
   });
 });
