@@ -26,8 +26,10 @@ function guard(c: Change, what: string): CvctlError {
   return new CvctlError('PLAN_GUARD', `${describeChange(c)} ${what}. Nothing was written`);
 }
 
-function checkOwner(c: Change, managedBy: string | null, scope: string): void {
+/** takeOver: the plan renames the row's provider with --adopt, which may take it from another scope. */
+function checkOwner(c: Change, managedBy: string | null, scope: string, takeOver = false): void {
   if (managedBy === scope) return;
+  if (takeOver && c.adopt === true && c.action !== 'delete') return;
   if (managedBy === null) {
     if (c.action === 'delete') throw guard(c, 'was not created by cvctl; the plan deletes it, and cvctl never deletes a row it does not manage');
     if (c.adopt !== true) throw guard(c, 'was not created by cvctl and the plan does not adopt it (plan it with --adopt)');
@@ -41,6 +43,11 @@ function list(paths: string[]): string {
 }
 
 export function checkGuards(plan: Plan, rows: LockedRows): void {
+  // Providers renamed with --adopt (renamedFrom + adopt): the planner takes these over, and their
+  // declared models, from whichever scope managed them.
+  const renamedAdopted = new Set(plan.changes.filter((c) => c.resource.type === 'provider' && c.adopt === true && c.renamedFrom !== undefined).map((c) => c.resource.name));
+  // Models of a provider the plan renames are still under its earlier name in the database.
+  const renamedTo = new Map(plan.changes.flatMap((c) => (c.resource.type === 'provider' && c.renamedFrom !== undefined ? [[c.renamedFrom, c.resource.name] as const] : [])));
   for (const c of plan.changes) {
     if (!('id' in c.expect)) continue; // creates: checked without the database
     if (c.resource.type === 'provider') {
@@ -52,10 +59,11 @@ export function checkGuards(plan: Plan, rows: LockedRows): void {
       if (c.action === 'delete' && row.protected) {
         throw guard(c, 'is protected: the plan deletes it, and cvctl never deletes a protected provider');
       }
-      checkOwner(c, row.managedBy, plan.scope);
+      checkOwner(c, row.managedBy, plan.scope, renamedAdopted.has(c.resource.name));
       const t = providerTargetOf(c);
       if (c.action === 'delete' || !t) continue;
-      const diff = differingPaths(plainFields(c), diffFlat(providerFlat(row), providerFlat(t)));
+      // With names: a rename writes (and shows) the name; any other update leaves it as it is.
+      const diff = differingPaths(plainFields(c), diffFlat(providerFlat(row, row.name), providerFlat(t, t.name)));
       if (diff.length > 0) throw inconsistent(c, `writes other values than it shows (${list(diff)})`);
       // Every credential it rewrites without showing a change must be the value stored now.
       const shownChanged = new Set((c.fields ?? []).filter((f) => f.path.startsWith('credentials.')).map((f) => f.path.slice(12)));
@@ -69,10 +77,11 @@ export function checkGuards(plan: Plan, rows: LockedRows): void {
     } else {
       const row = rows.models.get(c.expect.id);
       if (!row) continue;
-      if (c.resource.type === 'providerModel' && (row.provider !== c.resource.provider || row.modelId !== c.resource.name)) {
+      const provider = renamedTo.get(row.provider) ?? row.provider;
+      if (c.resource.type === 'providerModel' && (provider !== c.resource.provider || row.modelId !== c.resource.name)) {
         throw inconsistent(c, `is row '${row.provider}/${row.modelId}' in the database`);
       }
-      checkOwner(c, row.managedBy, plan.scope);
+      checkOwner(c, row.managedBy, plan.scope, c.resource.type === 'providerModel' && renamedAdopted.has(c.resource.provider));
       const t = modelTargetOf(c);
       if (c.action === 'delete' || !t) continue;
       const diff = differingPaths(plainFields(c), diffFlat(modelFlat(row), modelFlat(t)));
