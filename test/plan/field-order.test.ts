@@ -1,0 +1,70 @@
+// Field order inside a change (src/plan/diff.ts): rankOf compares a path's root in place instead
+// of slicing it out; it must rank exactly as the slice-and-look-up definition does, and
+// sortFields (which ranks each path once while checking the order) must return what a full sort
+// by comparePaths returns.
+import { comparePaths, rankOf, sortFields } from '../../src/plan/diff';
+import type { FieldChange } from '../../src/plan/types';
+
+const ROOTS = ['name', 'kind', 'status', 'config', 'labels', 'protected', 'onRemove', 'contextWindow', 'pricing', 'source', 'credentials'];
+
+/** The definition: the root segment is what precedes the first `.` or `[`. */
+function rankBySlice(path: string): number {
+  let end = path.length;
+  const dot = path.indexOf('.');
+  if (dot >= 0) end = dot;
+  const bracket = path.indexOf('[');
+  if (bracket >= 0 && bracket < end) end = bracket;
+  const root = end === 0 || end === path.length ? path : path.slice(0, end);
+  const i = ROOTS.indexOf(root);
+  return i < 0 ? ROOTS.length : i;
+}
+
+const PATHS = [
+  ...ROOTS,
+  ...ROOTS.map((r) => `${r}.x`),
+  ...ROOTS.map((r) => `${r}["a.b"]`),
+  ...ROOTS.map((r) => `${r}x`),
+  ...ROOTS.map((r) => `${r}x.y`),
+  ...ROOTS.map((r) => r.slice(0, -1)),
+  '',
+  '.',
+  '[',
+  '.name',
+  '[name]',
+  'config.deployments["gpt-4.1"].name',
+  'labels["app.kubernetes.io/name"]',
+  'pricing.inputPerMTok',
+  'credentials.apiKey',
+  'Name',
+  'names.x',
+  'zzz',
+];
+
+describe('rankOf', () => {
+  it.each(PATHS)('ranks %j as the slice-based definition does', (p) => {
+    expect(rankOf(p)).toBe(rankBySlice(p));
+  });
+});
+
+/** A small deterministic generator (no Math.random: reproducible failures). */
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+describe('sortFields', () => {
+  it('returns what a full sort by comparePaths returns, in order or not, on 2,000 random lists', () => {
+    const rnd = lcg(13);
+    for (let n = 0; n < 2000; n++) {
+      const len = Math.floor(rnd() * 12);
+      const fields: FieldChange[] = [];
+      for (let i = 0; i < len; i++) fields.push({ path: PATHS[Math.floor(rnd() * PATHS.length)], before: null, after: i });
+      // Half of the lists start sorted (the common case the check-first path serves).
+      if (n % 2 === 0) fields.sort((a, b) => comparePaths(a.path, b.path));
+      const expected = [...fields].sort((a, b) => comparePaths(a.path, b.path));
+      const got = sortFields(fields);
+      expect(got.map((f) => f.path)).toEqual(expected.map((f) => f.path));
+      expect(got).not.toBe(fields);
+    }
+  });
+});
