@@ -22,8 +22,15 @@ export abstract class SessionDatabase implements Database {
   protected abstract send<R>(sql: string, params: unknown[] | undefined): Promise<QueryResult<R>>;
   protected abstract shutdown(): Promise<void>;
   protected abstract errorContext(): ErrorContext;
-  /** Sends one COPY … FROM STDIN statement with its data (text format, in chunks); returns rows copied. */
+  /**
+   * Sends one COPY … FROM STDIN statement with its data (text format, in chunks, each starting
+   * with copyHeadroom() bytes left free for the driver's message header); returns rows copied.
+   */
   protected abstract sendCopy(sql: string, data: Buffer[]): Promise<number>;
+  /** Bytes encodeCopyText leaves free at the start of each chunk (see PostgresDatabase). */
+  protected copyHeadroom(): number {
+    return 0;
+  }
 
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
     if (this.closed) throw new CvctlError('DB_ERROR', `the database connection (${this.description}) is already closed`);
@@ -53,7 +60,7 @@ export abstract class SessionDatabase implements Database {
     }
     this.statements++;
     try {
-      return await this.sendCopy(`copy ${table} (${columns.join(', ')}) from stdin`, encodeCopyText(rows));
+      return await this.sendCopy(`copy ${table} (${columns.join(', ')}) from stdin`, encodeCopyText(rows, this.copyHeadroom()));
     } catch (err) {
       const mapped = mapDbError(err, this.errorContext());
       if (this.inTransaction && !this.transactionError) this.transactionError = mapped;
@@ -118,10 +125,19 @@ const COPY_CHUNK_BYTES = 1 << 20;
 /**
  * Rows in COPY's text format (tab-separated, \N for NULL, backslash escapes), as UTF-8 chunks
  * of about 1 MiB: never one string the size of the whole load. Backslash is escaped first, so
- * no value can end the data (`\.`) or inject a column or a row.
+ * no value can end the data (`\.`) or inject a column or a row. Each chunk starts with `headroom`
+ * bytes of its own left free (not part of the data), so that a driver can write its message header
+ * there and send the chunk as it is instead of copying it into a new message.
  */
-export function encodeCopyText(rows: readonly (readonly CopyValue[])[]): Buffer[] {
+export function encodeCopyText(rows: readonly (readonly CopyValue[])[], headroom = 0): Buffer[] {
   const chunks: Buffer[] = [];
+  const toChunk = (text: string): Buffer => {
+    if (headroom === 0) return Buffer.from(text, 'utf8');
+    const chunk = Buffer.allocUnsafe(headroom + Buffer.byteLength(text, 'utf8'));
+    chunk.fill(0, 0, headroom);
+    chunk.write(text, headroom, 'utf8');
+    return chunk;
+  };
   let buf = '';
   for (const row of rows) {
     for (let i = 0; i < row.length; i++) {
@@ -131,11 +147,11 @@ export function encodeCopyText(rows: readonly (readonly CopyValue[])[]): Buffer[
     }
     buf += '\n';
     if (buf.length >= COPY_CHUNK_BYTES) {
-      chunks.push(Buffer.from(buf, 'utf8'));
+      chunks.push(toChunk(buf));
       buf = '';
     }
   }
-  if (buf.length > 0) chunks.push(Buffer.from(buf, 'utf8'));
+  if (buf.length > 0) chunks.push(toChunk(buf));
   return chunks;
 }
 

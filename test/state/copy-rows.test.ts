@@ -37,6 +37,16 @@ describe('encodeCopyText', () => {
     expect(lines).toHaveLength(30_001);
     expect(lines[29_999]).toBe(`29999\t${'x'.repeat(100)}`);
   });
+  test('with headroom: each chunk is the same data after that many free bytes', () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => [String(i), TRICKY[i % TRICKY.length], null]);
+    const plain = encodeCopyText(rows);
+    const framed = encodeCopyText(rows, 5);
+    expect(framed).toHaveLength(plain.length);
+    framed.forEach((chunk, i) => {
+      expect(chunk.subarray(0, 5)).toEqual(Buffer.alloc(5));
+      expect(chunk.subarray(5).equals(plain[i])).toBe(true);
+    });
+  });
 });
 
 describe.each(targets)('copyRows on %s', (target) => {
