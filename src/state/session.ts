@@ -48,19 +48,20 @@ export abstract class SessionDatabase implements Database {
   }
 
   /** COPY rows into a table (see Transaction.copyRows); outside a transaction it commits on its own. */
-  async copyRows(table: string, columns: readonly string[], rows: readonly (readonly CopyValue[])[]): Promise<number> {
+  async copyRows(table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): Promise<number> {
     if (this.closed) throw new CvctlError('DB_ERROR', `the database connection (${this.description}) is already closed`);
     if (!IDENTIFIER_RE.test(table) || !columns.every((c) => IDENTIFIER_RE.test(c))) {
       throw new CvctlError('DB_ERROR', `internal error: COPY into ${table} with a column name that is not a plain identifier`);
     }
-    for (const r of rows) {
+    // Encoded (and every row's width checked) before the statement is counted or sent.
+    const data = encodeCopyText(rows, this.copyHeadroom(), (r) => {
       if (r.length !== columns.length) {
         throw new CvctlError('DB_ERROR', `internal error: COPY into ${table}: a row has ${r.length} values for ${columns.length} columns`);
       }
-    }
+    });
     this.statements++;
     try {
-      return await this.sendCopy(`copy ${table} (${columns.join(', ')}) from stdin`, encodeCopyText(rows, this.copyHeadroom()));
+      return await this.sendCopy(`copy ${table} (${columns.join(', ')}) from stdin`, data);
     } catch (err) {
       const mapped = mapDbError(err, this.errorContext());
       if (this.inTransaction && !this.transactionError) this.transactionError = mapped;
@@ -127,9 +128,14 @@ const COPY_CHUNK_BYTES = 1 << 20;
  * of about 1 MiB: never one string the size of the whole load. Backslash is escaped first, so
  * no value can end the data (`\.`) or inject a column or a row. Each chunk starts with `headroom`
  * bytes of its own left free (not part of the data), so that a driver can write its message header
- * there and send the chunk as it is instead of copying it into a new message.
+ * there and send the chunk as it is instead of copying it into a new message. `checkRow` sees
+ * every row before it is encoded (and may throw).
  */
-export function encodeCopyText(rows: readonly (readonly CopyValue[])[], headroom = 0): Buffer[] {
+export function encodeCopyText(
+  rows: Iterable<readonly CopyValue[]>,
+  headroom = 0,
+  checkRow?: (row: readonly CopyValue[]) => void,
+): Buffer[] {
   const chunks: Buffer[] = [];
   const toChunk = (text: string): Buffer => {
     if (headroom === 0) return Buffer.from(text, 'utf8');
@@ -140,6 +146,7 @@ export function encodeCopyText(rows: readonly (readonly CopyValue[])[], headroom
   };
   let buf = '';
   for (const row of rows) {
+    checkRow?.(row);
     for (let i = 0; i < row.length; i++) {
       const v = row[i];
       if (i > 0) buf += '\t';
