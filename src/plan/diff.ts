@@ -7,8 +7,33 @@ import { compareStrings, deepEqual, isPlainObject, sortKeysDeep } from './canoni
 // deployment maps keyed by `gpt-4.1`) are quoted so that a path stays unambiguous.
 const SIMPLE_SEGMENT = /^[A-Za-z0-9_-]+$/;
 
-export function joinPath(base: string, key: string): string {
+function makePath(base: string, key: string): string {
   return SIMPLE_SEGMENT.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+}
+
+// Paths repeat across resources (every model has `pricing.inputPerMTok`): one string per path
+// instead of a new one per resource keeps ~200,000 strings out of a 100,000-model plan, which
+// the young-generation collector would otherwise copy while the plan is alive. Emptied when it
+// reaches PATHS_MAX entries, so a long-lived process (tests) does not grow it without bound.
+const PATHS = new Map<string, Map<string, string>>();
+const PATHS_MAX = 50_000;
+let pathCount = 0;
+
+export function joinPath(base: string, key: string): string {
+  let byKey = PATHS.get(base);
+  if (byKey === undefined) PATHS.set(base, (byKey = new Map()));
+  let path = byKey.get(key);
+  if (path === undefined) {
+    if (pathCount >= PATHS_MAX) {
+      PATHS.clear();
+      PATHS.set(base, byKey);
+      byKey.clear();
+      pathCount = 0;
+    }
+    byKey.set(key, (path = makePath(base, key)));
+    pathCount++;
+  }
+  return path;
 }
 
 export type FlatMap = Map<string, unknown>;

@@ -2,7 +2,7 @@
 // of slicing it out; it must rank exactly as the slice-and-look-up definition does, and
 // sortFields (which ranks each path once while checking the order) must return what a full sort
 // by comparePaths returns.
-import { comparePaths, rankOf, sortFields } from '../../src/plan/diff';
+import { comparePaths, joinPath, rankOf, sortFields } from '../../src/plan/diff';
 import type { FieldChange } from '../../src/plan/types';
 
 const ROOTS = ['name', 'kind', 'status', 'config', 'labels', 'protected', 'onRemove', 'contextWindow', 'pricing', 'source', 'credentials'];
@@ -66,5 +66,28 @@ describe('sortFields', () => {
       expect(got.map((f) => f.path)).toEqual(expected.map((f) => f.path));
       expect(got).not.toBe(fields);
     }
+  });
+});
+
+describe('joinPath', () => {
+  /** The definition: plain keys joined by a dot, others JSON-quoted in brackets. */
+  const definition = (base: string, key: string) => (/^[A-Za-z0-9_-]+$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`);
+  const KEYS = ['inputPerMTok', 'gpt-4.1', 'app.kubernetes.io/name', 'a b', '', '"', '\\', 'x[0]', 'é', 'UPPER_1'];
+
+  it('joins as the definition does, first time and when the path is remembered', () => {
+    for (let round = 0; round < 2; round++) {
+      for (const base of ['pricing', 'labels', 'config', 'config.deployments["gpt-4.1"]']) {
+        for (const key of KEYS) expect(joinPath(base, key)).toBe(definition(base, key));
+      }
+    }
+  });
+
+  it('stays right past the size at which it forgets remembered paths', () => {
+    for (let i = 0; i < 120_000; i++) {
+      const key = `k${i % 60_000}`;
+      const base = i % 3 === 0 ? 'labels' : 'config';
+      expect(joinPath(base, key)).toBe(`${base}.${key}`);
+    }
+    expect(joinPath('labels', 'a.b')).toBe('labels["a.b"]');
   });
 });
