@@ -126,11 +126,40 @@ export function diffFlat(before: FlatMap, after: FlatMap): FieldChange[] {
   return sortFields(out);
 }
 
+// A create's fields with a scalar value repeat across resources (`kind: chat`, `status: active`,
+// `pricing.inputPerMTok: 0.1` on most of 100,000 models): one frozen object per (path, value)
+// instead of one per resource. Nothing mutates a plan's fields; freezing makes sure. Emptied at
+// CREATE_FIELDS_MAX entries, like PATHS.
+const CREATE_FIELDS = new Map<string, Map<unknown, FieldChange>>();
+const CREATE_FIELDS_MAX = 50_000;
+let createFieldCount = 0;
+
+function createField(path: string, value: unknown): FieldChange {
+  // (-0 is kept apart: a Map would file it under 0.)
+  if ((typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') || Object.is(value, -0)) {
+    return { path, before: null, after: sortKeysDeep(value) };
+  }
+  let byValue = CREATE_FIELDS.get(path);
+  if (byValue === undefined) CREATE_FIELDS.set(path, (byValue = new Map()));
+  let field = byValue.get(value);
+  if (field === undefined) {
+    if (createFieldCount >= CREATE_FIELDS_MAX) {
+      CREATE_FIELDS.clear();
+      CREATE_FIELDS.set(path, byValue);
+      byValue.clear();
+      createFieldCount = 0;
+    }
+    byValue.set(value, (field = Object.freeze({ path, before: null, after: value })));
+    createFieldCount++;
+  }
+  return field;
+}
+
 /** The fields of a create: every leaf that is set, with before null. */
 export function createFields(after: FlatMap): FieldChange[] {
   const out: FieldChange[] = [];
   for (const [path, value] of after) {
-    if (value !== null && value !== undefined) out.push({ path, before: null, after: sortKeysDeep(value) });
+    if (value !== null && value !== undefined) out.push(createField(path, value));
   }
   return sortFields(out);
 }

@@ -2,7 +2,7 @@
 // of slicing it out; it must rank exactly as the slice-and-look-up definition does, and
 // sortFields (which ranks each path once while checking the order) must return what a full sort
 // by comparePaths returns.
-import { comparePaths, joinPath, rankOf, sortFields } from '../../src/plan/diff';
+import { comparePaths, createFields, joinPath, rankOf, sortFields } from '../../src/plan/diff';
 import type { FieldChange } from '../../src/plan/types';
 
 const ROOTS = ['name', 'kind', 'status', 'config', 'labels', 'protected', 'onRemove', 'contextWindow', 'pricing', 'source', 'credentials'];
@@ -89,5 +89,47 @@ describe('joinPath', () => {
       expect(joinPath(base, key)).toBe(`${base}.${key}`);
     }
     expect(joinPath('labels', 'a.b')).toBe('labels["a.b"]');
+  });
+});
+
+describe('createFields', () => {
+  const flat = (entries: Array<[string, unknown]>) => new Map(entries);
+
+  it('gives the same fields as fresh objects would, scalars shared and frozen, objects not', () => {
+    const m = flat([
+      ['kind', 'chat'],
+      ['status', 'active'],
+      ['contextWindow', 8192],
+      ['pricing.inputPerMTok', 0.1],
+      ['protected', false],
+      ['config.list', [{ b: 1, a: 2 }]],
+      ['source', null],
+    ]);
+    const a = createFields(m);
+    const b = createFields(m);
+    const expected = [
+      { path: 'kind', before: null, after: 'chat' },
+      { path: 'status', before: null, after: 'active' },
+      { path: 'config.list', before: null, after: [{ a: 2, b: 1 }] },
+      { path: 'protected', before: null, after: false },
+      { path: 'contextWindow', before: null, after: 8192 },
+      { path: 'pricing.inputPerMTok', before: null, after: 0.1 },
+    ];
+    expect(a).toEqual(expected);
+    expect(JSON.stringify(a)).toBe(JSON.stringify(expected));
+    expect(b).toEqual(expected);
+    expect(b[0]).toBe(a[0]);
+    expect(Object.isFrozen(a[0])).toBe(true);
+    expect(b[2]).not.toBe(a[2]);
+  });
+
+  it('keeps -0 apart from 0, and values of the same path apart', () => {
+    const zero = createFields(flat([['pricing.inputPerMTok', 0]]));
+    const minusZero = createFields(flat([['pricing.inputPerMTok', -0]]));
+    expect(Object.is(zero[0].after, 0)).toBe(true);
+    expect(Object.is(minusZero[0].after, -0)).toBe(true);
+    expect(createFields(flat([['kind', 'embedding']]))[0].after).toBe('embedding');
+    expect(createFields(flat([['kind', '1']]))[0].after).toBe('1');
+    expect(createFields(flat([['kind', 1]]))[0].after).toBe(1);
   });
 });
