@@ -382,10 +382,12 @@ async function runCvctl(argv) {
       const copyRows = db.copyRows.bind(db);
       db.copyRows = async (table, columns, rows) => {
         const t = process.hrtime.bigint();
+        let n = '?';
         try {
-          return await copyRows(table, columns, rows);
+          return (n = await copyRows(table, columns, rows));
         } finally {
-          statements.push({ sql: `copy ${table} (${rows.length} rows)`, ms: Number(process.hrtime.bigint() - t) / 1e6 });
+          // rows may be a generator (no length): the count is what COPY reports.
+          statements.push({ sql: `copy ${table} (${n} rows)`, ms: Number(process.hrtime.bigint() - t) / 1e6 });
         }
       };
     }

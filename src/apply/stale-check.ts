@@ -107,7 +107,8 @@ export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckO
     for (const c of modelChanges) {
       if (c.resource.type !== 'providerModel') continue;
       if ('absent' in c.expect) {
-        if (mByKey.has(`${c.resource.provider}\u0000${c.resource.name}`))
+        // (No key built when no row exists: a first apply checks 100,000 creates.)
+        if (mByKey.size > 0 && mByKey.has(`${c.resource.provider}\u0000${c.resource.name}`))
           stale.push(`${describe(c)} was created in the database since the plan was made`);
       } else {
         const row = mById.get(c.expect.id);

@@ -2,7 +2,7 @@
 // (arrays passed as parameters and expanded with unnest, or one COPY for new provider models).
 // Every value travels as text and is cast by PostgreSQL, which both drivers (pg and PGlite)
 // serialise the same way.
-import type { Queryable, Transaction } from '../state/database';
+import type { CopyValue, Queryable, Transaction } from '../state/database';
 import type { ProviderModelTarget, ProviderTarget } from '../plan/types';
 import type { StoredCredentials } from './credentials';
 
@@ -122,28 +122,32 @@ const MODEL_UNNEST = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5:
  */
 export async function insertModels(tx: Transaction, rows: ModelWrite[], scope: string, now: Date): Promise<void> {
   if (rows.length === 0) return;
-  const at = now.toISOString();
-  await tx.copyRows(
-    'provider_models',
-    MODEL_COPY_COLUMNS,
-    rows.map((r) => {
-      const t = r.target;
-      return [
-        r.id,
-        r.providerId,
-        t.modelId,
-        t.kind,
-        t.status,
-        t.contextWindow === null ? null : String(t.contextWindow),
-        json(t.pricing),
-        t.source,
-        json(t.lastApplied),
-        scope,
-        at,
-        at,
-      ];
-    }),
-  );
+  await tx.copyRows('provider_models', MODEL_COPY_COLUMNS, modelCopyRows(rows, scope, now.toISOString()));
+}
+
+/**
+ * The COPY values of each new model, made one row at a time as COPY encodes them: on L's 100,000
+ * models, building them all first kept ~1.2 million strings and arrays alive through several
+ * young-generation collections, each of which copied them (docs/benchmarks-scale.md).
+ */
+function* modelCopyRows(rows: ModelWrite[], scope: string, at: string): Generator<CopyValue[]> {
+  for (const r of rows) {
+    const t = r.target;
+    yield [
+      r.id,
+      r.providerId,
+      t.modelId,
+      t.kind,
+      t.status,
+      t.contextWindow === null ? null : String(t.contextWindow),
+      json(t.pricing),
+      t.source,
+      json(t.lastApplied),
+      scope,
+      at,
+      at,
+    ];
+  }
 }
 
 const MODEL_COPY_COLUMNS = [

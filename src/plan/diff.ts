@@ -7,8 +7,33 @@ import { compareStrings, deepEqual, isPlainObject, sortKeysDeep } from './canoni
 // deployment maps keyed by `gpt-4.1`) are quoted so that a path stays unambiguous.
 const SIMPLE_SEGMENT = /^[A-Za-z0-9_-]+$/;
 
-export function joinPath(base: string, key: string): string {
+function makePath(base: string, key: string): string {
   return SIMPLE_SEGMENT.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+}
+
+// Paths repeat across resources (every model has `pricing.inputPerMTok`): one string per path
+// instead of a new one per resource keeps ~200,000 strings out of a 100,000-model plan, which
+// the young-generation collector would otherwise copy while the plan is alive. Emptied when it
+// reaches PATHS_MAX entries, so a long-lived process (tests) does not grow it without bound.
+const PATHS = new Map<string, Map<string, string>>();
+const PATHS_MAX = 50_000;
+let pathCount = 0;
+
+export function joinPath(base: string, key: string): string {
+  let byKey = PATHS.get(base);
+  if (byKey === undefined) PATHS.set(base, (byKey = new Map()));
+  let path = byKey.get(key);
+  if (path === undefined) {
+    if (pathCount >= PATHS_MAX) {
+      PATHS.clear();
+      PATHS.set(base, byKey);
+      byKey.clear();
+      pathCount = 0;
+    }
+    byKey.set(key, (path = makePath(base, key)));
+    pathCount++;
+  }
+  return path;
 }
 
 export type FlatMap = Map<string, unknown>;
@@ -48,17 +73,22 @@ const ROOT_RANK: readonly string[] = [
   'credentials',
 ];
 
-const RANK = new Map(ROOT_RANK.map((r, i) => [r, i]));
-
-/** The rank of a path's root segment (what precedes the first `.` or `[`); unknown roots last. */
-function rankOf(path: string): number {
-  let end = path.length;
-  const dot = path.indexOf('.');
-  if (dot >= 0) end = dot;
-  const bracket = path.indexOf('[');
-  if (bracket >= 0 && bracket < end) end = bracket;
-  const root = end === 0 || end === path.length ? path : path.slice(0, end);
-  return RANK.get(root) ?? ROOT_RANK.length;
+/**
+ * The rank of a path's root segment (what precedes the first `.` or `[`); unknown roots last.
+ * Compared in place against the few known roots rather than sliced out and looked up: a plan of
+ * 100,000 creates ranks about two million paths, and the slice + hash was 3% of a first apply's
+ * profile on dataset L (docs/benchmarks-scale.md).
+ */
+export function rankOf(path: string): number {
+  for (let i = 0; i < ROOT_RANK.length; i++) {
+    const root = ROOT_RANK[i];
+    if (path.startsWith(root)) {
+      if (path.length === root.length) return i;
+      const next = path.charCodeAt(root.length);
+      if (next === 0x2e /* . */ || next === 0x5b /* [ */) return i;
+    }
+  }
+  return ROOT_RANK.length;
 }
 
 export function comparePaths(a: string, b: string): number {
@@ -67,11 +97,19 @@ export function comparePaths(a: string, b: string): number {
 
 /**
  * Fields in display order. Plans of 100,000 creates sort every change's fields, which mostly come
- * in order already (createFields walks the shapes in rank order): check first, sort if needed.
+ * in order already (createFields walks the shapes in rank order): check first (each path ranked
+ * once), sort if needed.
  */
 export function sortFields(fields: FieldChange[]): FieldChange[] {
-  for (let i = 1; i < fields.length; i++) {
-    if (comparePaths(fields[i - 1].path, fields[i].path) > 0) return [...fields].sort((x, y) => comparePaths(x.path, y.path));
+  if (fields.length > 1) {
+    let prev = rankOf(fields[0].path);
+    for (let i = 1; i < fields.length; i++) {
+      const rank = rankOf(fields[i].path);
+      if (prev > rank || (prev === rank && compareStrings(fields[i - 1].path, fields[i].path) > 0)) {
+        return [...fields].sort((x, y) => comparePaths(x.path, y.path));
+      }
+      prev = rank;
+    }
   }
   return [...fields];
 }
@@ -88,11 +126,40 @@ export function diffFlat(before: FlatMap, after: FlatMap): FieldChange[] {
   return sortFields(out);
 }
 
+// A create's fields with a scalar value repeat across resources (`kind: chat`, `status: active`,
+// `pricing.inputPerMTok: 0.1` on most of 100,000 models): one frozen object per (path, value)
+// instead of one per resource. Nothing mutates a plan's fields; freezing makes sure. Emptied at
+// CREATE_FIELDS_MAX entries, like PATHS.
+const CREATE_FIELDS = new Map<string, Map<unknown, FieldChange>>();
+const CREATE_FIELDS_MAX = 50_000;
+let createFieldCount = 0;
+
+function createField(path: string, value: unknown): FieldChange {
+  // (-0 is kept apart: a Map would file it under 0.)
+  if ((typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') || Object.is(value, -0)) {
+    return { path, before: null, after: sortKeysDeep(value) };
+  }
+  let byValue = CREATE_FIELDS.get(path);
+  if (byValue === undefined) CREATE_FIELDS.set(path, (byValue = new Map()));
+  let field = byValue.get(value);
+  if (field === undefined) {
+    if (createFieldCount >= CREATE_FIELDS_MAX) {
+      CREATE_FIELDS.clear();
+      CREATE_FIELDS.set(path, byValue);
+      byValue.clear();
+      createFieldCount = 0;
+    }
+    byValue.set(value, (field = Object.freeze({ path, before: null, after: value })));
+    createFieldCount++;
+  }
+  return field;
+}
+
 /** The fields of a create: every leaf that is set, with before null. */
 export function createFields(after: FlatMap): FieldChange[] {
   const out: FieldChange[] = [];
   for (const [path, value] of after) {
-    if (value !== null && value !== undefined) out.push({ path, before: null, after: sortKeysDeep(value) });
+    if (value !== null && value !== undefined) out.push(createField(path, value));
   }
   return sortFields(out);
 }

@@ -15,12 +15,15 @@ function sortedModels(models: DesiredModel[]): DesiredModel[] {
   return [...models].sort((a, b) => compareStrings(a.modelId, b.modelId));
 }
 
+/** Every create expects the row absent: one shared, frozen record rather than one per model. */
+const ABSENT = Object.freeze({ absent: true as const });
+
 function pushCreate(ctx: Ctx, provider: string, m: DesiredModel): void {
   ctx.out.models.push({
     action: 'create',
     resource: ref(provider, m.modelId),
     fields: createFields(modelFlat(m)),
-    expect: { absent: true },
+    expect: ABSENT,
     target: modelTarget(m.modelId, m),
   });
 }

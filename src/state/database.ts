@@ -20,8 +20,10 @@ export interface Transaction extends Queryable {
   /**
    * Loads rows into `table` with one `COPY table (columns) FROM STDIN` (text format; values are
    * escaped here, so any string is safe). Returns the number of rows copied. Counts as one statement.
+   * `rows` is read once, before anything is sent; it may be a generator, so that each row's values
+   * are garbage as soon as they are encoded instead of all living until the end of the load.
    */
-  copyRows(table: string, columns: readonly string[], rows: readonly (readonly CopyValue[])[]): Promise<number>;
+  copyRows(table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): Promise<number>;
 }
 
 export interface Database extends Queryable {

@@ -37,6 +37,16 @@ describe('encodeCopyText', () => {
     expect(lines).toHaveLength(30_001);
     expect(lines[29_999]).toBe(`29999\t${'x'.repeat(100)}`);
   });
+  test('with headroom: each chunk is the same data after that many free bytes', () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => [String(i), TRICKY[i % TRICKY.length], null]);
+    const plain = encodeCopyText(rows);
+    const framed = encodeCopyText(rows, 5);
+    expect(framed).toHaveLength(plain.length);
+    framed.forEach((chunk, i) => {
+      expect(chunk.subarray(0, 5)).toEqual(Buffer.alloc(5));
+      expect(chunk.subarray(5).equals(plain[i])).toBe(true);
+    });
+  });
 });
 
 describe.each(targets)('copyRows on %s', (target) => {
@@ -108,5 +118,31 @@ describe.each(targets)('copyRows on %s', (target) => {
   test('refuses identifiers it would have to quote, and rows of the wrong width', async () => {
     await expect(fresh.db.transaction((tx) => tx.copyRows('copy_t; drop', ['id'], [['1']]))).rejects.toThrow(/plain identifier/);
     await expect(fresh.db.transaction((tx) => tx.copyRows('copy_t', ['id', 'v'], [['1']]))).rejects.toThrow(/1 values for 2 columns/);
+  });
+
+  test('rows from a generator: all stored, read once; a bad row anywhere sends nothing', async () => {
+    let made = 0;
+    function* rows(n: number, badAt = -1) {
+      for (let i = 0; i < n; i++) {
+        made++;
+        yield i === badAt ? [String(100_000 + i)] : [String(100_000 + i), `g${i}`, null, String(i)];
+      }
+    }
+    const n = await fresh.db.transaction((tx) => tx.copyRows('copy_t', ['id', 'v', 'j', 'n'], rows(3_000)));
+    expect(n).toBe(3_000);
+    expect(made).toBe(3_000);
+    const got = await fresh.db.query<{ c: number; s: string }>(
+      "select count(*)::int as c, string_agg(v, ',' order by id) as s from copy_t where id >= 100000",
+    );
+    expect(got.rows[0].c).toBe(3_000);
+    expect(got.rows[0].s).toBe(Array.from({ length: 3_000 }, (_, i) => `g${i}`).join(','));
+
+    const before = fresh.db.statementCount();
+    await expect(
+      fresh.db.transaction((tx) => tx.copyRows('copy_t', ['id', 'v', 'j', 'n'], rows(50, 49))),
+    ).rejects.toThrow(/1 values for 4 columns/);
+    expect(fresh.db.statementCount() - before).toBe(2); // BEGIN, ROLLBACK: no COPY sent
+    const after = await fresh.db.query<{ c: number }>('select count(*)::int as c from copy_t where id >= 100000');
+    expect(after.rows[0].c).toBe(3_000);
   });
 });
