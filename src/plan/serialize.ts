@@ -124,6 +124,20 @@ export interface ParsePlanOptions {
   scope?: string;
 }
 
+/**
+ * A number that JSON.stringify does not write back as itself: 1e400 parses to Infinity, which
+ * canonical JSON (and so the digest and the tag) spells `null`, and -0, spelt `0`. An edit of a
+ * `null` into 1e400 would keep the tag valid while `show` prints "Infinity": the tag must cover
+ * every value as it is read, so such a plan is refused. (cvctl itself never writes either.)
+ */
+function hasUnwritableNumber(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v) || Object.is(v, -0);
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return v.some(hasUnwritableNumber);
+  for (const k in v) if (hasUnwritableNumber((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
 export function parsePlan(text: string, opts: ParsePlanOptions = {}): Plan {
   let raw: unknown;
   try {
@@ -133,6 +147,9 @@ export function parsePlan(text: string, opts: ParsePlanOptions = {}): Plan {
     throw invalid(`the plan file is not valid JSON (${why})`);
   }
   if (!isPlainObject(raw)) throw invalid('the plan file does not hold a cvctl plan (expected a JSON object)');
+  if (hasUnwritableNumber(raw)) {
+    throw invalid('the plan file holds a number cvctl never writes (out of range, such as 1e400, or -0); it was not written by cvctl plan --out');
+  }
   const version = raw.formatVersion;
   if (version === undefined) throw invalid('the plan file has no formatVersion; it was not written by cvctl plan --out');
   if (version !== PLAN_FORMAT_VERSION) {

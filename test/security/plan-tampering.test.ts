@@ -213,6 +213,26 @@ describe.each(targets)('saved-plan tampering on %s', (target) => {
     await refused('both.json', /not match its authentication tag/);
   });
 
+  test('a number canonical JSON spells otherwise (null edited to 1e400, 0 to -0) keeps the tag valid: refused', async () => {
+    // labels.tier is added: its field shows `"before": null`, the value the tag covers as `null`.
+    files(ws, 'v5', V1.replace('labels: {team: a}', 'labels: {team: a, tier: gold}'));
+    expect((await ws.cli(['plan', 'v5', '--out', 'nulls.json'])).code).toBe(0);
+    const text = fs.readFileSync(path.join(ws.dir, 'nulls.json'), 'utf8');
+    expect(text).toContain('"before": null');
+    expect(text).toContain('"delete": 0');
+    for (const [file, edited] of [
+      ['inf.json', text.replace('"before": null', '"before": 1e400')],
+      ['negzero.json', text.replace('"delete": 0', '"delete": -0')],
+    ]) {
+      expect(edited).not.toBe(text);
+      ws.write(file, edited);
+      // The digest still matches (it cannot see the edit), so only the reader can refuse it.
+      const p = JSON.parse(edited) as Plan;
+      expect(planDigest(p)).toBe(p.digest);
+      await refused(file, /invalid plan file|holds a number cvctl never writes/);
+    }
+  });
+
   /** keep-me (protected) deleted: the change an attacker would add. */
   async function withProtectedDelete(p: Plan): Promise<Plan> {
     const row = await ws.fresh.db.query<{ id: string; v: string }>(`select id::text as id, xmin::text as v from providers where name = 'keep-me'`);
