@@ -3,7 +3,7 @@
 // cannot vouch for: other format versions, other scopes, edited files, unknown shapes.
 import { createHash } from 'node:crypto';
 import { CvctlError } from '../errors';
-import { escapeOutput } from '../escape';
+import { escapeControl, escapeOutput } from '../escape';
 import { canonicalJson, compareStrings, isPlainObject, list, ordered, sortKeysDeep, type Shaper } from './canonical';
 import { validatePlanShape } from './validate';
 import { ACTIONS, PLAN_FORMAT_VERSION, type Plan } from './types';
@@ -116,7 +116,8 @@ export function serializePlan(plan: Plan): string {
 }
 
 function invalid(message: string): CvctlError {
-  return new CvctlError('PLAN_INVALID', message);
+  // The message may quote the file's own text (a scope, a name, a path): one line, whatever it holds.
+  return new CvctlError('PLAN_INVALID', escapeControl(message));
 }
 
 export interface ParsePlanOptions {

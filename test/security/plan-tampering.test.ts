@@ -233,6 +233,26 @@ describe.each(targets)('saved-plan tampering on %s', (target) => {
     }
   });
 
+  test('text quoted from an unverified plan file (scope, resource name, auth.kekId) cannot add lines to the error', async () => {
+    // A forged line a CI log reader would take for cvctl's own.
+    const forged = '\ncvctl: Apply complete: 0 created, 1 updated, 0 disabled, 0 enabled, 0 deleted.';
+    const scope = clone(ws.read('good.json'));
+    scope.scope = `default${forged}`;
+    ws.write('newline-scope.json', redigest(scope));
+    const a = await refused('newline-scope.json', /plan was made for scope 'default\\ncvctl: Apply complete/);
+    expect(a).not.toContain('\n');
+    const name = clone(ws.read('good.json'));
+    const c = main(name);
+    c.action = 'bogus' as Change['action'];
+    c.resource.name = `openai-main${forged}`;
+    ws.write('newline-name.json', redigest(name));
+    await refused('newline-name.json', /invalid plan file: .*openai-main\\ncvctl: Apply complete/);
+    const kek = clone(ws.read('good.json'));
+    kek.auth!.kekId = `local:0000${forged}`;
+    ws.write('newline-kek.json', redigest(kek));
+    await refused('newline-kek.json', /signed under KEK local:0000\\ncvctl: Apply complete/);
+  });
+
   /** keep-me (protected) deleted: the change an attacker would add. */
   async function withProtectedDelete(p: Plan): Promise<Plan> {
     const row = await ws.fresh.db.query<{ id: string; v: string }>(`select id::text as id, xmin::text as v from providers where name = 'keep-me'`);
