@@ -14,6 +14,7 @@
 // appeared meanwhile). The tag also covers the database identity (cluster system identifier and
 // database name), so such a plan cannot be carried to another key-less database either.
 import { CvctlError } from '../errors';
+import { escapeControl } from '../escape';
 import { FINGERPRINT_KEY_CONTEXT, FINGERPRINT_KEY_NAME, FingerprintKey } from '../crypto/fingerprint';
 import { toBuffer } from '../crypto/envelope';
 import type { Kek } from '../crypto/kek';
@@ -93,7 +94,8 @@ export interface KeyToInstall {
 }
 
 function refuse(message: string): CvctlError {
-  return new CvctlError('PLAN_UNAUTHENTICATED', `${message}. ${NOTHING}`);
+  // Quotes members of the file not yet verified (auth.kekId): one line, whatever they hold.
+  return new CvctlError('PLAN_UNAUTHENTICATED', `${escapeControl(message)}. ${NOTHING}`);
 }
 
 /**

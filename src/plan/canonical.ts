@@ -26,6 +26,16 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
+ * out[k] = value, also for k = '__proto__' (a key the files may hold, e.g. an Azure
+ * deployment named so): plain assignment would set the copy's prototype instead, and the key
+ * would vanish from the copy while the diff, built from the original, still shows it.
+ */
+function setOwn(out: Record<string, unknown>, k: string, value: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+  else out[k] = value;
+}
+
+/**
  * A deep copy with object keys in sorted order. Used for every user-supplied value that
  * goes into a plan, so the plan never aliases the caller's objects and its pretty JSON is
  * stable.
@@ -35,7 +45,7 @@ export function sortKeysDeep<T>(v: T): T {
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v).sort()) {
-      if (v[k] !== undefined) out[k] = sortKeysDeep(v[k]);
+      if (v[k] !== undefined) setOwn(out, k, sortKeysDeep(v[k]));
     }
     return out as T;
   }
@@ -63,7 +73,7 @@ export function ordered(v: unknown, keys: string[], shapers: Record<string, Shap
   for (const k of [...keys, ...rest]) {
     if (v[k] === undefined) continue;
     const shape = shapers[k];
-    out[k] = shape ? shape(v[k]) : sortKeysDeep(v[k]);
+    setOwn(out, k, shape ? shape(v[k]) : sortKeysDeep(v[k]));
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // cannot vouch for: other format versions, other scopes, edited files, unknown shapes.
 import { createHash } from 'node:crypto';
 import { CvctlError } from '../errors';
-import { escapeOutput } from '../escape';
+import { escapeControl, escapeOutput } from '../escape';
 import { canonicalJson, compareStrings, isPlainObject, list, ordered, sortKeysDeep, type Shaper } from './canonical';
 import { validatePlanShape } from './validate';
 import { ACTIONS, PLAN_FORMAT_VERSION, type Plan } from './types';
@@ -116,12 +116,27 @@ export function serializePlan(plan: Plan): string {
 }
 
 function invalid(message: string): CvctlError {
-  return new CvctlError('PLAN_INVALID', message);
+  // The message may quote the file's own text (a scope, a name, a path): one line, whatever it holds.
+  return new CvctlError('PLAN_INVALID', escapeControl(message));
 }
 
 export interface ParsePlanOptions {
   /** When set, the plan must have been made for this scope. */
   scope?: string;
+}
+
+/**
+ * A number that JSON.stringify does not write back as itself: 1e400 parses to Infinity, which
+ * canonical JSON (and so the digest and the tag) spells `null`, and -0, spelt `0`. An edit of a
+ * `null` into 1e400 would keep the tag valid while `show` prints "Infinity": the tag must cover
+ * every value as it is read, so such a plan is refused. (cvctl itself never writes either.)
+ */
+function hasUnwritableNumber(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v) || Object.is(v, -0);
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return v.some(hasUnwritableNumber);
+  for (const k in v) if (hasUnwritableNumber((v as Record<string, unknown>)[k])) return true;
+  return false;
 }
 
 export function parsePlan(text: string, opts: ParsePlanOptions = {}): Plan {
@@ -133,6 +148,9 @@ export function parsePlan(text: string, opts: ParsePlanOptions = {}): Plan {
     throw invalid(`the plan file is not valid JSON (${why})`);
   }
   if (!isPlainObject(raw)) throw invalid('the plan file does not hold a cvctl plan (expected a JSON object)');
+  if (hasUnwritableNumber(raw)) {
+    throw invalid('the plan file holds a number cvctl never writes (out of range, such as 1e400, or -0); it was not written by cvctl plan --out');
+  }
   const version = raw.formatVersion;
   if (version === undefined) throw invalid('the plan file has no formatVersion; it was not written by cvctl plan --out');
   if (version !== PLAN_FORMAT_VERSION) {

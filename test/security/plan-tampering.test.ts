@@ -213,6 +213,46 @@ describe.each(targets)('saved-plan tampering on %s', (target) => {
     await refused('both.json', /not match its authentication tag/);
   });
 
+  test('a number canonical JSON spells otherwise (null edited to 1e400, 0 to -0) keeps the tag valid: refused', async () => {
+    // labels.tier is added: its field shows `"before": null`, the value the tag covers as `null`.
+    files(ws, 'v5', V1.replace('labels: {team: a}', 'labels: {team: a, tier: gold}'));
+    expect((await ws.cli(['plan', 'v5', '--out', 'nulls.json'])).code).toBe(0);
+    const text = fs.readFileSync(path.join(ws.dir, 'nulls.json'), 'utf8');
+    expect(text).toContain('"before": null');
+    expect(text).toContain('"delete": 0');
+    for (const [file, edited] of [
+      ['inf.json', text.replace('"before": null', '"before": 1e400')],
+      ['negzero.json', text.replace('"delete": 0', '"delete": -0')],
+    ]) {
+      expect(edited).not.toBe(text);
+      ws.write(file, edited);
+      // The digest still matches (it cannot see the edit), so only the reader can refuse it.
+      const p = JSON.parse(edited) as Plan;
+      expect(planDigest(p)).toBe(p.digest);
+      await refused(file, /invalid plan file|holds a number cvctl never writes/);
+    }
+  });
+
+  test('text quoted from an unverified plan file (scope, resource name, auth.kekId) cannot add lines to the error', async () => {
+    // A forged line a CI log reader would take for cvctl's own.
+    const forged = '\ncvctl: Apply complete: 0 created, 1 updated, 0 disabled, 0 enabled, 0 deleted.';
+    const scope = clone(ws.read('good.json'));
+    scope.scope = `default${forged}`;
+    ws.write('newline-scope.json', redigest(scope));
+    const a = await refused('newline-scope.json', /plan was made for scope 'default\\ncvctl: Apply complete/);
+    expect(a).not.toContain('\n');
+    const name = clone(ws.read('good.json'));
+    const c = main(name);
+    c.action = 'bogus' as Change['action'];
+    c.resource.name = `openai-main${forged}`;
+    ws.write('newline-name.json', redigest(name));
+    await refused('newline-name.json', /invalid plan file: .*openai-main\\ncvctl: Apply complete/);
+    const kek = clone(ws.read('good.json'));
+    kek.auth!.kekId = `local:0000${forged}`;
+    ws.write('newline-kek.json', redigest(kek));
+    await refused('newline-kek.json', /signed under KEK local:0000\\ncvctl: Apply complete/);
+  });
+
   /** keep-me (protected) deleted: the change an attacker would add. */
   async function withProtectedDelete(p: Plan): Promise<Plan> {
     const row = await ws.fresh.db.query<{ id: string; v: string }>(`select id::text as id, xmin::text as v from providers where name = 'keep-me'`);
