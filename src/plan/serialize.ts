@@ -111,8 +111,13 @@ export function normalizePlan(plan: Plan): Plan {
 
 /** Pretty JSON with a trailing newline and the digest (re)computed. */
 export function serializePlan(plan: Plan): string {
+  return writtenText({ ...plan, digest: planDigest(plan) });
+}
+
+/** The exact text of a plan file for a plan whose digest is already set. */
+function writtenText(plan: Plan): string {
   // Bidi and invisible characters as \u escapes too: the same JSON value, readable in a PR or a log.
-  return escapeOutput(`${JSON.stringify(normalizePlan({ ...plan, digest: planDigest(plan) }), null, 2)}\n`);
+  return escapeOutput(`${JSON.stringify(normalizePlan(plan), null, 2)}\n`);
 }
 
 function invalid(message: string): CvctlError {
@@ -163,6 +168,13 @@ export function parsePlan(text: string, opts: ParsePlanOptions = {}): Plan {
   const plan = raw as unknown as Plan;
   if (typeof plan.digest !== 'string') throw invalid('the plan file has no digest; it was not written by cvctl plan --out');
   if (planDigest(plan) !== plan.digest) throw invalid('the plan file was modified after it was written');
+  // The digest and the tag cover the parsed value, and JSON.parse keeps the last of two equal
+  // keys: `"team": "EVIL", "team": "d"` would verify while the file reads otherwise to a person
+  // or to a tool that keeps the first. cvctl writes one exact text for a plan, so anything else
+  // (a duplicate key, a hand edit, a reformat) is refused. One serialisation, no extra hash.
+  if (writtenText(plan) !== text) {
+    throw invalid('the plan file was modified after it was written (it is not the text cvctl plan --out wrote: edited, reformatted, or a key given twice)');
+  }
   if (opts.scope !== undefined && plan.scope !== opts.scope) {
     throw invalid(`plan was made for scope '${plan.scope}', not '${opts.scope}'`);
   }

@@ -74,6 +74,17 @@ describe('parsePlan refuses', () => {
     expect(planInvalid(edited(plan, (r) => delete r.digest))).toMatch(/has no digest/);
   });
 
+  it('a plan whose digest verifies but whose text is not what cvctl wrote: a key given twice, a reformat', () => {
+    const text = serializePlan(plan);
+    // JSON.parse keeps the last of two equal keys, so the digest still matches the value.
+    const dup = text.replace('"scope": "default",', '"scope": "team-evil",\n  "scope": "default",');
+    expect(dup).not.toBe(text);
+    expect(planDigest(JSON.parse(dup))).toBe(JSON.parse(text).digest);
+    expect(planInvalid(dup)).toMatch(/not the text cvctl plan --out wrote: edited, reformatted, or a key given twice/);
+    expect(planInvalid(JSON.stringify(JSON.parse(text)))).toMatch(/not the text cvctl plan --out wrote/);
+    expect(planInvalid(text.replace(/\n$/, '\r\n'))).toMatch(/not the text cvctl plan --out wrote/);
+  });
+
   it('a plan made for another scope', () => {
     expect(planInvalid(serializePlan(plan), 'team-b')).toBe("plan was made for scope 'default', not 'team-b'");
     expect(parsePlan(serializePlan(plan), {}).scope).toBe('default');
