@@ -12,7 +12,7 @@ import { targets } from '../support/db';
 import type { CliResult } from '../support/cli';
 import { type KmsEmulator, startKmsEmulator } from '../support/kms-emulator';
 import { SCOPE_LOCK_NAMESPACE } from '../../src/state/lock';
-import { allRows, expectExit, setProcessEnv, workspace, type Workspace } from './support';
+import { allRows, expectExit, saidAndWritten, setProcessEnv, workspace, type Workspace } from './support';
 import { allSourcesYaml, installAzureTls, makeValues, startEmulators, type Emulators, type SourceValues } from './emulators';
 
 const KMS_REGION = 'eu-west-1';
@@ -23,13 +23,6 @@ const KMS_REGION = 'eu-west-1';
  */
 function canaries(v: SourceValues): string[] {
   return Object.values(v);
-}
-
-function listFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? listFiles(p) : [p];
-  });
 }
 
 describe.each(targets)('secret canaries, every source and the KMS KEK, on %s', (target) => {
@@ -193,14 +186,7 @@ describe.each(targets)('secret canaries, every source and the KMS KEK, on %s', (
     expectExit(await cli(['apply', 'repo', '--auto-approve', '-v']), 1);
 
     // Everything cvctl said, wrote and stored.
-    const texts: Array<[string, string]> = outputs.flatMap(([args, o], i) => [
-      [`stdout #${i} (${args})`, o.stdout],
-      [`stderr #${i} (${args})`, o.stderr],
-    ]);
-    for (const f of listFiles(ws.cwd)) {
-      if (f.startsWith(path.join(ws.cwd, 'repo') + path.sep)) continue; // the inputs themselves
-      texts.push([path.relative(ws.cwd, f), fs.readFileSync(f).toString('latin1')]);
-    }
+    const texts = saidAndWritten(outputs, ws.cwd);
     const tables = await ws.withDb(async (db) => {
       // The credentials really are stored, encrypted under the KMS key: the scan covered them.
       const n = await db.query<{ n: number }>(`select count(*)::int as n from providers where credential_kek_id = $1`, [key.arn]);

@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { targets } from '../support/db';
 import type { CliResult } from '../support/cli';
-import { allRows, expectExit, workspace, type Workspace } from './support';
+import { allRows, expectExit, saidAndWritten, workspace, type Workspace } from './support';
 import { installAzureTls, makeValues, startEmulators, type Emulators } from './emulators';
 
 const SOURCES = ['env', 'file', 'aws-secrets-manager', 'aws-ssm', 'vault', 'gcp-secret-manager', 'azure-key-vault'] as const;
@@ -178,13 +178,6 @@ function filesYaml(azureVaultUrl: string): string {
     return `  - name: ${provider}\n    kind: ${set.kind}\n${set.config ? `    config: ${set.config}\n` : ''}    credentials:\n${creds}`;
   });
   return `version: 1\nproviders:\n${blocks.join('')}`;
-}
-
-function listFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? listFiles(p) : [p];
-  });
 }
 
 /** What a shown or stored prefix of `value` may be (field-aware): the bound of issue 11. */
@@ -355,14 +348,7 @@ describe.each(targets)('a canary through every kind × credential field × secre
     expect(prefixProblems).toEqual([]);
 
     // Everything cvctl said, wrote and stored.
-    const texts: Array<[string, string]> = outputs.flatMap(([args, o], i) => [
-      [`stdout #${i} (${args})`, o.stdout],
-      [`stderr #${i} (${args})`, o.stderr],
-    ]);
-    for (const f of listFiles(ws.cwd)) {
-      if (f.startsWith(path.join(ws.cwd, 'repo') + path.sep)) continue; // the inputs themselves
-      texts.push([path.relative(ws.cwd, f), fs.readFileSync(f).toString('latin1')]);
-    }
+    const texts = saidAndWritten(outputs, ws.cwd);
     for (const [t, rows] of Object.entries(await ws.withDb((db) => allRows(db)))) texts.push([`table ${t}`, rows]);
     expect(texts.some(([w]) => w === 'plan.json')).toBe(true);
     expect(texts.some(([w]) => w.startsWith('exported'))).toBe(true);

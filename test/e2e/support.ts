@@ -146,3 +146,27 @@ export function setProcessEnv(vars: Record<string, string>): () => void {
     }
   };
 }
+
+/** Every file below `dir`, recursively. */
+export function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? listFiles(p) : [p];
+  });
+}
+
+/**
+ * Everything cvctl said and wrote in a canary run, labelled for the failure message: every
+ * command's stdout and stderr, and every file under `cwd` except the inputs under `cwd/repo`.
+ */
+export function saidAndWritten(outputs: Array<[string, CliResult]>, cwd: string): Array<[string, string]> {
+  const texts: Array<[string, string]> = outputs.flatMap(([args, o], i): Array<[string, string]> => [
+    [`stdout #${i} (${args})`, o.stdout],
+    [`stderr #${i} (${args})`, o.stderr],
+  ]);
+  for (const f of listFiles(cwd)) {
+    if (f.startsWith(path.join(cwd, 'repo') + path.sep)) continue; // the inputs themselves
+    texts.push([path.relative(cwd, f), fs.readFileSync(f).toString('latin1')]);
+  }
+  return texts;
+}
