@@ -1,0 +1,254 @@
+// The cost estimate of a plan (CONTRACT.md section 6), as a pure function of the window's usage,
+// the state before and the state the plan leaves. The method, with a worked example, is in
+// docs/cost-and-policy.md; the rules in short:
+//
+//   before  every usage row at the current price of the provider model that served it.
+//   after   the same tokens: a row stays on its provider model (at its new price) when its
+//           facade's routing is unchanged and that provider model still serves; otherwise it is
+//           re-split over the facade's new backends, or lost when nothing serves it. A row whose
+//           facade was deleted (model_id null, "unattributed") stays on its provider model if
+//           that still serves, and is lost otherwise.
+//   items   each row's after - before goes to one item, the first that applies: the facade is
+//           removed or disabled (model, removed); its provider model stops serving
+//           (providerModel, removed); the facade's routing changes (model, routing); otherwise
+//           (providerModel, price).
+//
+// A row that cannot be priced (missing or negative price, before or after, or the provider model
+// that served it already deleted) is left out of before, after and every item, and counted in
+// `excluded` with its cause: a total that silently treats an unknown price as 0 would be wrong,
+// and a reviewer is better served by a warning.
+import {
+  fromCents,
+  indexState,
+  priceProblem,
+  priceTokens,
+  sameShares,
+  serves,
+  sharesOf,
+  Sum,
+  toCents,
+  type IndexedState,
+} from './cost-routing';
+import type {
+  CostExclusion,
+  CostInput,
+  CostItem,
+  CostResource,
+  CostReason,
+  CostWindow,
+  ExclusionCause,
+  PlanCost,
+  UsageAggregate,
+  UsageTotals,
+} from './cost-types';
+
+interface Attribution {
+  resource: CostResource;
+  reason: CostReason;
+}
+
+/** Where a row's tokens go after the plan: provider model id -> share (empty: lost). */
+interface Destination {
+  to: Array<[string, number]>;
+  attribution: Attribution;
+}
+
+type RowOutcome =
+  | { excluded: ExclusionCause; subject: string }
+  | { before: number; after: number; attribution: Attribution; lost: boolean };
+
+function totals(): UsageTotals {
+  return { rows: 0, requests: 0, inputTokens: 0, outputTokens: 0 };
+}
+
+function addTotals(t: UsageTotals, row: UsageAggregate): void {
+  t.rows += 1;
+  t.requests += row.requests;
+  t.inputTokens += row.inputTokens;
+  t.outputTokens += row.outputTokens;
+}
+
+function validCount(n: unknown): boolean {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0;
+}
+
+function pmResource(s: IndexedState, id: string): CostResource {
+  const pm = s.providerModels.get(id);
+  return { type: 'providerModel', provider: pm?.provider ?? '?', name: pm?.name ?? id };
+}
+
+/** The provider model's resource named as the plan leaves it (a renamed provider shows its new name). */
+function pmResourceAfter(before: IndexedState, after: IndexedState, id: string): CostResource {
+  return after.providerModels.has(id) ? pmResource(after, id) : pmResource(before, id);
+}
+
+function destination(row: UsageAggregate, pmId: string, before: IndexedState, after: IndexedState): Destination {
+  const stay: Array<[string, number]> = [[pmId, 1]];
+  const pmGone = !serves(after, pmId);
+  const facade = row.modelId !== null ? before.models.get(row.modelId) : undefined;
+  if (!facade) {
+    // Unattributed: nothing routes this traffic any more; it stays where it was served, if it can.
+    const reason: CostReason = pmGone ? 'removed' : 'price';
+    return { to: pmGone ? [] : stay, attribution: { resource: pmResourceAfter(before, after, pmId), reason } };
+  }
+  const facadeAfter = after.models.get(facade.id);
+  if (!facadeAfter || facadeAfter.status !== 'active') {
+    return { to: [], attribution: { resource: { type: 'model', name: facade.name }, reason: 'removed' } };
+  }
+  const sharesAfter = sharesOf(after, facade.id);
+  const routingChanged = !sameShares(sharesOf(before, facade.id), sharesAfter);
+  if (!routingChanged && !pmGone) {
+    return { to: stay, attribution: { resource: pmResourceAfter(before, after, pmId), reason: 'price' } };
+  }
+  const to = [...sharesAfter].filter(([, share]) => share > 0);
+  const attribution: Attribution = pmGone
+    ? { resource: pmResource(before, pmId), reason: 'removed' }
+    : { resource: { type: 'model', name: facadeAfter.name }, reason: 'routing' };
+  return { to, attribution };
+}
+
+function estimateRow(row: UsageAggregate, before: IndexedState, after: IndexedState): RowOutcome {
+  if (![row.requests, row.inputTokens, row.outputTokens].every(validCount)) {
+    return { excluded: 'invalid-usage', subject: 'usage' };
+  }
+  const pmId = row.providerModelId;
+  const served = pmId !== null ? before.providerModels.get(pmId) : undefined;
+  if (pmId === null || !served) return { excluded: 'deleted-provider-model', subject: 'usage' };
+  const beforeProblem = priceProblem(served.pricing);
+  if (beforeProblem) return { excluded: beforeProblem, subject: `${served.provider}/${served.name}` };
+  const beforeUsd = priceTokens(served.pricing!, row.inputTokens, row.outputTokens);
+
+  const dest = destination(row, pmId, before, after);
+  let afterUsd = 0;
+  for (const [id, share] of dest.to) {
+    const pm = after.providerModels.get(id)!;
+    const problem = priceProblem(pm.pricing);
+    if (problem) return { excluded: problem, subject: `${pm.provider}/${pm.name}` };
+    afterUsd += share * priceTokens(pm.pricing!, row.inputTokens, row.outputTokens);
+  }
+  return { before: beforeUsd, after: afterUsd, attribution: dest.attribution, lost: dest.to.length === 0 };
+}
+
+function resourceKey(r: CostResource): string {
+  return r.type === 'model' ? `model\u0000${r.name}` : `providerModel\u0000${r.provider}\u0000${r.name}`;
+}
+
+/** Collects the rows' outcomes; sums stay unrounded until result(). */
+class Accumulator {
+  private readonly before = new Sum();
+  private readonly after = new Sum();
+  private readonly items = new Map<string, { attribution: Attribution; delta: Sum }>();
+  private readonly unattributed = { totals: totals(), before: new Sum(), after: new Sum() };
+  private readonly lost = { totals: totals(), before: new Sum() };
+  private readonly excluded = { totals: totals(), causes: new Map<string, CostExclusion>() };
+
+  add(row: UsageAggregate, o: RowOutcome, unattributed: boolean): void {
+    if ('excluded' in o) {
+      addTotals(this.excluded.totals, row);
+      const key = `${o.excluded}\u0000${o.subject}`;
+      const c = this.excluded.causes.get(key) ?? { cause: o.excluded, subject: o.subject, rows: 0 };
+      c.rows += 1;
+      this.excluded.causes.set(key, c);
+      return;
+    }
+    this.before.add(o.before);
+    this.after.add(o.after);
+    const key = `${resourceKey(o.attribution.resource)}\u0000${o.attribution.reason}`;
+    const item = this.items.get(key) ?? { attribution: o.attribution, delta: new Sum() };
+    item.delta.add(o.after - o.before);
+    this.items.set(key, item);
+    if (unattributed) {
+      addTotals(this.unattributed.totals, row);
+      this.unattributed.before.add(o.before);
+      this.unattributed.after.add(o.after);
+    }
+    if (o.lost) {
+      addTotals(this.lost.totals, row);
+      this.lost.before.add(o.before);
+    }
+  }
+
+  result(window: CostWindow): PlanCost {
+    const beforeCents = toCents(this.before.value);
+    const afterCents = toCents(this.after.value);
+    const items: CostItem[] = [];
+    for (const { attribution, delta } of this.items.values()) {
+      const cents = toCents(delta.value);
+      // An item that rounds to nothing (a routing change between equal prices) is not news.
+      if (cents !== 0) items.push({ resource: attribution.resource, reason: attribution.reason, delta: fromCents(cents) });
+    }
+    items.sort(
+      (a, b) =>
+        Math.abs(b.delta) - Math.abs(a.delta) ||
+        (resourceKey(a.resource) < resourceKey(b.resource) ? -1 : resourceKey(a.resource) > resourceKey(b.resource) ? 1 : 0) ||
+        (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0),
+    );
+    const cost: PlanCost = {
+      currency: 'USD',
+      windowDays: window.days,
+      from: window.from,
+      to: window.to,
+      before: fromCents(beforeCents),
+      after: fromCents(afterCents),
+      delta: fromCents(afterCents - beforeCents),
+      items,
+    };
+    const u = this.unattributed;
+    if (u.totals.rows > 0) {
+      cost.unattributed = { ...u.totals, before: fromCents(toCents(u.before.value)), after: fromCents(toCents(u.after.value)) };
+    }
+    if (this.lost.totals.rows > 0) cost.lost = { ...this.lost.totals, before: fromCents(toCents(this.lost.before.value)) };
+    if (this.excluded.totals.rows > 0) {
+      const causes = [...this.excluded.causes.values()].sort((a, b) => b.rows - a.rows || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
+      cost.excluded = { ...this.excluded.totals, causes };
+    }
+    return cost;
+  }
+}
+
+function hasUsage(row: UsageAggregate): boolean {
+  // A row with NaN or negative counts is still "usage" (to be excluded and reported), not silence.
+  return !(row.requests === 0 && row.inputTokens === 0 && row.outputTokens === 0);
+}
+
+/**
+ * The plan's `cost` object, or undefined when the window holds no usage (then the plan has no
+ * `cost` key). Amounts are summed unrounded and rounded to cents once; delta is after - before of
+ * the rounded amounts, so the three always agree.
+ */
+export function estimateCost(input: CostInput): PlanCost | undefined {
+  if (!input.usage.some(hasUsage)) return undefined;
+  const before = indexState(input.before);
+  const after = indexState(input.after);
+  const acc = new Accumulator();
+  for (const row of input.usage) {
+    if (!hasUsage(row)) continue;
+    const unattributed = row.modelId === null || !before.models.has(row.modelId);
+    acc.add(row, estimateRow(row, before, after), unattributed);
+  }
+  return acc.result(input.window);
+}
+
+const CAUSE_TEXT: Record<ExclusionCause, string> = {
+  'missing-price': 'has no price',
+  'negative-price': 'has a negative price',
+  'deleted-provider-model': 'was served by a provider model that no longer exists',
+  'invalid-usage': 'has a negative or non-numeric count',
+};
+
+/** The plan warnings a cost estimate carries: what was left out, and unattributed usage. */
+export function costWarnings(cost: PlanCost): string[] {
+  const out: string[] = [];
+  for (const c of cost.excluded?.causes ?? []) {
+    const rows = `${c.rows} usage ${c.rows === 1 ? 'row' : 'rows'}`;
+    const what = c.subject === 'usage' ? `${rows} ${CAUSE_TEXT[c.cause]}` : `${rows} on ${c.subject}: it ${CAUSE_TEXT[c.cause]}`;
+    out.push(`cost estimate: ${what}; left out of before, after and delta`);
+  }
+  const u = cost.unattributed;
+  if (u) {
+    out.push(
+      `cost estimate: ${u.requests} requests (${u.inputTokens + u.outputTokens} tokens, $${u.before.toFixed(2)}) were made through model facades that no longer exist (unattributed); priced at the provider model that served them`,
+    );
+  }
+  return out;
+}
