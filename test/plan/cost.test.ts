@@ -1,6 +1,8 @@
 // The cost estimator (src/plan/cost.ts) table-driven: each case a before state, an after state
 // and usage, with the exact cost object expected. Prices are USD per 1M tokens and usage is in
 // millions of tokens, so the expected amounts can be checked by hand.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { costWarnings, estimateCost } from '../../src/plan/cost';
 import type { CostInput, CostItem, PlanCost } from '../../src/plan/cost-types';
 import { be, costInput, facade, pm, state, use, workedExample } from './cost-builders';
@@ -172,6 +174,13 @@ describe('estimateCost', () => {
       ],
       unattributed: { rows: 1, requests: 1000, inputTokens: 4e6, outputTokens: 1e6, before: 20, after: 20 },
     });
+  });
+
+  test("the worked example's JSON in docs/cost-and-policy.md is what the estimator gives", () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'cost-and-policy.md'), 'utf8');
+    const block = /```json\n("cost": \{[\s\S]*?)\n```/.exec(doc);
+    expect(block).not.toBeNull();
+    expect(JSON.parse(`{${block![1]}}`).cost).toEqual(estimateCost(workedExample()));
   });
 });
 
