@@ -29,6 +29,7 @@ import {
   toCents,
   type IndexedState,
 } from './cost-routing';
+import type { Pricing } from '../domain/types';
 import type {
   CostExclusion,
   CostInput,
@@ -53,9 +54,19 @@ interface Destination {
   attribution: Attribution;
 }
 
-type RowOutcome =
+/**
+ * What every row of one (facade, provider model) pair gets: the pair decides the prices, the
+ * routing and the item, the row only brings token counts. Worked out once per pair, so the
+ * per-row work is arithmetic (the aggregate has one row per pair; un-aggregated input many).
+ */
+type PairOutcome =
   | { excluded: ExclusionCause; subject: string }
-  | { before: number; after: number; attribution: Attribution; lost: boolean };
+  | { before: Pricing; after: Pricing; item: ItemSum; lost: boolean; unattributed: boolean };
+
+interface ItemSum {
+  attribution: Attribution;
+  delta: Sum;
+}
 
 function totals(): UsageTotals {
   return { rows: 0, requests: 0, inputTokens: 0, outputTokens: 0 };
@@ -107,26 +118,30 @@ function destination(row: UsageAggregate, pmId: string, before: IndexedState, af
   return { to, attribution };
 }
 
-function estimateRow(row: UsageAggregate, before: IndexedState, after: IndexedState): RowOutcome {
-  if (![row.requests, row.inputTokens, row.outputTokens].every(validCount)) {
-    return { excluded: 'invalid-usage', subject: 'usage' };
-  }
+/** The pair's prices and item; `after` is the traffic-weighted price over where its tokens go. */
+function pairOutcome(row: UsageAggregate, before: IndexedState, after: IndexedState, acc: Accumulator): PairOutcome {
   const pmId = row.providerModelId;
   const served = pmId !== null ? before.providerModels.get(pmId) : undefined;
   if (pmId === null || !served) return { excluded: 'deleted-provider-model', subject: 'usage' };
   const beforeProblem = priceProblem(served.pricing);
   if (beforeProblem) return { excluded: beforeProblem, subject: `${served.provider}/${served.name}` };
-  const beforeUsd = priceTokens(served.pricing!, row.inputTokens, row.outputTokens);
 
   const dest = destination(row, pmId, before, after);
-  let afterUsd = 0;
+  const afterPrice: Pricing = { inputPerMTok: 0, outputPerMTok: 0 };
   for (const [id, share] of dest.to) {
     const pm = after.providerModels.get(id)!;
     const problem = priceProblem(pm.pricing);
     if (problem) return { excluded: problem, subject: `${pm.provider}/${pm.name}` };
-    afterUsd += share * priceTokens(pm.pricing!, row.inputTokens, row.outputTokens);
+    afterPrice.inputPerMTok += share * pm.pricing!.inputPerMTok;
+    afterPrice.outputPerMTok += share * pm.pricing!.outputPerMTok;
   }
-  return { before: beforeUsd, after: afterUsd, attribution: dest.attribution, lost: dest.to.length === 0 };
+  return {
+    before: served.pricing!,
+    after: afterPrice,
+    item: acc.itemFor(dest.attribution),
+    lost: dest.to.length === 0,
+    unattributed: row.modelId === null || !before.models.has(row.modelId),
+  };
 }
 
 function resourceKey(r: CostResource): string {
@@ -137,34 +152,41 @@ function resourceKey(r: CostResource): string {
 class Accumulator {
   private readonly before = new Sum();
   private readonly after = new Sum();
-  private readonly items = new Map<string, { attribution: Attribution; delta: Sum }>();
+  private readonly items = new Map<string, ItemSum>();
   private readonly unattributed = { totals: totals(), before: new Sum(), after: new Sum() };
   private readonly lost = { totals: totals(), before: new Sum() };
   private readonly excluded = { totals: totals(), causes: new Map<string, CostExclusion>() };
 
-  add(row: UsageAggregate, o: RowOutcome, unattributed: boolean): void {
-    if ('excluded' in o) {
-      addTotals(this.excluded.totals, row);
-      const key = `${o.excluded}\u0000${o.subject}`;
-      const c = this.excluded.causes.get(key) ?? { cause: o.excluded, subject: o.subject, rows: 0 };
-      c.rows += 1;
-      this.excluded.causes.set(key, c);
-      return;
-    }
-    this.before.add(o.before);
-    this.after.add(o.after);
-    const key = `${resourceKey(o.attribution.resource)}\u0000${o.attribution.reason}`;
-    const item = this.items.get(key) ?? { attribution: o.attribution, delta: new Sum() };
-    item.delta.add(o.after - o.before);
-    this.items.set(key, item);
-    if (unattributed) {
+  itemFor(attribution: Attribution): ItemSum {
+    const key = `${resourceKey(attribution.resource)}\u0000${attribution.reason}`;
+    let item = this.items.get(key);
+    if (!item) this.items.set(key, (item = { attribution, delta: new Sum() }));
+    return item;
+  }
+
+  exclude(row: UsageAggregate, cause: ExclusionCause, subject: string): void {
+    addTotals(this.excluded.totals, row);
+    const key = `${cause}\u0000${subject}`;
+    const c = this.excluded.causes.get(key) ?? { cause, subject, rows: 0 };
+    c.rows += 1;
+    this.excluded.causes.set(key, c);
+  }
+
+  add(row: UsageAggregate, o: PairOutcome): void {
+    if ('excluded' in o) return this.exclude(row, o.excluded, o.subject);
+    const before = priceTokens(o.before, row.inputTokens, row.outputTokens);
+    const after = priceTokens(o.after, row.inputTokens, row.outputTokens);
+    this.before.add(before);
+    this.after.add(after);
+    o.item.delta.add(after - before);
+    if (o.unattributed) {
       addTotals(this.unattributed.totals, row);
-      this.unattributed.before.add(o.before);
-      this.unattributed.after.add(o.after);
+      this.unattributed.before.add(before);
+      this.unattributed.after.add(after);
     }
     if (o.lost) {
       addTotals(this.lost.totals, row);
-      this.lost.before.add(o.before);
+      this.lost.before.add(before);
     }
   }
 
@@ -221,10 +243,17 @@ export function estimateCost(input: CostInput): PlanCost | undefined {
   const before = indexState(input.before);
   const after = indexState(input.after);
   const acc = new Accumulator();
+  const pairs = new Map<string, PairOutcome>();
   for (const row of input.usage) {
     if (!hasUsage(row)) continue;
-    const unattributed = row.modelId === null || !before.models.has(row.modelId);
-    acc.add(row, estimateRow(row, before, after), unattributed);
+    if (!(validCount(row.requests) && validCount(row.inputTokens) && validCount(row.outputTokens))) {
+      acc.exclude(row, 'invalid-usage', 'usage');
+      continue;
+    }
+    const key = `${row.modelId ?? ''}\u0000${row.providerModelId ?? ''}`;
+    let pair = pairs.get(key);
+    if (!pair) pairs.set(key, (pair = pairOutcome(row, before, after, acc)));
+    acc.add(row, pair);
   }
   return acc.result(input.window);
 }
