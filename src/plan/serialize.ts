@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { CvctlError } from '../errors';
 import { escapeControl, escapeOutput } from '../escape';
 import { canonicalJson, compareStrings, isPlainObject, list, ordered, sortKeysDeep, type Shaper } from './canonical';
-import { validatePlanShape } from './validate';
+import { checkPlanShape } from './plan-schema';
 import { ACTIONS, PLAN_FORMAT_VERSION, type Plan } from './types';
 
 /**
@@ -163,7 +163,7 @@ export function parsePlan(text: string, opts: ParsePlanOptions = {}): Plan {
       `plan format version ${JSON.stringify(version)} is not supported by this cvctl (supports ${PLAN_FORMAT_VERSION})`,
     );
   }
-  const problem = validatePlanShape(raw);
+  const problem = checkPlanShape(raw);
   if (problem !== null) throw invalid(`invalid plan file: ${problem}`);
   const plan = raw as unknown as Plan;
   if (typeof plan.digest !== 'string') throw invalid('the plan file has no digest; it was not written by cvctl plan --out');

@@ -1,7 +1,7 @@
 // The plan shape check of a credential field (CONTRACT.md §4): {"sensitive": true, "changed":
 // true|false|null, "prefix": string|null} plus "unknown": true (then "changed" is null), or null.
 // A saved plan holding anything else in a credentials.* field is refused before apply reads it.
-import { validatePlanShape } from '../../src/plan/validate';
+import { checkPlanShape } from '../../src/plan/plan-schema';
 import { serializePlan } from '../../src/plan/serialize';
 import { hostilePlan, mixedPlan } from '../render/fixtures';
 
@@ -17,8 +17,8 @@ function withCredential(after: unknown, side: 'after' | 'before' = 'after'): Raw
 
 describe('credential fields in a saved plan', () => {
   it('the planner writes plans that pass, resolved or not', () => {
-    expect(validatePlanShape(JSON.parse(serializePlan(mixedPlan())))).toBeNull();
-    expect(validatePlanShape(JSON.parse(serializePlan(hostilePlan())))).toBeNull();
+    expect(checkPlanShape(JSON.parse(serializePlan(mixedPlan())))).toBeNull();
+    expect(checkPlanShape(JSON.parse(serializePlan(hostilePlan())))).toBeNull();
   });
 
   it.each<[string, unknown]>([
@@ -27,7 +27,7 @@ describe('credential fields in a saved plan', () => {
     ['unknown', { sensitive: true, changed: null, prefix: null, unknown: true }],
     ['removed (null)', null],
   ])('accepts %s', (_name, value) => {
-    expect(validatePlanShape(withCredential(value))).toBeNull();
+    expect(checkPlanShape(withCredential(value))).toBeNull();
   });
 
   it.each<[string, unknown, RegExp]>([
@@ -39,7 +39,7 @@ describe('credential fields in a saved plan', () => {
     ['unknown: false', { sensitive: true, changed: null, prefix: null, unknown: false }, /'unknown' must be true when present/],
     ['an extra key carrying a value', { sensitive: true, changed: true, prefix: null, value: 'sk-…' }, /not 'value'/],
   ])('refuses %s', (_name, value, message) => {
-    expect(validatePlanShape(withCredential(value))).toMatch(message);
-    expect(validatePlanShape(withCredential(value, 'before'))).toMatch(message);
+    expect(checkPlanShape(withCredential(value))).toMatch(message);
+    expect(checkPlanShape(withCredential(value, 'before'))).toMatch(message);
   });
 });
