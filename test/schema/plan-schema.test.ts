@@ -153,6 +153,17 @@ describe('plan.schema.json', () => {
     return p;
   }
 
+  test('admits the cost and policy JSON docs/cost-and-policy.md shows', () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'cost-and-policy.md'), 'utf8');
+    const members = [...doc.matchAll(/```json\n("(?:cost|policy)": [\s\S]*?)```/g)].map((m) => JSON.parse(`{${m[1]}}`) as Raw);
+    expect(members.map((m) => Object.keys(m)[0]).sort()).toEqual(['cost', 'policy']);
+    const p = JSON.parse(saved.signed) as Raw;
+    for (const m of members) Object.assign(p, m);
+    expect(p.cost.unattributed).toBeDefined();
+    expect(errorsOf(p)).toBe('');
+    expect(checkPlanShape(p)).toBeNull();
+  });
+
   test('admits the resource types, cost and policy of contract sections 5-7; this cvctl refuses to apply those types', () => {
     const p = nextVersionPlan();
     expect(errorsOf(p)).toBe('');
