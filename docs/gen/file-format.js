@@ -55,7 +55,7 @@ function render(schema) {
     if (n.type === 'array') {
       const items = n.items ? deref(n.items) : {};
       if (items.$refName && items.type === 'object') return `list of [${items.title || items.$refName}](#${anchor(items.title || items.$refName)})`;
-      return `list of ${items.type || 'any'}`;
+      return `list of ${items.type || (items.enum ? 'enum' : 'any')}`;
     }
     if (n.type === 'object' && n.$refName && sectionDefs.has(n.$refName)) {
       const t = n.$refName === 'pricing' ? 'Pricing' : defs[n.$refName].title;
@@ -90,7 +90,7 @@ function render(schema) {
     }
     if (n.items) {
       const items = deref(n.items);
-      if (items.$refName && items.type !== 'object') {
+      if ((items.$refName && items.type !== 'object') || items.enum) {
         const inner = constraints(items);
         if (inner.length) out.push(`each item: ${inner.join(', ')}`);
       }
@@ -127,10 +127,9 @@ function render(schema) {
   function objectNotes(n) {
     const notes = [];
     if (n.additionalProperties === false) notes.push('No other keys are allowed.');
-    if (Array.isArray(n.oneOf)) {
-      const alts = n.oneOf.map((a) => `${a.title ? `${a.title}: ` : ''}${(a.required || []).map((k) => code(k)).join(' + ')}`);
-      notes.push(`Exactly one of: ${alts.join('; or ')}.`);
-    }
+    const alternatives = (list) => list.map((a) => `${a.title ? `${a.title}: ` : ''}${(a.required || []).map((k) => code(k)).join(' + ')}`);
+    if (Array.isArray(n.oneOf)) notes.push(`Exactly one of: ${alternatives(n.oneOf).join('; or ')}.`);
+    if (Array.isArray(n.anyOf)) notes.push(`At least one of: ${alternatives(n.anyOf).join('; or ')}.`);
     if (n.dependentRequired) {
       for (const [k, v] of Object.entries(n.dependentRequired)) notes.push(`${code(k)} requires ${v.map((x) => code(x)).join(' and ')}.`);
     }
@@ -138,7 +137,7 @@ function render(schema) {
   }
 
   // Definitions that get a section of their own (object types linked from the tables).
-  const sectionDefs = new Set(['provider', 'models', 'customModel', 'pricing', 'ignoreDriftEntry']);
+  const sectionDefs = new Set(['provider', 'models', 'customModel', 'pricing', 'ignoreDriftEntry', 'model', 'routing', 'backend', 'accessGrant', 'grantSubject', 'grantLimits']);
   const out = [];
 
   // --- document ------------------------------------------------------------------------------
@@ -154,6 +153,12 @@ function render(schema) {
     ['customModel', 'providers[].models.custom[].'],
     ['pricing', 'providers[].models.custom[].pricing.'],
     ['ignoreDriftEntry', 'providers[].ignoreDrift[].'],
+    ['model', 'models[].'],
+    ['routing', 'models[].routing.'],
+    ['backend', 'models[].backends[].'],
+    ['accessGrant', 'accessGrants[].'],
+    ['grantSubject', 'accessGrants[].subject.'],
+    ['grantLimits', 'accessGrants[].limits.'],
   ];
   for (const [name, prefix] of sections) {
     const d = def(name);
@@ -229,7 +234,7 @@ function render(schema) {
   // --- shared types ----------------------------------------------------------------------------
   out.push('## Shared value types', '');
   out.push('| Name | Type | Description |', '| --- | --- | --- |');
-  for (const name of ['providerName', 'modelId', 'awsRegion', 'labels']) {
+  for (const name of ['providerName', 'modelName', 'modelId', 'awsRegion', 'labels']) {
     const d = def(name);
     const desc = [text(d.description), ...constraints(d).map((c) => `${c}.`)].join(' ');
     out.push(`| ${cell(text(d.title))} | ${cell(typeOf(d))} | ${cell(desc)} |`);

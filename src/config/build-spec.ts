@@ -14,13 +14,13 @@ import type {
 } from '../domain/types';
 import type { PathSeg } from './event-index';
 
-type Raw = Record<string, unknown>;
+export type Raw = Record<string, unknown>;
 
-function record(v: unknown): Raw {
+export function record(v: unknown): Raw {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {};
 }
 
-function list(v: unknown): unknown[] {
+export function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
@@ -28,7 +28,7 @@ function list(v: unknown): unknown[] {
  * Deep copy of plain data: aliases may make two providers share one object, and nothing
  * downstream should be able to change one provider through another.
  */
-function copy<T>(v: T): T {
+export function copy<T>(v: T): T {
   return structuredClone(v);
 }
 
@@ -92,7 +92,7 @@ export function buildProviderSpec(raw: Raw, ctx: SpecContext): ProviderSpec {
 }
 
 /** `renamedFrom: old` or `renamedFrom: [a, b]`, each name with its position. */
-function renamedFromOf(v: unknown, ctx: SpecContext): RenamedFrom[] {
+export function renamedFromOf(v: unknown, ctx: Pick<SpecContext, 'path' | 'pos'>): RenamedFrom[] {
   if (typeof v === 'string') return [{ name: v, pos: ctx.pos([...ctx.path, 'renamedFrom']) }];
   return list(v).flatMap((n, i) =>
     typeof n === 'string' ? [{ name: n, pos: ctx.pos([...ctx.path, 'renamedFrom', i]) }] : [],

@@ -1,4 +1,6 @@
 // User errors in the files: collected, sorted and printed all at once, never thrown.
+import type { SourcePos } from '../domain/types';
+import { DIAGNOSTIC_CODES, type DiagnosticCode } from './codes';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -45,4 +47,12 @@ export function diagnosticWhere(d: Diagnostic): string {
 /** `path/to/file.yaml:LINE:COL error CODE message` */
 export function formatDiagnostic(d: Diagnostic): string {
   return `${diagnosticWhere(d)}${d.severity} ${d.code} ${d.message}`;
+}
+
+/** `file:line:column`, for messages that name a second place. */
+export const at = (p: SourcePos): string => `${p.file}:${p.line}:${p.column}`;
+
+/** A diagnostic of `code` (with its default severity) at a place. */
+export function diagnosticAt(code: DiagnosticCode, message: string, pos: SourcePos): Diagnostic {
+  return { severity: DIAGNOSTIC_CODES[code].severity, code, message, file: pos.file, line: pos.line, column: pos.column };
 }

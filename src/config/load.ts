@@ -5,9 +5,11 @@
 // the catalog checks (provider-checks.ts), then look up positions only for what needs one:
 // every diagnostic, every provider and every secret reference (event-index.ts). The events
 // are dropped before the next file, so memory stays proportional to the largest file.
-// Across files: provider names must be unique.
+// Across files: provider and model names must be unique, and the rules of models and grants
+// that need no database hold (routing-checks.ts).
 import * as path from 'path';
 import type { Catalog } from '../catalog/catalog';
+import type { AccessGrantSpec, ModelSpec } from '../domain/routing';
 import type { DesiredProvider, DesiredState, ProviderSpec, SourcePos } from '../domain/types';
 import { DIAGNOSTIC_CODES } from './codes';
 import { sortDiagnostics, type Diagnostic } from './diagnostics';
@@ -15,8 +17,10 @@ import { discoverFiles, type SourceFileRef } from './discover';
 import { EventIndex, nodeOffset, type PathSeg } from './event-index';
 import { expandModels } from './expand';
 import { buildProviderSpec } from './build-spec';
+import { buildGrantSpec, buildModelSpec } from './build-routing';
 import { checkProviders, type RelatedProblem } from './provider-checks';
 import { renameDiagnostics } from './rename-checks';
+import { checkGrantsDocument, duplicateNames, firstOfEachName, routingDiagnostics, type Declared } from './routing-checks';
 import { problem, subject, type Problem } from './problem';
 import { schemaProblems } from './schema-errors';
 import { validateDocument } from './schema-validator';
@@ -38,13 +42,26 @@ export interface LoadOptions {
   catalog: Catalog;
   /** Directory that paths are resolved against and file names shown relative to (default: process.cwd()). */
   cwd?: string;
+  /** The time expiries are compared with (default: now). */
+  now?: Date;
+}
+
+interface FileContext {
+  catalog: Catalog;
+  now: Date;
 }
 
 interface FileOutcome {
   diagnostics: Diagnostic[];
   providers: ProviderSpec[];
   /** Every provider name written, valid provider or not, for the uniqueness check across files. */
-  declared: Array<{ name: string; pos: SourcePos }>;
+  declared: Declared[];
+  models: ModelSpec[];
+  /** Every model name written, valid model or not. */
+  declaredModels: Declared[];
+  grants: AccessGrantSpec[];
+  /** `provider\0modelId` -> where a custom entry disables that provider model. */
+  disabledAt: Map<string, SourcePos>;
   /** Documents read as cvctl's, and documents skipped as another tool's (recognise.ts). */
   documents: number;
   skipped: number;
@@ -143,11 +160,47 @@ function unstorableText(root: unknown): Problem[] {
   return out;
 }
 
-function loadDocument(doc: ComposedDoc, locator: DocLocator, file: SourceFileRef, catalog: Catalog, out: FileOutcome): void {
+/** Records where custom entries disable a provider model (named by routing diagnostics). */
+function noteDisabledModels(raw: Record<string, unknown>, at: PathSeg[], locator: DocLocator, out: FileOutcome): void {
+  const custom = isRecord(raw.models) && Array.isArray(raw.models.custom) ? raw.models.custom : [];
+  custom.forEach((c, j) => {
+    if (isRecord(c) && c.status === 'disabled' && typeof c.id === 'string') {
+      out.disabledAt.set(`${String(raw.name)}\u0000${c.id}`, locator.pos([...at, 'models', 'custom', j, 'status']));
+    }
+  });
+}
+
+/**
+ * The entries of one top-level list (`providers`, `models`, `accessGrants`) that can be loaded:
+ * none when the list itself is wrong, else those without an error of their own. `name`, when
+ * given, records every entry's name (loadable or not) for the uniqueness checks across files.
+ */
+function loadableItems(
+  doc: Record<string, unknown>,
+  section: string,
+  problems: RelatedProblem[],
+  locator: DocLocator,
+  declared?: Declared[],
+): Array<[Record<string, unknown>, number]> {
+  const items = doc[section];
+  const errors = problems.filter((p) => p.severity === 'error' && p.path[0] === section);
+  if (!Array.isArray(items) || errors.some((p) => p.path.length === 1)) return [];
+  const broken = new Set(errors.map((p) => p.path[1]));
+  const out: Array<[Record<string, unknown>, number]> = [];
+  items.forEach((raw, i) => {
+    if (declared && isRecord(raw) && typeof raw.name === 'string') declared.push({ name: raw.name, pos: locator.pos([section, i]) });
+    if (!broken.has(i) && isRecord(raw)) out.push([raw, i]);
+  });
+  return out;
+}
+
+function loadDocument(doc: ComposedDoc, locator: DocLocator, file: SourceFileRef, ctx: FileContext, out: FileOutcome): void {
   if (!isRecord(doc.value)) {
     const what = Array.isArray(doc.value) ? 'a list' : quoteValue(doc.value);
     out.diagnostics.push(
-      locator.diagnostic(problem('document-not-mapping', `a document must be a mapping with 'version' and 'providers', not ${what}`, [])),
+      locator.diagnostic(
+        problem('document-not-mapping', `a document must be a mapping with 'version' and 'providers', 'models' or 'accessGrants', not ${what}`, []),
+      ),
     );
     return;
   }
@@ -157,27 +210,31 @@ function loadDocument(doc: ComposedDoc, locator: DocLocator, file: SourceFileRef
   const schema = [...fromSchema, ...unstorableText(doc.value).filter((p) => !seen.has(p.path.join('\u0000')))];
   // A value the schema already rejects (e.g. catalog: "latest") is not checked again.
   const rejected = new Set(schema.filter((p) => p.severity === 'error').map((p) => p.path.join('\u0000')));
-  const checks = checkProviders(doc.value, catalog).filter((p) => !rejected.has(p.path.join('\u0000')));
+  const checks = [...checkProviders(doc.value, ctx.catalog), ...checkGrantsDocument(doc.value, ctx.now)].filter(
+    (p) => !rejected.has(p.path.join('\u0000')),
+  );
   const problems: RelatedProblem[] = [...schema, ...checks];
-  const broken = new Set<number>();
-  for (const pr of problems) {
-    out.diagnostics.push(locator.diagnostic(pr));
-    if (pr.severity === 'error' && pr.path[0] === 'providers' && typeof pr.path[1] === 'number') broken.add(pr.path[1]);
-  }
-  const providers = doc.value.providers;
-  if (!Array.isArray(providers) || problems.some((p) => p.severity === 'error' && p.path.length === 1 && p.path[0] === 'providers')) {
-    return;
-  }
+  for (const pr of problems) out.diagnostics.push(locator.diagnostic(pr));
+  const pos = (p: PathSeg[]): SourcePos => locator.pos(p);
   const baseDir = path.dirname(file.abs);
-  providers.forEach((raw, i) => {
-    if (isRecord(raw) && typeof raw.name === 'string') out.declared.push({ name: raw.name, pos: locator.pos(['providers', i]) });
-    if (broken.has(i) || !isRecord(raw)) return;
-    out.providers.push(buildProviderSpec(raw, { path: ['providers', i], pos: (p) => locator.pos(p), baseDir }));
-  });
+  for (const [raw, i] of loadableItems(doc.value, 'providers', problems, locator, out.declared)) {
+    out.providers.push(buildProviderSpec(raw, { path: ['providers', i], pos, baseDir }));
+    noteDisabledModels(raw, ['providers', i], locator, out);
+  }
+  for (const [raw, i] of loadableItems(doc.value, 'models', problems, locator, out.declaredModels)) {
+    out.models.push(buildModelSpec(raw, { path: ['models', i], pos }));
+  }
+  for (const [raw, i] of loadableItems(doc.value, 'accessGrants', problems, locator)) {
+    out.grants.push(buildGrantSpec(raw, { path: ['accessGrants', i], pos }));
+  }
 }
 
-function loadFile(file: SourceFileRef, catalog: Catalog): FileOutcome {
-  const out: FileOutcome = { diagnostics: [], providers: [], declared: [], documents: 0, skipped: 0 };
+function emptyOutcome(): FileOutcome {
+  return { diagnostics: [], providers: [], declared: [], models: [], declaredModels: [], grants: [], disabledAt: new Map(), documents: 0, skipped: 0 };
+}
+
+function loadFile(file: SourceFileRef, ctx: FileContext): FileOutcome {
+  const out = emptyOutcome();
   const read = readSourceFile(file.abs);
   if (!read.ok) {
     const { code, message, line, column } = read.problem;
@@ -212,69 +269,51 @@ function loadFile(file: SourceFileRef, catalog: Catalog): FileOutcome {
     if (doc.empty || skip.has(d)) return;
     out.documents++;
     if (doc.failed || unsound.has(d)) return;
-    loadDocument(doc, new DocLocator(file.display, index, lines, doc.docEvent + 1), file, catalog, out);
+    loadDocument(doc, new DocLocator(file.display, index, lines, doc.docEvent + 1), file, ctx, out);
   });
   // YAML-level errors (duplicate keys, bad tags, aliases) make the file's values suspect.
-  if (problems.length > 0) out.providers = [];
+  if (problems.length > 0) {
+    out.providers = [];
+    out.models = [];
+    out.grants = [];
+  }
   return out;
 }
 
-function safeLoadFile(file: SourceFileRef, catalog: Catalog): FileOutcome {
+function safeLoadFile(file: SourceFileRef, ctx: FileContext): FileOutcome {
   try {
-    return loadFile(file, catalog);
+    return loadFile(file, ctx);
   } catch (e) {
     // Never a stack trace for a file: report it and go on with the others.
     const message = e instanceof RangeError ? 'file is too deeply nested to process' : `could not process file: ${e instanceof Error ? e.message : String(e)}`;
     const code = e instanceof RangeError ? 'too-deep' : 'internal-error';
-    return { diagnostics: [{ severity: 'error', code, message, file: file.display, line: 0, column: 0 }], providers: [], declared: [], documents: 1, skipped: 0 };
+    return { ...emptyOutcome(), diagnostics: [{ severity: 'error', code, message, file: file.display, line: 0, column: 0 }], documents: 1 };
   }
 }
 
-type Declared = FileOutcome['declared'][number];
-
-/**
- * A name declared in several places (valid providers or not): a diagnostic at each place,
- * naming the others. Of the loadable providers, the first of each name is kept.
- */
-function uniqueProviders(specs: ProviderSpec[], declared: Declared[], diagnostics: Diagnostic[]): ProviderSpec[] {
-  const byName = new Map<string, Declared[]>();
-  for (const d of declared) byName.set(d.name, [...(byName.get(d.name) ?? []), d]);
-  for (const [name, group] of byName) {
-    if (group.length === 1) continue;
-    for (const d of group) {
-      const others = group.filter((o) => o !== d).map((o) => `${o.pos.file}:${o.pos.line}:${o.pos.column}`);
-      diagnostics.push({
-        severity: 'error',
-        code: 'duplicate-provider',
-        message: `provider ${quoteValue(name)} is declared more than once; also at ${others.join(', ')}`,
-        file: d.pos.file,
-        line: d.pos.line,
-        column: d.pos.column,
-      });
-    }
-  }
-  const seen = new Set<string>();
-  return specs.filter((s) => !seen.has(s.name) && seen.add(s.name));
-}
+const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 export async function loadConfig(paths: string[], opts: LoadOptions): Promise<LoadResult> {
   const cwd = opts.cwd ?? process.cwd();
   const found = discoverFiles(paths.length > 0 ? paths : ['.'], cwd);
   const diagnostics = [...found.diagnostics];
-  const specs: ProviderSpec[] = [];
-  const declared: Declared[] = [];
-  let documents = 0;
+  const all = emptyOutcome();
   const skipped: string[] = [];
+  const ctx: FileContext = { catalog: opts.catalog, now: opts.now ?? new Date() };
   for (const file of found.files) {
-    const r = safeLoadFile(file, opts.catalog);
+    const r = safeLoadFile(file, ctx);
     diagnostics.push(...r.diagnostics);
-    specs.push(...r.providers);
-    declared.push(...r.declared);
-    documents += r.documents;
+    all.providers.push(...r.providers);
+    all.declared.push(...r.declared);
+    all.models.push(...r.models);
+    all.declaredModels.push(...r.declaredModels);
+    all.grants.push(...r.grants);
+    for (const [k, v] of r.disabledAt) all.disabledAt.set(k, v);
+    all.documents += r.documents;
     if (r.skipped > 0 && r.documents === 0) skipped.push(file.display);
   }
   const skippedFiles = skipped.length;
-  if (documents === 0 && skippedFiles > 0) {
+  if (all.documents === 0 && skippedFiles > 0) {
     // Only other tools' YAML: planning "nothing declared" would delete every provider.
     const where = paths.length === 0 ? '.' : paths.join(', ');
     diagnostics.push({
@@ -286,11 +325,23 @@ export async function loadConfig(paths: string[], opts: LoadOptions): Promise<Lo
       column: 0,
     });
   }
-  const unique = uniqueProviders(specs, declared, diagnostics);
-  diagnostics.push(...renameDiagnostics(unique, declared));
-  const providers: DesiredProvider[] = unique
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((spec) => ({ spec, models: expandModels(spec, opts.catalog) }));
+  // Of each name declared more than once (an error at every place), the first loadable one is kept.
+  diagnostics.push(...duplicateNames(all.declared, 'duplicate-provider', 'provider'));
+  const unique = firstOfEachName(all.providers);
+  diagnostics.push(...renameDiagnostics(unique, all.declared));
+  const providers: DesiredProvider[] = unique.sort(byName).map((spec) => ({ spec, models: expandModels(spec, opts.catalog) }));
+  const models = firstOfEachName(all.models).sort(byName);
+  diagnostics.push(
+    ...routingDiagnostics({
+      providers,
+      declaredProviders: all.declared,
+      disabledAt: all.disabledAt,
+      models,
+      declaredModels: all.declaredModels,
+      grants: all.grants,
+    }),
+  );
   const read = found.files.map((f) => f.display).filter((f) => !skipped.includes(f));
-  return { desired: { providers }, diagnostics: sortDiagnostics(diagnostics), files: read, skipped };
+  const desired: DesiredState = { providers, models, accessGrants: all.grants };
+  return { desired, diagnostics: sortDiagnostics(diagnostics), files: read, skipped };
 }

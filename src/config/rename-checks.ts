@@ -1,23 +1,20 @@
-// Cross-file checks of `renamedFrom` (earlier provider names). A rename must say unambiguously
-// which row becomes which provider, so an earlier name may not also be declared as a provider,
-// be claimed by two providers, or be the provider's own name. Each problem is reported at the
+// Cross-file checks of `renamedFrom` (earlier names of providers, and of models). A rename must
+// say unambiguously which row becomes which, so an earlier name may not also be declared (as a
+// provider for a provider, as a model for a model), be claimed twice, or be the own name. Each problem is reported at the
 // renamedFrom entry that breaks the rule (and, for a name claimed twice, at every claim).
-import type { ProviderSpec, SourcePos } from '../domain/types';
-import { DIAGNOSTIC_CODES, type DiagnosticCode } from './codes';
-import type { Diagnostic } from './diagnostics';
+import type { RenamedFrom, SourcePos } from '../domain/types';
+import { at, diagnosticAt as diagnostic, type Diagnostic } from './diagnostics';
 import { quoteValue } from './text';
 
-const at = (p: SourcePos): string => `${p.file}:${p.line}:${p.column}`;
-
-function diagnostic(code: DiagnosticCode, message: string, pos: SourcePos): Diagnostic {
-  return { severity: DIAGNOSTIC_CODES[code].severity, code, message, file: pos.file, line: pos.line, column: pos.column };
-}
-
 /**
- * `specs`: the loadable providers (one per name); `declared`: every provider name written in the
- * files, loadable or not, with its position.
+ * `specs`: the loadable providers (or models), one per name; `declared`: every name of that kind
+ * written in the files, loadable or not, with its position.
  */
-export function renameDiagnostics(specs: ProviderSpec[], declared: Array<{ name: string; pos: SourcePos }>): Diagnostic[] {
+export function renameDiagnostics(
+  specs: Array<{ name: string; renamedFrom?: RenamedFrom[] }>,
+  declared: Array<{ name: string; pos: SourcePos }>,
+  what: 'provider' | 'model' = 'provider',
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const declaredAt = new Map<string, SourcePos>();
   for (const d of declared) if (!declaredAt.has(d.name)) declaredAt.set(d.name, d.pos);
@@ -26,7 +23,7 @@ export function renameDiagnostics(specs: ProviderSpec[], declared: Array<{ name:
   for (const spec of specs) {
     for (const old of spec.renamedFrom ?? []) {
       if (old.name === spec.name) {
-        out.push(diagnostic('renamed-from-self', `provider ${quoteValue(spec.name)} lists its own name in renamedFrom`, old.pos));
+        out.push(diagnostic('renamed-from-self', `${what} ${quoteValue(spec.name)} lists its own name in renamedFrom`, old.pos));
         continue;
       }
       const other = declaredAt.get(old.name);
@@ -34,7 +31,7 @@ export function renameDiagnostics(specs: ProviderSpec[], declared: Array<{ name:
         out.push(
           diagnostic(
             'renamed-from-declared',
-            `renamedFrom ${quoteValue(old.name)} names a provider that is also declared in the files (at ${at(other)}); a provider cannot be renamed and kept`,
+            `renamedFrom ${quoteValue(old.name)} names a ${what} that is also declared in the files (at ${at(other)}); a ${what} cannot be renamed and kept`,
             old.pos,
           ),
         );
@@ -51,7 +48,7 @@ export function renameDiagnostics(specs: ProviderSpec[], declared: Array<{ name:
       out.push(
         diagnostic(
           'duplicate-renamed-from',
-          `${quoteValue(old)} is in the renamedFrom of more than one provider (also ${others.join(', ')}); one row can become only one provider`,
+          `${quoteValue(old)} is in the renamedFrom of more than one ${what} (also ${others.join(', ')}); one row can become only one ${what}`,
           c.pos,
         ),
       );

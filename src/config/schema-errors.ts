@@ -24,8 +24,8 @@ interface Draft extends Problem {
   got?: string;
   /** unknown-key: the suggested key, which makes a missing-property for that key redundant. */
   suggestion?: string;
-  /** missing-property: the key that is missing. */
-  missing?: string;
+  /** missing-property: the key that is missing (or, for "needs a, or b", each key that would do). */
+  missing?: string | string[];
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -135,7 +135,8 @@ function foldAlternatives(errs: Err[], out: Draft[]): Err[] {
       branchErrs.forEach((x) => drop.add(x));
       // A dependentRequired error at the same place already says what is missing, more precisely.
       const dep = errs.some((x) => x.e.keyword === 'dependentRequired' && x.path.length === w.path.length && startsWith(x.path, w.path));
-      if (!dep) out.push(problem('missing-property', `${subject(w.path)} needs ${alts}`, w.path));
+      const keys = (w.e.schema as Array<{ required: string[] }>).flatMap((b) => b.required);
+      if (!dep) out.push({ ...problem('missing-property', `${subject(w.path)} needs ${alts}`, w.path), missing: keys });
       continue;
     }
     // Keep the branch with the fewest errors: the one the author most likely meant.
@@ -248,7 +249,9 @@ function merge(drafts: Draft[]): Draft[] {
   const suggested = new Set(
     out.filter((d) => d.suggestion !== undefined).map((d) => JSON.stringify([...d.path.slice(0, -1).map(String), d.suggestion])),
   );
-  return out.filter((d) => d.missing === undefined || !suggested.has(JSON.stringify([...d.path.map(String), d.missing])));
+  const explained = (d: Draft): boolean =>
+    [d.missing ?? []].flat().some((key) => suggested.has(JSON.stringify([...d.path.map(String), key])));
+  return out.filter((d) => !explained(d));
 }
 
 function strip(d: Draft): Problem {

@@ -1,6 +1,7 @@
 // Desired state: what the YAML files declare, after loading, validation and catalog expansion.
 // Produced by src/config + src/catalog, consumed by the pure planner in src/plan.
 import type { ModelKind, OnRemove, ProviderKind, ProviderStatus, SecretSource } from './kinds';
+import type { AccessGrantSpec, ModelSpec } from './routing';
 
 /** A place in a source file (1-based line and column). */
 export interface SourcePos {
@@ -98,4 +99,8 @@ export interface DesiredProvider {
 
 export interface DesiredState {
   providers: DesiredProvider[];
+  /** User-facing Models (src/domain/routing.ts), sorted by name. Absent: none declared. */
+  models?: ModelSpec[];
+  /** Access grants in file order. Absent: none declared. */
+  accessGrants?: AccessGrantSpec[];
 }

@@ -43,8 +43,18 @@ function readCases(): Case[] {
 const cases = readCases();
 
 /** Codes that no single file can produce; each has its own unit test. */
-// no-documents and not-cvctl-document need a walked folder (test/config/recognise.test.ts).
-const NOT_FROM_A_FILE = ['path-not-found', 'no-files', 'no-documents', 'not-cvctl-document', 'unreadable-file', 'internal-error', 'schema-violation'];
+// no-documents and not-cvctl-document need a walked folder (test/config/recognise.test.ts);
+// backend-provider-model-deleted needs a plan (test/config/routing.test.ts).
+const NOT_FROM_A_FILE = [
+  'path-not-found',
+  'no-files',
+  'no-documents',
+  'not-cvctl-document',
+  'unreadable-file',
+  'internal-error',
+  'schema-violation',
+  'backend-provider-model-deleted',
+];
 
 describe('invalid fixture corpus', () => {
   it('has at least 40 fixtures, each with an expectation', () => {

@@ -35,7 +35,14 @@ const withModels = (models: Json) => doc(openai({ models }));
 const withCustom = (custom: Json) => withModels({ custom: [{ id: 'm1', kind: 'chat', ...custom }] });
 const price = { inputPerMTok: 1, outputPerMTok: 2 };
 
+const chat = (over: Json = {}) => ({ name: 'chat-default', backends: [{ providerModel: 'openai-prod/gpt-4o' }], ...over });
+const routed = (over: Json) => ({ version: 1, models: [chat(over)] });
+const backend = (over: Json) => routed({ backends: [{ providerModel: 'openai-prod/gpt-4o', ...over }] });
+const grant = (over: Json = {}) => ({ version: 1, accessGrants: [{ model: 'chat-default', subject: { group: 'engineering' }, ...over }] });
+
 const P = '/providers/0';
+const M = '/models/0';
+const G = '/accessGrants/0';
 const REF = `${P}/credentials/apiKey`;
 
 interface Case {
@@ -50,6 +57,7 @@ const cases: Case[] = [
   // document
   { rule: 'unknown top-level key', doc: { ...doc(), provider: [] }, path: '', keyword: 'additionalProperties', params: { additionalProperty: 'provider' } },
   { rule: 'missing version', doc: { providers: [] }, path: '', keyword: 'required', params: { missingProperty: 'version' } },
+  { rule: 'none of providers, models, accessGrants', doc: { version: 1 }, path: '', keyword: 'anyOf' },
   { rule: 'version 2', doc: { version: 2, providers: [] }, path: '/version', keyword: 'const' },
   { rule: 'providers not an array', doc: { version: 1, providers: { name: 'x' } }, path: '/providers', keyword: 'type' },
   { rule: 'provider not an object', doc: doc('openai-prod'), path: P, keyword: 'type' },
@@ -130,6 +138,44 @@ const cases: Case[] = [
   { rule: 'ignoreDrift with an empty reason', doc: doc(openai({ ignoreDrift: [{ path: 'config.project', reason: '' }] })), path: `${P}/ignoreDrift/0/reason`, keyword: 'minLength' },
   { rule: 'ignoreDrift until not a date', doc: doc(openai({ ignoreDrift: [{ path: 'labels', reason: 'x', until: 'next year' }] })), path: `${P}/ignoreDrift/0/until`, keyword: 'format' },
   { rule: 'unknown key in ignoreDrift', doc: doc(openai({ ignoreDrift: [{ path: 'labels', reason: 'x', ttl: 3 }] })), path: `${P}/ignoreDrift/0`, keyword: 'additionalProperties', params: { additionalProperty: 'ttl' } },
+  // user-facing models (CONTRACT.md section 5)
+  { rule: 'models not an array', doc: { version: 1, models: { name: 'chat' } }, path: '/models', keyword: 'type' },
+  { rule: 'model without name', doc: { version: 1, models: [{ kind: 'chat' }] }, path: M, keyword: 'required', params: { missingProperty: 'name' } },
+  { rule: 'model name with upper case', doc: routed({ name: 'Chat' }), path: `${M}/name`, keyword: 'pattern' },
+  { rule: 'model bad kind', doc: routed({ kind: 'completion' }), path: `${M}/kind`, keyword: 'enum' },
+  { rule: 'model bad status', doc: routed({ status: 'paused' }), path: `${M}/status`, keyword: 'enum' },
+  { rule: 'model 2 KB description', doc: routed({ description: 'd'.repeat(2048) }), path: `${M}/description`, keyword: 'maxLength' },
+  { rule: 'model bad renamedFrom', doc: routed({ renamedFrom: ['Chat'] }), path: `${M}/renamedFrom/0`, keyword: 'pattern' },
+  { rule: 'unknown model key', doc: routed({ backend: [] }), path: M, keyword: 'additionalProperties', params: { additionalProperty: 'backend' } },
+  { rule: 'bad routing strategy', doc: routed({ routing: { strategy: 'round-robin' } }), path: `${M}/routing/strategy`, keyword: 'enum' },
+  { rule: 'retries over 5', doc: routed({ routing: { retries: 6 } }), path: `${M}/routing/retries`, keyword: 'maximum' },
+  { rule: 'negative retries', doc: routed({ routing: { retries: -1 } }), path: `${M}/routing/retries`, keyword: 'minimum' },
+  { rule: 'unknown failover trigger', doc: routed({ routing: { failoverOn: ['overload'] } }), path: `${M}/routing/failoverOn/0`, keyword: 'enum' },
+  { rule: 'failover trigger twice', doc: routed({ routing: { failoverOn: ['timeout', 'timeout'] } }), path: `${M}/routing/failoverOn`, keyword: 'uniqueItems' },
+  { rule: 'unknown routing key', doc: routed({ routing: { stickiness: true } }), path: `${M}/routing`, keyword: 'additionalProperties', params: { additionalProperty: 'stickiness' } },
+  { rule: 'backend without providerModel', doc: routed({ backends: [{ priority: 1 }] }), path: `${M}/backends/0`, keyword: 'required', params: { missingProperty: 'providerModel' } },
+  { rule: 'providerModel without a provider', doc: backend({ providerModel: 'gpt-4o' }), path: `${M}/backends/0/providerModel`, keyword: 'pattern' },
+  { rule: 'providerModel with an empty model id', doc: backend({ providerModel: 'openai-prod/' }), path: `${M}/backends/0/providerModel`, keyword: 'pattern' },
+  { rule: 'priority 0', doc: backend({ priority: 0 }), path: `${M}/backends/0/priority`, keyword: 'minimum' },
+  { rule: 'priority 101', doc: backend({ priority: 101 }), path: `${M}/backends/0/priority`, keyword: 'maximum' },
+  { rule: 'weight 0', doc: backend({ weight: 0 }), path: `${M}/backends/0/weight`, keyword: 'minimum' },
+  { rule: 'weight 1001', doc: backend({ weight: 1001 }), path: `${M}/backends/0/weight`, keyword: 'maximum' },
+  { rule: 'fractional weight', doc: backend({ weight: 2.5 }), path: `${M}/backends/0/weight`, keyword: 'type' },
+  { rule: 'bad backend status', doc: backend({ status: 'off' }), path: `${M}/backends/0/status`, keyword: 'enum' },
+  // access grants
+  { rule: 'grant without subject', doc: grant({ subject: undefined }), path: G, keyword: 'required', params: { missingProperty: 'subject' } },
+  { rule: 'grant without model', doc: grant({ model: undefined }), path: G, keyword: 'required', params: { missingProperty: 'model' } },
+  { rule: 'grant subject with neither group nor user', doc: grant({ subject: {} }), path: `${G}/subject`, keyword: 'oneOf' },
+  { rule: 'grant subject with both group and user', doc: grant({ subject: { group: 'eng', user: 'a@b.co' } }), path: `${G}/subject`, keyword: 'oneOf' },
+  { rule: 'grant subject of another kind', doc: grant({ subject: { team: 'eng' } }), path: `${G}/subject`, keyword: 'additionalProperties', params: { additionalProperty: 'team' } },
+  { rule: 'grant user not an email', doc: grant({ subject: { user: 'ana' } }), path: `${G}/subject/user`, keyword: 'format' },
+  { rule: 'grant group with surrounding spaces', doc: grant({ subject: { group: ' eng ' } }), path: `${G}/subject/group`, keyword: 'pattern' },
+  { rule: 'requestsPerMinute 0', doc: grant({ limits: { requestsPerMinute: 0 } }), path: `${G}/limits/requestsPerMinute`, keyword: 'minimum' },
+  { rule: 'fractional tokensPerDay', doc: grant({ limits: { tokensPerDay: 1.5 } }), path: `${G}/limits/tokensPerDay`, keyword: 'type' },
+  { rule: 'negative monthlyBudgetUsd', doc: grant({ limits: { monthlyBudgetUsd: -1 } }), path: `${G}/limits/monthlyBudgetUsd`, keyword: 'minimum' },
+  { rule: 'unknown limit', doc: grant({ limits: { rpm: 5 } }), path: `${G}/limits`, keyword: 'additionalProperties', params: { additionalProperty: 'rpm' } },
+  { rule: 'expiresAt not a date', doc: grant({ expiresAt: 'next year' }), path: `${G}/expiresAt`, keyword: 'pattern' },
+  { rule: 'expiresAt without a time zone', doc: grant({ expiresAt: '2027-06-30T18:00:00' }), path: `${G}/expiresAt`, keyword: 'pattern' },
 ];
 
 /** Drop keys set to undefined (azure({config: undefined}) means "no config"). */

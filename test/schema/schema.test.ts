@@ -13,6 +13,14 @@ import {
   SECRET_SOURCES,
   CATALOG_VERSION,
 } from '../../src/domain/kinds';
+import {
+  DEFAULT_PRIORITY,
+  DEFAULT_ROUTING,
+  DEFAULT_WEIGHT,
+  FAILOVER_TRIGGERS,
+  GRANT_SUBJECT_TYPES,
+  ROUTING_STRATEGIES,
+} from '../../src/domain/routing';
 import { ROOT, SCHEMA_PATH, Json, loadSchema, compileSchema, errorsOf, describeErrors } from './compile';
 
 const schema = loadSchema();
@@ -70,6 +78,14 @@ describe('providers.schema.json: compiles', () => {
   test('accepts a document with no providers', () => {
     expect(errorsOf(validate, { version: 1, providers: [] })).toEqual([]);
   });
+
+  test('accepts models or grants beside or instead of providers', () => {
+    const models = [{ name: 'chat', backends: [{ providerModel: 'openai-prod/gpt-4o' }] }];
+    const accessGrants = [{ model: 'chat', subject: { user: 'ana@example.com' }, expiresAt: '2027-06-30T18:00:00+02:00' }];
+    expect(errorsOf(validate, { version: 1, models })).toEqual([]);
+    expect(errorsOf(validate, { version: 1, accessGrants })).toEqual([]);
+    expect(errorsOf(validate, { version: 1, providers: [], models, accessGrants })).toEqual([]);
+  });
 });
 
 describe('providers.schema.json: agrees with src/domain/kinds.ts', () => {
@@ -86,8 +102,27 @@ describe('providers.schema.json: agrees with src/domain/kinds.ts', () => {
     expect(schema.$defs.customModel.properties.status.enum).toEqual([...PROVIDER_STATUSES]);
   });
 
-  test('provider name pattern is PROVIDER_NAME_RE', () => {
+  test('provider name pattern is PROVIDER_NAME_RE, and so are model names', () => {
     expect(schema.$defs.providerName.pattern).toBe(PROVIDER_NAME_RE.source);
+    expect(schema.$defs.modelName.pattern).toBe(PROVIDER_NAME_RE.source);
+    expect(schema.$defs.model.properties.renamedFrom.pattern).toBe(PROVIDER_NAME_RE.source);
+  });
+
+  test('models and grants agree with src/domain/routing.ts', () => {
+    const { routing, backend, model } = schema.$defs;
+    expect(routing.properties.strategy.enum).toEqual([...ROUTING_STRATEGIES]);
+    expect(routing.properties.failoverOn.items.enum).toEqual([...FAILOVER_TRIGGERS]);
+    expect(Object.keys(schema.$defs.grantSubject.properties)).toEqual([...GRANT_SUBJECT_TYPES]);
+    expect(model.properties.kind.enum).toEqual([...MODEL_KINDS]);
+    expect(model.properties.status.enum).toEqual([...PROVIDER_STATUSES]);
+    expect(model.properties.onRemove.enum).toEqual([...ON_REMOVE]);
+    expect(backend.properties.status.enum).toEqual([...PROVIDER_STATUSES]);
+    // The defaults editors show are the ones src/config applies.
+    expect(routing.properties.strategy.default).toBe(DEFAULT_ROUTING.strategy);
+    expect(routing.properties.retries.default).toBe(DEFAULT_ROUTING.retries);
+    expect(routing.properties.failoverOn.default).toEqual(DEFAULT_ROUTING.failoverOn);
+    expect(backend.properties.priority.default).toBe(DEFAULT_PRIORITY);
+    expect(backend.properties.weight.default).toBe(DEFAULT_WEIGHT);
   });
 
   test('one if/then per kind, pointing at that kind\'s config and credentials', () => {
@@ -209,7 +244,9 @@ describe('examples', () => {
     if (errors.length) throw new Error(describeErrors(errors));
   });
 
-  const providers = docs.flatMap((d) => (d.data.providers as Json[]).map((p) => ({ ...p, file: d.file })));
+  const providers = docs.flatMap((d) => ((d.data.providers ?? []) as Json[]).map((p) => ({ ...p, file: d.file })));
+  const models = docs.filter((d) => d.file.startsWith('examples/platform/')).flatMap((d) => (d.data.models ?? []) as Json[]);
+  const grants = docs.filter((d) => d.file.startsWith('examples/platform/')).flatMap((d) => (d.data.accessGrants ?? []) as Json[]);
   const platform = providers.filter((p) => p.file.startsWith('examples/platform/'));
 
   test('provider names are unique across all examples (cvctl validate examples passes)', () => {
@@ -236,6 +273,15 @@ describe('examples', () => {
     const perFile = new Map<string, number>();
     for (const d of docs) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
     expect([...perFile.values()].some((n) => n >= 2)).toBe(true);
+  });
+
+  test('the platform example shows models with fallback and weighted routing, and grants for groups and users', () => {
+    expect(models.some((m) => (m.routing?.strategy ?? 'fallback') === 'fallback' && new Set(m.backends.map((b: Json) => b.priority ?? 1)).size > 1)).toBe(true);
+    expect(models.some((m) => m.routing?.strategy === 'weighted' && m.backends.length >= 3)).toBe(true);
+    expect(models.some((m) => m.kind === 'embedding')).toBe(true);
+    expect(grants.some((g) => g.subject.group)).toBe(true);
+    expect(grants.some((g) => g.subject.user && g.expiresAt)).toBe(true);
+    expect(grants.some((g) => g.limits && Object.keys(g.limits).length === 3)).toBe(true);
   });
 
   test('every `from: file` reference points at a file that exists', () => {
