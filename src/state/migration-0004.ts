@@ -125,6 +125,9 @@ export const MIGRATION_4: Migration = {
     //
     // The two single-column indexes make ON DELETE SET NULL an index lookup: without them every
     // deleted model or provider model (a provider's cascade deletes thousands) scans the table.
+    // The ndistinct statistics tell the planner how few (model, provider model) pairs there are
+    // (columns alone suggest their product): it then hashes the window's rows instead of sorting
+    // them, 67 ms instead of 160-300 ms for 30 days of 3,000 pairs out of 2 million rows.
     `do $do$
      begin
        if to_regclass('usage_daily') is null then
@@ -139,6 +142,7 @@ export const MIGRATION_4: Migration = {
          create unique index usage_daily_day_model_key on usage_daily (day, model_id, provider_model_id);
          create index usage_daily_model_id_idx on usage_daily (model_id);
          create index usage_daily_provider_model_id_idx on usage_daily (provider_model_id);
+         create statistics usage_daily_pair_stats (ndistinct) on model_id, provider_model_id from usage_daily;
          comment on table usage_daily is 'written by the gateway, read by cvctl; model_id NULL = a model since deleted (unattributed)';
        end if;
      end $do$`,
