@@ -10,6 +10,7 @@ import { CvctlError } from '../errors';
 import type { Database, Queryable } from './database';
 import { NOT_MIGRATED_MESSAGE } from './db-errors';
 import { MIGRATION_LOCK_NAMESPACE } from './lock';
+import { MIGRATION_4 } from './migration-0004';
 
 export interface Migration {
   version: number;
@@ -206,6 +207,7 @@ export const MIGRATIONS: readonly Migration[] = [
           and (length(credential_prefix) > 12 or credential_prefix ~ '[^A-Za-z0-9_.~+/=@-]')`,
     ],
   },
+  MIGRATION_4,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -118,6 +118,66 @@ describe.each(targets)('schema constraints on %s', (target) => {
     );
   });
 
+  // Migration 4 (contract section 5). Subselects, not parameters: each statement names its rows.
+  const FACADE = `(select id from models where name = 'facade-base')`;
+  const PM = `(select id from provider_models where model_id = 'gpt-4o')`;
+
+  test('models, backends and grants written as the console writes them get their defaults', async () => {
+    const m = await q.query<Record<string, unknown>>(
+      `insert into models (name) values ('facade-base')
+       returning kind, status, description, labels, routing, managed_by, protected, on_remove, last_applied, updated_at`,
+    );
+    expect(m.rows[0]).toEqual({
+      kind: null,
+      status: 'active',
+      description: null,
+      labels: {},
+      routing: null,
+      managed_by: null,
+      protected: false,
+      on_remove: 'delete',
+      last_applied: null,
+      updated_at: expect.stringMatching(/Z$/),
+    });
+    const b = await q.query(`insert into model_backends (model_id, provider_model_id) values (${FACADE}, ${PM})
+      returning priority, weight, status`);
+    expect(b.rows[0]).toEqual({ priority: 0, weight: 100, status: 'active' });
+    const g = await q.query(`insert into access_grants (model_id, subject_type, subject) values (${FACADE}, 'group', 'eng')
+      returning limits, expires_at, managed_by`);
+    expect(g.rows[0]).toEqual({ limits: {}, expires_at: null, managed_by: null });
+  });
+
+  test.each([
+    ['models: bad kind', `insert into models (name, kind) values ('k', 'image')`, 'models_kind_check'],
+    ['models: bad status', `insert into models (name, status) values ('s', 'paused')`, 'models_status_check'],
+    ['models: routing not an object', `insert into models (name, routing) values ('r', '[]')`, 'models_routing_object'],
+    ['models: labels not an object', `insert into models (name, labels) values ('l', '1')`, 'models_labels_object'],
+    ['models: bad on_remove', `insert into models (name, on_remove) values ('o', 'keep')`, 'models_on_remove_check'],
+    ['backends: negative weight', `update model_backends set weight = -1 where model_id = ${FACADE}`, 'model_backends_weight_check'],
+    ['backends: bad status', `update model_backends set status = 'on' where model_id = ${FACADE}`, 'model_backends_status_check'],
+    ['grants: bad subject type', `insert into access_grants (model_id, subject_type, subject) values (${FACADE}, 'team', 'x')`, 'access_grants_subject_type_check'],
+    ['grants: empty subject', `insert into access_grants (model_id, subject_type, subject) values (${FACADE}, 'user', '')`, 'access_grants_subject_length'],
+    ['grants: limits not an object', `insert into access_grants (model_id, subject_type, subject, limits) values (${FACADE}, 'user', 'a@b.c', '[]')`, 'access_grants_limits_object'],
+    ['grants: the same (model, subject) twice', `insert into access_grants (model_id, subject_type, subject) values (${FACADE}, 'group', 'eng')`, 'access_grants_model_subject_key'],
+    ['usage: a negative count', `insert into usage_daily (day, requests) values ('2026-01-01', -1)`, 'usage_daily_requests_check'],
+  ])('migration 4 rejects %s', async (_label, sql, expected) => {
+    expect(await rejection(q, sql)).toContain(expected);
+  });
+
+  test('deleting a model cascades to its backends and grants, not to provider models', async () => {
+    const m = (await q.query<{ id: string }>(`insert into models (name) values ('facade-gone') returning id`)).rows[0].id;
+    await q.query(`insert into model_backends (model_id, provider_model_id) values ($1, ${PM})`, [m]);
+    await q.query(`insert into access_grants (model_id, subject_type, subject) values ($1, 'user', 'a@example.com')`, [m]);
+    await q.query('delete from models where id = $1', [m]);
+    const left = await q.query<{ b: number; g: number; pm: number }>(
+      `select (select count(*)::int from model_backends where model_id = $1) as b,
+              (select count(*)::int from access_grants where model_id = $1) as g,
+              (select count(*)::int from provider_models where model_id = 'gpt-4o') as pm`,
+      [m],
+    );
+    expect(left.rows[0]).toEqual({ b: 0, g: 0, pm: 1 });
+  });
+
   test('cvctl_runs reject an unknown result', async () => {
     expect(
       await rejection(q, `insert into cvctl_runs (scope, command, started_at, result) values ('s', 'apply', now(), 'ok')`),

@@ -10,6 +10,7 @@ import {
   schemaVersion,
 } from '../../src/state/migrations';
 import { createPostgresDatabase, freshDatabase, hasPostgres, targets } from '../support/db';
+import { migrateTo } from './seed';
 
 test('migration 1 accepts exactly the provider kinds of the file format', () => {
   // If this fails, a kind was added: add a migration that widens providers_kind_check.
@@ -45,6 +46,8 @@ describe.each(targets)('migrate on %s', (target) => {
         `select table_name as t from information_schema.tables where table_schema = 'public' order by 1`,
       );
       expect(tables.rows.map((r) => r.t)).toEqual([
+        'access_grants',
+        'cvctl_deleted_routing_rows',
         'cvctl_deleted_rows',
         'cvctl_keys',
         'cvctl_migrations',
@@ -53,6 +56,7 @@ describe.each(targets)('migrate on %s', (target) => {
         'models',
         'provider_models',
         'providers',
+        'usage_daily',
       ]);
       const idx = await db.query<{ i: string }>(`select indexname as i from pg_indexes where schemaname = 'public'`);
       expect(idx.rows.map((r) => r.i)).toEqual(
@@ -60,6 +64,9 @@ describe.each(targets)('migrate on %s', (target) => {
           'provider_models_provider_id_idx',
           'model_backends_provider_model_id_idx',
           'providers_managed_by_idx',
+          'usage_daily_day_model_key',
+          'usage_daily_model_id_idx',
+          'usage_daily_provider_model_id_idx',
         ]),
       );
     } finally {
@@ -93,9 +100,10 @@ describe.each(targets)('migrate on %s', (target) => {
   });
 
   test('migration 3 clears stored prefixes the bounded prefix rule could never have produced', async () => {
-    const fresh = await freshDatabase(target);
+    const fresh = await freshDatabase(target, { migrate: false });
     try {
       const { db } = fresh;
+      await migrateTo(db, 2);
       // Rows as an older cvctl stored them: a whole DATABASE_URL "prefix", an unbounded key id,
       // and prefixes that the new rule could produce (kept).
       const rows: Array<[string, string | null]> = [
@@ -109,8 +117,7 @@ describe.each(targets)('migrate on %s', (target) => {
       for (const [name, prefix] of rows) {
         await db.query(`insert into providers (name, kind, credential_prefix) values ($1, 'openai', $2)`, [name, prefix]);
       }
-      // Run migration 3 again over these rows, as `db migrate` does on an older database.
-      await db.query('delete from cvctl_migrations where version >= 3');
+      // `db migrate` over an older database.
       expect((await migrate(db)).applied).toContain('0003_scrub_unbounded_credential_prefixes');
       const after = await db.query<{ name: string; p: string | null }>(
         'select name, credential_prefix as p from providers order by name',

@@ -1,6 +1,7 @@
 // Seeding helpers for the state tests: plain SQL, the way the console or psql would write rows,
 // so the tests exercise the database's own constraints rather than cvctl's code.
-import type { Queryable } from '../../src/state/database';
+import type { Database, Queryable } from '../../src/state/database';
+import { MIGRATIONS } from '../../src/state/migrations';
 
 export interface SeedShape {
   providers: number;
@@ -74,4 +75,19 @@ export async function insertModel(
     vals,
   );
   return r.rows[0].id;
+}
+
+/**
+ * Brings an empty database to `version` only, the way an older cvctl left it, so a test can
+ * write rows in the old shape before `migrate()` runs the newer migrations over them.
+ */
+export async function migrateTo(db: Database, version: number): Promise<void> {
+  await db.query(`create table if not exists cvctl_migrations
+    (version int primary key, name text not null, applied_at timestamptz not null default now())`);
+  for (const m of MIGRATIONS.filter((x) => x.version <= version)) {
+    await db.transaction(async (tx) => {
+      for (const sql of m.statements) await tx.query(sql);
+      await tx.query('insert into cvctl_migrations (version, name) values ($1, $2)', [m.version, m.name]);
+    });
+  }
 }
