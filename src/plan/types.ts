@@ -143,6 +143,14 @@ export type ChangeOf<T extends ResourceType> = WriteChange<T> | DeleteChange<T>;
 /** A discriminated union on resource.type × action: switch on both, exhaustively. */
 export type Change = { [T in ResourceType]: ChangeOf<T> }[ResourceType];
 
+/**
+ * Narrows a change by its resource type (TypeScript narrows a union by a member's own
+ * discriminant, `action`, but not by a nested one, `resource.type`); then by action.
+ */
+export function isChangeOf<T extends ResourceType>(c: Change, type: T): c is Extract<Change, { resource: { type: T } }> {
+  return c.resource.type === type;
+}
+
 export interface PlanWarning {
   code: string;
   message: string;

@@ -104,3 +104,26 @@ export function sortByChangeOrder<X>(items: readonly X[], changeOf: (x: X) => { 
   keyed.sort((a, b) => a.step - b.step || compareStrings(a.key, b.key));
   return keyed.map((k) => k.x);
 }
+
+/** Lists merged into one order that keeps each list's own order (first list first). */
+function mergeOrders(lists: ReadonlyArray<readonly string[]>): string[] {
+  const out: string[] = [];
+  for (const list of lists) {
+    list.forEach((k, i) => {
+      if (out.includes(k)) return;
+      const next = list.slice(i + 1).find((n) => out.includes(n));
+      if (next === undefined) out.push(k);
+      else out.splice(out.indexOf(next), 0, k);
+    });
+  }
+  return out;
+}
+
+/** Member order of a written resource ref: `type`, then the identities (`provider` before `name`). */
+export const REF_MEMBER_ORDER: readonly string[] = ['type', ...mergeOrders(SPECS.map((s) => s.identity as readonly string[]))];
+
+/** Member order of a written target: names, then the fields in field order, then the last-applied record. */
+export const TARGET_MEMBER_ORDER: readonly string[] = [
+  ...mergeOrders([SPECS.map((s) => s.name.field), FIELD_ROOT_ORDER]),
+  'lastApplied',
+];
