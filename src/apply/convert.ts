@@ -94,7 +94,7 @@ function converterOf(c: Change): WriteConverter<ResourceType> | DeleteConverter 
   const byAction = Object.prototype.hasOwnProperty.call(CONVERTERS, c.resource.type) ? CONVERTERS[c.resource.type] : undefined;
   const conv = byAction && Object.prototype.hasOwnProperty.call(byAction, c.action) ? byAction[c.action] : undefined;
   if (conv === undefined) {
-    throw new Error(`convert: no converter for a ${String(c.action)} of resource type ${JSON.stringify(c.resource.type)}`);
+    throw new Error(`convert: no converter for resource type ${JSON.stringify(c.resource.type)} and action ${JSON.stringify(c.action)}`);
   }
   return conv as WriteConverter<ResourceType> | DeleteConverter;
 }
