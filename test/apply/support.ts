@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ConvertInput, CredentialWrite } from '../../src/apply/convert';
 import { isChangeOf, type Plan } from '../../src/plan/types';
 import { resourceKey } from '../../src/resources/registry';
+import { fp } from '../plan/builders';
 
 /** A uuid-shaped id derived from a resource key (stable across runs). */
 export function idFor(key: string): string {
@@ -24,7 +25,8 @@ export function convertInputFor(plan: Plan, now: Date): ConvertInput {
     }
     if (!isChangeOf(c, 'provider') || c.action === 'delete') continue;
     const fields = Object.keys(c.target.credentials ?? {}).sort();
-    const fingerprints = Object.fromEntries(fields.map((f) => [f, `fp-${c.resource.name}-${f}`]));
+    // The fixtures' fingerprints (credsFor): a plan made after this apply sees them unchanged.
+    const fingerprints = Object.fromEntries(fields.map((f) => [f, fp(c.resource.name, f)]));
     credentials.set(key, {
       stored:
         c.target.credentials === null
