@@ -2,7 +2,7 @@
 // references resolve to now); it never re-diffs the files.
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../state/database';
-import type { Change, Plan, ProviderModelTarget, ProviderTarget, Summary, CredentialTarget } from '../plan/types';
+import { isChangeOf, type Change, type Plan, type Summary } from '../plan/types';
 import type { Kek } from '../crypto/kek';
 import { fingerprintKeyFor } from './fingerprint-key';
 import type { SecretResolver } from '../secrets/resolver';
@@ -12,20 +12,12 @@ import { CvctlError } from '../errors';
 import { stopAt } from '../testing/stop-at';
 import { checkAndLockRows, staleLead, staleTail, type LockedRows } from './stale-check';
 import { checkGuards, checkShownPrefix } from './plan-guards';
-import { lastAppliedOfModel, lastAppliedOfProvider } from '../plan/shapes';
 import { FINGERPRINT_KEY_NAME } from '../crypto/fingerprint';
 import type { KeyToInstall } from './plan-key';
 import { locatedRefs, storeCredentials } from './credentials';
-import {
-  deleteRows,
-  insertModels,
-  insertProviders,
-  setStatus,
-  updateModels,
-  updateProviders,
-  type ModelWrite,
-  type ProviderWrite,
-} from './write-rows';
+import { convertPlan, type CredentialWrite } from './convert';
+import { executeStatements } from '../state/execute';
+import { describeResource, RESOURCES, resourceKey, specOf } from '../resources/registry';
 
 export interface ApplyDeps {
   db: Database;
@@ -48,8 +40,6 @@ export interface ApplyResult {
   summary: Summary;
   changed: boolean;
 }
-
-const isProviderTarget = (t: unknown): t is ProviderTarget => typeof t === 'object' && t !== null && 'labels' in t;
 
 export function countDeletes(plan: Plan): { providers: string[]; models: number } {
   const providers = plan.changes.filter((c) => c.action === 'delete' && c.resource.type === 'provider').map((c) => c.resource.name);
@@ -75,9 +65,9 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
 
   // Secrets are resolved before the lock and the transaction: slow backends must not hold them.
   const credTargets = plan.changes.flatMap((c) =>
-    isProviderTarget(c.target) && c.target.credentials ? [c.target.credentials] : [],
+    isChangeOf(c, 'provider') && c.action !== 'delete' && c.target.credentials ? [c.target.credentials] : [],
   );
-  const refs = credTargets.flatMap((t: Record<string, CredentialTarget>) => locatedRefs(t, deps.cwd));
+  const refs = credTargets.flatMap((t) => locatedRefs(t, deps.cwd));
   const values = refs.length > 0 ? await deps.resolver.resolveAll(refs) : new Map();
   const kek = credTargets.length > 0 ? await deps.kek() : null;
   stopAt('apply:secrets-resolved');
@@ -93,74 +83,42 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       stopAt('apply:rows-locked');
       const fpKey = kek ? await fingerprintKeyFor(tx, kek, { create: true }) : null;
       const newId = deps.newId ?? randomUUID;
-      const providerIds = new Map(locked.providerIds);
+      const saved = deps.savedPlan ?? true;
 
-      const pInserts: ProviderWrite[] = [];
-      const pUpdates: ProviderWrite[] = [];
-      const statusOnly: Record<'providers' | 'provider_models', Record<'active' | 'disabled', string[]>> = {
-        providers: { active: [], disabled: [] },
-        provider_models: { active: [], disabled: [] },
-      };
-      const deletes: Record<'providers' | 'provider_models', string[]> = { providers: [], provider_models: [] };
-
+      // Row ids by resource key: the providers the plan names as they are now, then every
+      // changed row (its own id, or a new one for a create).
+      const ids = new Map<string, string>();
+      const rowId = (c: Change): string => ('id' in c.expect ? c.expect.id : newId());
+      for (const [name, id] of locked.providerIds) ids.set(resourceKey({ type: 'provider', name }), id);
+      for (const c of plan.changes) if (isChangeOf(c, 'provider')) ids.set(resourceKey(c.resource), rowId(c));
+      const credentials = new Map<string, CredentialWrite>();
       for (const c of plan.changes) {
-        if (c.resource.type !== 'provider') continue;
-        const id = 'id' in c.expect ? c.expect.id : newId();
-        if (c.action === 'delete') {
-          deletes.providers.push(id);
-          continue;
-        }
-        if (!isProviderTarget(c.target)) {
-          statusOnly.providers[statusAfter(c)].push(id);
-          continue;
-        }
-        providerIds.set(c.resource.name, id);
-        const credentials =
+        if (c.action === 'delete' || !isChangeOf(c, 'provider')) continue;
+        const key = resourceKey(c.resource);
+        const stored =
           c.target.credentials && kek && fpKey
-            ? await storeCredentials(id, c.resource.name, c.target.kind, c.target.credentials, values, kek, fpKey, deps.cwd)
+            ? await storeCredentials(ids.get(key)!, c.resource.name, c.target.kind, c.target.credentials, values, kek, fpKey, deps.cwd)
             : null;
-        // The last-applied record is derived here from what is written, never read from the plan:
-        // the fingerprints actually stored (a create could not know them at plan time, no row id
-        // yet), or, credentials kept, those the row has; drift compares against them.
-        if (credentials) checkShownPrefix(c, c.target.kind, credentials.prefix, deps.savedPlan ?? true);
-        const fingerprints = credentials ? credentials.fingerprints : storedFingerprints(locked, c);
-        const target = { ...c.target, lastApplied: lastAppliedOfProvider(c.target, fingerprints) };
-        (c.action === 'create' ? pInserts : pUpdates).push({ id, target, credentials });
+        if (stored) checkShownPrefix(c, c.target.kind, stored.prefix, saved);
+        credentials.set(key, { stored, fingerprints: stored ? stored.fingerprints : storedFingerprints(locked, c) });
       }
-
-      const mInserts: ModelWrite[] = [];
-      const mUpdates: ModelWrite[] = [];
       for (const c of plan.changes) {
-        if (c.resource.type !== 'providerModel') continue;
-        const id = 'id' in c.expect ? c.expect.id : newId();
-        if (c.action === 'delete') {
-          deletes.provider_models.push(id);
-          continue;
+        if (isChangeOf(c, 'provider')) continue;
+        ids.set(resourceKey(c.resource), rowId(c));
+        if (c.action === 'delete') continue;
+        for (const p of specOf(c.resource.type).parents) {
+          const parent = p.ref(c.resource);
+          if (!ids.has(resourceKey(parent))) {
+            throw new CvctlError('STALE_PLAN', `${staleLead(saved)}: ${describeResource(parent)} no longer exists. ${staleTail(saved)}`);
+          }
         }
-        if (!c.target || isProviderTarget(c.target)) {
-          statusOnly.provider_models[statusAfter(c)].push(id);
-          continue;
-        }
-        const providerId = providerIds.get(c.resource.provider);
-        if (!providerId) {
-          const saved = deps.savedPlan ?? true;
-          throw new CvctlError('STALE_PLAN', `${staleLead(saved)}: provider '${c.resource.provider}' no longer exists. ${staleTail(saved)}`);
-        }
-        const mt = c.target as ProviderModelTarget;
-        (c.action === 'create' ? mInserts : mUpdates).push({ id, providerId, target: { ...mt, lastApplied: lastAppliedOfModel(mt) } });
       }
 
-      await insertProviders(tx, pInserts, plan.scope, now);
-      await updateProviders(tx, pUpdates, plan.scope, now);
-      for (const s of ['active', 'disabled'] as const) await setStatus(tx, 'providers', statusOnly.providers[s], s, now);
-      stopAt('apply:providers-written');
-      await insertModels(tx, mInserts, plan.scope, now);
-      await updateModels(tx, mUpdates, plan.scope, now);
-      for (const s of ['active', 'disabled'] as const) await setStatus(tx, 'provider_models', statusOnly.provider_models[s], s, now);
-      stopAt('apply:models-written');
-      await deleteRows(tx, 'provider_models', deletes.provider_models);
-      await deleteRows(tx, 'providers', deletes.providers);
-      stopAt('apply:deleted');
+      for (const { step, statements } of convertPlan({ plan, now, ids, credentials })) {
+        await executeStatements(tx, statements);
+        const point = STOP_AFTER[`${step.type}:${step.phase}`];
+        if (point !== undefined) stopAt(point);
+      }
       await recordRun(tx, { ...base, startedAt, finishedAt: deps.now(), summary: plan.summary, result: 'applied', error: null });
       stopAt('apply:before-commit');
     });
@@ -181,14 +139,22 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
  * stale check (a console insert still uncommitted when the rows were locked): the plan is
  * stale, not the database broken.
  */
-const NAME_CONSTRAINTS = new Set(['providers_name_key', 'provider_models_provider_model_key']);
+const BY_CONSTRAINT = new Map(Object.values(RESOURCES).map((r) => [r.uniqueConstraint, r.label]));
+
+/** Test stop points after the steps of apply (docs/reliability.md). */
+const STOP_AFTER: Record<string, string> = {
+  'provider:write': 'apply:providers-written',
+  'providerModel:write': 'apply:models-written',
+  'provider:delete': 'apply:deleted',
+};
 
 function conflictAsStale(e: unknown, savedPlan: boolean): unknown {
   if (!(e instanceof CvctlError) || e.code !== 'DB_ERROR') return e;
   const cause = e.cause as { code?: unknown; constraint?: unknown } | undefined;
   const constraint = String(cause?.constraint ?? '');
-  if (cause?.code !== '23505' || !NAME_CONSTRAINTS.has(constraint)) return e;
-  const what = constraint === 'providers_name_key' ? 'a provider' : 'a provider model';
+  const label = BY_CONSTRAINT.get(constraint);
+  if (cause?.code !== '23505' || label === undefined) return e;
+  const what = `a ${label}`;
   return new CvctlError('STALE_PLAN', `${staleLead(savedPlan)}: ${what} the plan creates was created in the database meanwhile. ${staleTail(savedPlan)}`, { cause: e });
 }
 
@@ -206,8 +172,4 @@ async function installPlanKey(tx: Queryable, k: KeyToInstall): Promise<void> {
   if (r.rowCount !== 1) {
     throw new CvctlError('STALE_PLAN', `${staleLead(true)}: the database got its key (cvctl_keys) since the plan was made. ${staleTail(true)}`);
   }
-}
-
-function statusAfter(c: Change): 'active' | 'disabled' {
-  return c.action === 'enable' ? 'active' : 'disabled';
 }

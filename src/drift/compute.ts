@@ -134,7 +134,7 @@ function annotate(ix: Index, c: Change): DriftChange | null {
       if (c.reason === REMOVED_DISABLE) return { ...head(c), drift: 'pending', fields: c.fields ?? [] };
       return threeWay(ix, c);
     default:
-      return assertNever(c.action, 'action');
+      return assertNever(c, 'action');
   }
 }
 

@@ -1,14 +1,15 @@
 // The planner: desired state (files) × current state (database) → Plan. Pure: no I/O, no
 // clock (input.now), no randomness. The result does not depend on the order of any input
-// list: everything is indexed by name/id and emitted in one fixed order (see orderChanges).
+// list: everything is indexed by name/id and emitted in one fixed order (sortByChangeOrder).
 import type { ProviderModelRow, ProviderRow } from '../domain/rows';
-import { applyCascades, type PendingDelete } from './cascade';
+import { applyCascades } from './cascade';
 import { compareStrings } from './canonical';
 import type { Buckets, Ctx, PlanInput, PlanProblem } from './context';
 import { planDesiredProvider, planProviderRemoval } from './providers';
 import { matchRenamed, rowsOfMatch } from './rename';
 import { planDigest } from './serialize';
-import { ACTIONS, PLAN_FORMAT_VERSION, type Change, type Plan, type Summary } from './types';
+import { ACTIONS, PLAN_FORMAT_VERSION, type Plan, type ResourceRef, type Summary } from './types';
+import { identityOf, sortByChangeOrder } from '../resources/registry';
 
 export type { CredentialStatus, PlanInput, PlanProblem } from './context';
 export type { CredentialFieldStatus } from './credentials';
@@ -23,7 +24,7 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
     list.push(m);
     modelsByProviderId.set(m.providerId, list);
   }
-  const out: Buckets = { providers: [], models: [], modelDeletes: [], providerDeletes: [], warnings: [], problems: [] };
+  const out: Buckets = { changes: [], deletes: [], warnings: [], problems: [] };
   const ctx: Ctx = { input, modelsByProviderId, out };
 
   const desired = [...input.desired.providers].sort((a, b) => compareStrings(a.spec.name, b.spec.name));
@@ -41,9 +42,11 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
     .sort((a, b) => compareStrings(a.name, b.name));
   for (const row of removed) planProviderRemoval(ctx, row);
 
-  const deletes = orderDeletes(out);
+  // One order for display and apply (src/resources/registry.ts): parents' writes before their
+  // children's, deletes after, children's before their parents'. Cascades are counted in it.
+  const deletes = sortByChangeOrder(out.deletes, (d) => d.change);
   const cascadeWarnings = applyCascades(deletes, input.current);
-  const changes = [...orderNonDeletes(out), ...deletes.map((d) => d.change)];
+  const changes = [...sortByChangeOrder(out.changes, (c) => c), ...deletes.map((d) => d.change)];
 
   const summary = Object.fromEntries(ACTIONS.map((a) => [a, 0])) as Summary;
   for (const c of changes) summary[c.action] += 1;
@@ -63,28 +66,12 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
   };
   if (input.digest !== false) plan.digest = planDigest(plan);
   const problems = [...out.problems].sort(
-    (a, b) => compareStrings(resourceKey(a.resource), resourceKey(b.resource)) || compareStrings(a.code, b.code),
+    (a, b) => compareStrings(problemKey(a.resource), problemKey(b.resource)) || compareStrings(a.code, b.code),
   );
   return { plan, problems };
 }
 
-function resourceKey(r: Change['resource']): string {
-  return r.type === 'provider' ? `${r.name}` : `${r.provider}\u0000${r.name}`;
-}
-
-const byResource = (a: Change, b: Change): number => compareStrings(resourceKey(a.resource), resourceKey(b.resource));
-
-/**
- * Apply order, which is also display order: provider creates/updates/enables/disables (by
- * name) so models have a parent, then model creates/updates/enables/disables (by provider,
- * model id); deletes come last (see orderDeletes).
- */
-function orderNonDeletes(out: Buckets): Change[] {
-  return [...[...out.providers].sort(byResource), ...[...out.models].sort(byResource)];
-}
-
-/** Model deletes (by provider, model id), then provider deletes (by name). */
-function orderDeletes(out: Buckets): PendingDelete[] {
-  const by = (a: PendingDelete, b: PendingDelete): number => byResource(a.change, b.change);
-  return [...[...out.modelDeletes].sort(by), ...[...out.providerDeletes].sort(by)];
+/** Problems by resource (a provider's before its models'), then code. */
+function problemKey(r: ResourceRef): string {
+  return identityOf(r).join('\u0000');
 }

@@ -6,11 +6,12 @@
 import { CvctlError } from '../errors';
 import { canonicalJson, isPlainObject } from './canonical';
 import { createFields } from './diff';
-import { modelFlat, providerFlat } from './shapes';
-import type { Change, FieldChange, Plan, ProviderModelTarget, ProviderTarget } from './types';
+import { isChangeOf, type Change, type FieldChange, type Plan, type ProviderModelTarget, type ProviderTarget, type ResourceType } from './types';
+import { describeResource, SENSITIVE_ROOTS, specOf } from '../resources/registry';
+import { flatOf } from '../resources/shape';
 
 export function describeChange(c: Change): string {
-  return c.resource.type === 'provider' ? `provider '${c.resource.name}'` : `provider model '${c.resource.provider}/${c.resource.name}'`;
+  return describeResource(c.resource);
 }
 
 export function inconsistent(c: Change, what: string): CvctlError {
@@ -20,7 +21,8 @@ export function inconsistent(c: Change, what: string): CvctlError {
   );
 }
 
-export const isCredentialPath = (p: string): boolean => p.startsWith('credentials.');
+/** A path under a sensitive field of any resource type (`credentials.apiKey`). */
+export const isCredentialPath = (p: string): boolean => SENSITIVE_ROOTS.some((r) => p.startsWith(`${r}.`));
 
 /** The displayed fields apply compares with the target: everything but credentials. */
 export function plainFields(c: Change): FieldChange[] {
@@ -51,12 +53,15 @@ function list(paths: string[]): string {
 }
 
 export function providerTargetOf(c: Change): ProviderTarget | null {
-  return c.resource.type === 'provider' && c.target && 'labels' in c.target ? c.target : null;
+  return isChangeOf(c, 'provider') && c.action !== 'delete' ? c.target : null;
 }
 
 export function modelTargetOf(c: Change): ProviderModelTarget | null {
-  return c.resource.type === 'providerModel' && c.target && 'modelId' in c.target ? (c.target as ProviderModelTarget) : null;
+  return isChangeOf(c, 'providerModel') && c.action !== 'delete' ? c.target : null;
 }
+
+/** How a refusal names what a target writes, per type (`writes the row named 'x'`). */
+const WRITTEN_NAME: { readonly [T in ResourceType]: string } = { provider: 'the row named', providerModel: 'the model id' };
 
 /**
  * Credentials: which fields a change shows as changed, added or removed, against the set
@@ -103,25 +108,18 @@ export function checkPlanConsistency(plan: Plan): void {
       if (c.target !== undefined || (c.fields ?? []).length > 0) throw inconsistent(c, 'is a delete that also writes fields');
       continue;
     }
-    const pt = providerTargetOf(c);
-    const mt = modelTargetOf(c);
-    if (pt) {
-      if (pt.name !== c.resource.name) throw inconsistent(c, `writes the row named '${pt.name}'`);
-      if (c.action === 'create') {
-        const diff = differingPaths(plainFields(c), createFields(providerFlat(pt, pt.name)));
-        if (diff.length > 0) throw inconsistent(c, `writes other values than it shows (${list(diff)})`);
-      }
-      checkCredentials(c, pt);
-    } else if (mt) {
-      if (mt.modelId !== c.resource.name) throw inconsistent(c, `writes the model id '${mt.modelId}'`);
-      if (c.action === 'create') {
-        const diff = differingPaths(plainFields(c), createFields(modelFlat(mt)));
-        if (diff.length > 0) throw inconsistent(c, `writes other values than it shows (${list(diff)})`);
-      }
-      if ((c.fields ?? []).some((f) => isCredentialPath(f.path))) throw inconsistent(c, 'shows credentials a provider model does not have');
-    } else {
-      throw inconsistent(c, 'has no target of its resource type');
+    const spec = specOf(c.resource.type);
+    const t: object | undefined = c.target;
+    if (!isPlainObject(t)) throw inconsistent(c, 'has no target of its resource type');
+    const written = t[spec.name.field];
+    if (written !== c.resource.name) throw inconsistent(c, `writes ${WRITTEN_NAME[c.resource.type]} '${String(written)}'`);
+    if (c.action === 'create') {
+      const diff = differingPaths(plainFields(c), createFields(flatOf(spec, t, c.resource.name)));
+      if (diff.length > 0) throw inconsistent(c, `writes other values than it shows (${list(diff)})`);
     }
+    const pt = providerTargetOf(c);
+    if (pt) checkCredentials(c, pt);
+    else if ((c.fields ?? []).some((f) => isCredentialPath(f.path))) throw inconsistent(c, `shows credentials a ${spec.label} does not have`);
     if (c.action === 'enable' && c.target?.status !== 'active') throw inconsistent(c, 'is an enable that does not set status active');
     if (c.action === 'disable' && c.target?.status !== 'disabled') throw inconsistent(c, 'is a disable that does not set status disabled');
   }

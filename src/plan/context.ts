@@ -1,10 +1,10 @@
 // Shared state of one planning run: the indexed current state and the changes collected so
-// far, kept in buckets that compute.ts concatenates in the contract's order.
+// far, in buckets that compute.ts puts in the one change order (src/resources/registry.ts).
 import type { CurrentState, ProviderModelRow } from '../domain/rows';
 import type { DesiredState, SourcePos } from '../domain/types';
 import type { CredentialFieldStatus } from './credentials';
 import type { PendingDelete } from './cascade';
-import type { Change, Cascade, PlanWarning, ResourceRef } from './types';
+import { REASON, takeOverReason as takeOverText, type Change, type Cascade, type PlanWarning, type Reason, type ResourceRef } from './types';
 import type { ProviderStatus } from '../domain/kinds';
 
 /** Per provider name, per credential field: computed by the caller (it resolves secrets + HMACs). */
@@ -37,11 +37,11 @@ export interface PlanProblem {
   pos?: SourcePos;
 }
 
+/** What planning collects; compute.ts puts it in the one change order. */
 export interface Buckets {
-  providers: Change[];
-  models: Change[];
-  modelDeletes: PendingDelete[];
-  providerDeletes: PendingDelete[];
+  /** Creates, updates, enables and disables. */
+  changes: Change[];
+  deletes: PendingDelete[];
   warnings: PlanWarning[];
   problems: PlanProblem[];
 }
@@ -63,13 +63,13 @@ export function statusAction(before: ProviderStatus, after: ProviderStatus): 'up
   return 'update';
 }
 
-export const REMOVED = 'removed from files';
+export const REMOVED = REASON.removed;
+export const REMOVED_DISABLE = REASON.removedDisable;
 
 /** The reason of an adopt that takes a row over from another scope (renamedFrom + --adopt). */
-export function takeOverReason(owner: string | null): { reason: string } | Record<string, never> {
-  return owner === null ? {} : { reason: `take over from cvctl scope '${owner}'` };
+export function takeOverReason(owner: string | null): { reason: Reason } | Record<string, never> {
+  return owner === null ? {} : { reason: takeOverText(owner) };
 }
-export const REMOVED_DISABLE = 'removed from files; onRemove: disable';
 
 export function providerLabel(name: string): string {
   return `provider '${name}'`;

@@ -7,7 +7,7 @@ import { modelFlat, modelTarget, type ModelShape } from './shapes';
 import type { ResourceRef } from './types';
 import { modelLabel, REMOVED, REMOVED_DISABLE, statusAction, takeOverReason, type Ctx } from './context';
 
-function ref(provider: string, modelId: string): ResourceRef {
+function ref(provider: string, modelId: string): ResourceRef<'providerModel'> {
   return { type: 'providerModel', provider, name: modelId };
 }
 
@@ -19,7 +19,7 @@ function sortedModels(models: DesiredModel[]): DesiredModel[] {
 const ABSENT = Object.freeze({ absent: true as const });
 
 function pushCreate(ctx: Ctx, provider: string, m: DesiredModel): void {
-  ctx.out.models.push({
+  ctx.out.changes.push({
     action: 'create',
     resource: ref(provider, m.modelId),
     fields: createFields(modelFlat(m)),
@@ -79,7 +79,7 @@ export function planModelsOfExisting(ctx: Ctx, dp: DesiredProvider, row: Provide
       if (!takeOver && sameModelShape(r, m)) continue;
       const fields = diffFlat(modelFlat(r), modelFlat(m));
       if (fields.length === 0 && !takeOver) continue;
-      ctx.out.models.push({
+      ctx.out.changes.push({
         action: takeOver ? 'update' : statusAction(r.status, m.status),
         resource: ref(provider, m.modelId),
         fields,
@@ -116,7 +116,7 @@ export function planModelsOfExisting(ctx: Ctx, dp: DesiredProvider, row: Provide
   for (const r of leftovers) {
     if (onRemove === 'disable') {
       if (r.status === 'disabled') continue;
-      ctx.out.models.push({
+      ctx.out.changes.push({
         action: 'disable',
         resource: ref(provider, r.modelId),
         fields: [{ path: 'status', before: r.status, after: 'disabled' }],
@@ -125,7 +125,7 @@ export function planModelsOfExisting(ctx: Ctx, dp: DesiredProvider, row: Provide
         target: modelTarget(r.modelId, { ...r, status: 'disabled' }),
       });
     } else {
-      ctx.out.modelDeletes.push({
+      ctx.out.deletes.push({
         change: {
           action: 'delete',
           resource: ref(provider, r.modelId),

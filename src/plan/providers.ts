@@ -90,7 +90,7 @@ function refuseRename(
 function planProviderCreate(ctx: Ctx, dp: DesiredProvider): void {
   const { spec } = dp;
   const creds = diffCredentials(spec, ctx.input.credentials[spec.name], null, ctx.input.secretsResolved);
-  ctx.out.providers.push({
+  ctx.out.changes.push({
     action: 'create',
     resource: { type: 'provider', name: spec.name },
     fields: sortFields([...createFields(providerFlat(spec, spec.name)), ...creds.fields]),
@@ -120,7 +120,7 @@ function planProviderUpdate(ctx: Ctx, dp: DesiredProvider, row: ProviderRow, ado
       expect: { id: row.id, rowVersion: row.rowVersion },
       target: providerTarget(spec.name, spec, creds.targets, creds.fingerprints),
     };
-    ctx.out.providers.push(change);
+    ctx.out.changes.push(change);
   }
   // `--adopt` also takes over console-made models on a provider this scope already manages,
   // and, on a row taken over from another scope, that scope's models of it.
@@ -147,7 +147,7 @@ export function planProviderRemoval(ctx: Ctx, row: ProviderRow): void {
   if (row.onRemove === 'disable') {
     if (row.status === 'disabled') return;
     const shape = { ...row, status: 'disabled' as const };
-    ctx.out.providers.push({
+    ctx.out.changes.push({
       action: 'disable',
       resource,
       fields: [{ path: 'status', before: row.status, after: 'disabled' }],
@@ -159,7 +159,7 @@ export function planProviderRemoval(ctx: Ctx, row: ProviderRow): void {
     return;
   }
   const pmIds = (ctx.modelsByProviderId.get(row.id) ?? []).map((m) => m.id);
-  ctx.out.providerDeletes.push({
+  ctx.out.deletes.push({
     change: {
       action: 'delete',
       resource,

@@ -6,7 +6,8 @@ import { CvctlError } from '../errors';
 import { escapeControl, escapeOutput } from '../escape';
 import { canonicalJson, compareStrings, isPlainObject, list, ordered, sortKeysDeep, type Shaper } from './canonical';
 import { checkPlanShape } from './plan-schema';
-import { ACTIONS, PLAN_FORMAT_VERSION, type Plan } from './types';
+import { ACTIONS, PLAN_FORMAT_VERSION, type Plan, type ResourceType } from './types';
+import { isSensitivePath, REF_MEMBER_ORDER, RESOURCES, TARGET_MEMBER_ORDER } from '../resources/registry';
 
 /**
  * sha256 (hex) over the canonical JSON (sorted keys) of the plan without its digest and its
@@ -55,33 +56,26 @@ export function feedCanonical(record: Record<string, unknown>, update: (s: strin
 const PLAN_KEYS = ['formatVersion', 'scope', 'summary', 'changes', 'warnings', 'meta', 'digest', 'auth'];
 const AUTH_KEYS = ['alg', 'keyId', 'kekId', 'newKey', 'tag'];
 const CHANGE_KEYS = ['action', 'resource', 'fields', 'cascade', 'adopt', 'renamedFrom', 'reason', 'expect', 'target'];
-const RESOURCE_KEYS = ['type', 'provider', 'name'];
+const RESOURCE_KEYS = [...REF_MEMBER_ORDER];
 const FIELD_KEYS = ['path', 'before', 'after'];
 const CASCADE_KEYS = ['providerModels', 'modelBackends', 'modelsLeftWithoutBackends'];
 const WARNING_KEYS = ['code', 'message', 'resource'];
 const META_KEYS = ['createdAt', 'cvctlVersion', 'catalogVersion', 'secretsResolved'];
 const SENSITIVE_KEYS = ['sensitive', 'changed', 'prefix', 'unknown'];
-const TARGET_KEYS = [
-  'name',
-  'modelId',
-  'kind',
-  'status',
-  'config',
-  'labels',
-  'protected',
-  'onRemove',
-  'contextWindow',
-  'pricing',
-  'source',
-  'credentials',
-  'lastApplied',
-];
+const TARGET_KEYS = [...TARGET_MEMBER_ORDER];
 const CREDENTIAL_TARGET_KEYS = ['ref', 'baseDir', 'pos', 'fingerprint'];
 
 
 const resource: Shaper = (v) => ordered(v, RESOURCE_KEYS);
 // A credential in a field reads like the contract: {"sensitive": true, "changed": …, "prefix": …}.
-const value: Shaper = (v) => (isPlainObject(v) && v.sensitive === true ? ordered(v, SENSITIVE_KEYS) : sortKeysDeep(v));
+// Which fields are credentials is the registry's to say (src/resources), not the value's.
+const sensitiveValue: Shaper = (v) => (isPlainObject(v) ? ordered(v, SENSITIVE_KEYS) : sortKeysDeep(v));
+const SENSITIVE_SIDES: Record<string, Shaper> = { before: sensitiveValue, after: sensitiveValue };
+
+function isSensitiveField(type: unknown, f: unknown): boolean {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(RESOURCES, type) && isPlainObject(f) &&
+    typeof f.path === 'string' && isSensitivePath(type as ResourceType, f.path);
+}
 const credentialTargets: Shaper = (v) => {
   if (!isPlainObject(v)) return v;
   const out: Record<string, unknown> = {};
@@ -90,13 +84,15 @@ const credentialTargets: Shaper = (v) => {
   }
   return out;
 };
-const change: Shaper = (v) =>
-  ordered(v, CHANGE_KEYS, {
+const change: Shaper = (v) => {
+  const type = isPlainObject(v) && isPlainObject(v.resource) ? v.resource.type : undefined;
+  return ordered(v, CHANGE_KEYS, {
     resource,
-    fields: list((f) => ordered(f, FIELD_KEYS, { before: value, after: value })),
+    fields: list((f) => ordered(f, FIELD_KEYS, isSensitiveField(type, f) ? SENSITIVE_SIDES : {})),
     cascade: (c) => ordered(c, CASCADE_KEYS),
     target: (t) => ordered(t, TARGET_KEYS, { credentials: credentialTargets }),
   });
+};
 
 /** The plan with every object's keys in a fixed order: same plan, same bytes. */
 export function normalizePlan(plan: Plan): Plan {

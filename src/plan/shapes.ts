@@ -1,10 +1,13 @@
 // The comparable shape of a provider and of a provider model, common to a desired spec, a
 // database row and a last-applied record; plus the plan targets and last-applied records
-// built from them.
+// built from them, from the fields the registry declares (src/resources).
 import type { ModelKind, OnRemove, ProviderKind, ProviderStatus } from '../domain/kinds';
 import type { Pricing } from '../domain/types';
 import { sortKeysDeep } from './canonical';
-import { flattenChildren, type FlatMap } from './diff';
+import type { FlatMap } from './paths';
+import { PROVIDER } from '../resources/provider';
+import { PROVIDER_MODEL } from '../resources/provider-model';
+import { flatOf, recordOf } from '../resources/shape';
 import type { CredentialTarget, ProviderModelTarget, ProviderTarget } from './types';
 
 export interface ProviderShape {
@@ -26,25 +29,11 @@ export interface ModelShape {
 
 /** Flattened provider fields (credentials are diffed separately: they are fingerprints). */
 export function providerFlat(p: ProviderShape, name?: string): FlatMap {
-  const m: FlatMap = new Map();
-  if (name !== undefined) m.set('name', name);
-  m.set('kind', p.kind);
-  m.set('status', p.status);
-  flattenChildren(m, 'config', p.config);
-  flattenChildren(m, 'labels', p.labels);
-  m.set('protected', p.protected);
-  m.set('onRemove', p.onRemove);
-  return m;
+  return flatOf(PROVIDER, p, name);
 }
 
 export function modelFlat(m: ModelShape): FlatMap {
-  const out: FlatMap = new Map();
-  out.set('kind', m.kind);
-  out.set('status', m.status);
-  out.set('contextWindow', m.contextWindow);
-  flattenChildren(out, 'pricing', m.pricing);
-  out.set('source', m.source);
-  return out;
+  return flatOf(PROVIDER_MODEL, m);
 }
 
 /**
@@ -59,24 +48,13 @@ export function lastAppliedOfProvider(
 ): Record<string, unknown> {
   return {
     ...(name !== undefined ? { name } : {}),
-    kind: p.kind,
-    status: p.status,
-    config: sortKeysDeep(p.config),
-    labels: sortKeysDeep(p.labels),
-    protected: p.protected,
-    onRemove: p.onRemove,
+    ...recordOf(PROVIDER, p),
     credentials: sortKeysDeep(credentialFingerprints),
   };
 }
 
 export function lastAppliedOfModel(m: ModelShape): Record<string, unknown> {
-  return {
-    kind: m.kind,
-    status: m.status,
-    contextWindow: m.contextWindow,
-    pricing: m.pricing === null ? null : sortKeysDeep(m.pricing),
-    source: m.source,
-  };
+  return recordOf(PROVIDER_MODEL, m);
 }
 
 export function providerTarget(
@@ -87,12 +65,7 @@ export function providerTarget(
 ): ProviderTarget {
   return {
     name,
-    kind: p.kind,
-    status: p.status,
-    config: sortKeysDeep(p.config),
-    labels: sortKeysDeep(p.labels),
-    protected: p.protected,
-    onRemove: p.onRemove,
+    ...(recordOf(PROVIDER, p) as unknown as ProviderShape),
     credentials,
     lastApplied: lastAppliedOfProvider(p, fingerprints, name),
   };
@@ -101,11 +74,7 @@ export function providerTarget(
 export function modelTarget(modelId: string, m: ModelShape): ProviderModelTarget {
   return {
     modelId,
-    kind: m.kind,
-    status: m.status,
-    contextWindow: m.contextWindow,
-    pricing: m.pricing === null ? null : sortKeysDeep(m.pricing),
-    source: m.source,
+    ...(recordOf(PROVIDER_MODEL, m) as unknown as ModelShape),
     lastApplied: lastAppliedOfModel(m),
   };
 }

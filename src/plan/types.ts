@@ -8,9 +8,19 @@ export const PLAN_FORMAT_VERSION = 1;
 export const ACTIONS = ['create', 'update', 'disable', 'enable', 'delete'] as const;
 export type Action = (typeof ACTIONS)[number];
 
-export type ResourceRef =
-  | { type: 'provider'; name: string }
-  | { type: 'providerModel'; provider: string; name: string };
+/**
+ * The resource types a plan holds. Each has one module in src/resources/ (identity, fields,
+ * level); adding one adds its ref and its target below (CONTRACT.md section 5 adds `model`
+ * {name}, `modelBackend` {model, provider, name} and `accessGrant` {model, subject}).
+ */
+export const RESOURCE_TYPES = ['provider', 'providerModel'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+export interface ResourceRefs {
+  provider: { type: 'provider'; name: string };
+  providerModel: { type: 'providerModel'; provider: string; name: string };
+}
+export type ResourceRef<T extends ResourceType = ResourceType> = ResourceRefs[T];
 
 /**
  * How a credential shows in a plan: never its value. `changed` is null when it is not known
@@ -75,21 +85,70 @@ export interface ProviderModelTarget {
   lastApplied: Record<string, unknown>;
 }
 
-export interface Change {
-  action: Action;
-  resource: ResourceRef;
+export interface Targets {
+  provider: ProviderTarget;
+  providerModel: ProviderModelTarget;
+}
+
+/** Why a change exists (extension): a closed set, written in plan JSON as these texts. */
+export const REASON = {
+  removed: 'removed from files',
+  removedDisable: 'removed from files; onRemove: disable',
+} as const;
+export type TakeOverReason = `take over from cvctl scope '${string}'`;
+export type Reason = (typeof REASON)[keyof typeof REASON] | TakeOverReason;
+export type ReasonCode = 'removed' | 'removed-disable' | 'take-over';
+
+export function takeOverReason(owner: string): TakeOverReason {
+  return `take over from cvctl scope '${owner}'`;
+}
+
+export function reasonCode(r: Reason): ReasonCode {
+  if (r === REASON.removed) return 'removed';
+  if (r === REASON.removedDisable) return 'removed-disable';
+  return 'take-over';
+}
+
+/** What every change has, whatever its resource type and action. */
+interface ChangeCommon {
+  /** What the change shows; a credential's value is {"sensitive": true, ...} (fields marked sensitive in src/resources). */
   fields?: FieldChange[];
   cascade?: Cascade;
   /** true when this update takes over a row made outside cvctl (`--adopt`). */
   adopt?: true;
   /** The row's name before this update (`renamedFrom` in the files); the row keeps its id. */
   renamedFrom?: string;
-  /** extension: why the change exists (e.g. "removed from files; onRemove: disable"). */
-  reason?: string;
+  /** extension: why the change exists. */
+  reason?: Reason;
   /** extension: stale-plan check. */
   expect: RowExpectation;
-  /** extension: the full target state for create/update/enable/disable (absent for delete). */
-  target?: ProviderTarget | ProviderModelTarget;
+}
+
+export type WriteAction = Exclude<Action, 'delete'>;
+
+/** A create/update/enable/disable: carries the full target state of its resource type. */
+export type WriteChange<T extends ResourceType = ResourceType, A extends WriteAction = WriteAction> = {
+  [K in A]: ChangeCommon & { action: K; resource: ResourceRefs[T]; /** extension: the full target state. */ target: Targets[T] };
+}[A];
+
+/** A delete carries no target. */
+export type DeleteChange<T extends ResourceType = ResourceType> = ChangeCommon & {
+  action: 'delete';
+  resource: ResourceRefs[T];
+  target?: undefined;
+};
+
+export type ChangeOf<T extends ResourceType> = WriteChange<T> | DeleteChange<T>;
+
+/** A discriminated union on resource.type × action: switch on both, exhaustively. */
+export type Change = { [T in ResourceType]: ChangeOf<T> }[ResourceType];
+
+/**
+ * Narrows a change by its resource type (TypeScript narrows a union by a member's own
+ * discriminant, `action`, but not by a nested one, `resource.type`); then by action.
+ */
+export function isChangeOf<T extends ResourceType>(c: Change, type: T): c is Extract<Change, { resource: { type: T } }> {
+  return c.resource.type === type;
 }
 
 export interface PlanWarning {

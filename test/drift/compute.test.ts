@@ -6,26 +6,15 @@ import type { DesiredProvider } from '../../src/domain/types';
 import type { ProviderModelRow, ProviderRow } from '../../src/domain/rows';
 import type { DriftChange } from '../../src/drift/types';
 import type { DeletedRow } from '../../src/drift/deleted';
-import { credsFor, current, fp, model, modelRow, NOW, provider, providerRow } from '../plan/builders';
+import { appliedState, credsFor, current, fp, model, modelRow, NOW, provider, providerRow } from '../plan/builders';
 
-/** A row exactly as an apply of `d` leaves it, with its last-applied record. */
+/** A row exactly as the real apply converter writes `d` (test/plan/builders.ts appliedState), then `o`. */
 function appliedRow(d: DesiredProvider, o: Partial<ProviderRow> = {}): ProviderRow {
-  const fps = Object.fromEntries(Object.keys(d.spec.credentials).map((f) => [f, fp(d.spec.name, f)]));
-  return providerRow(d.spec.name, {
-    kind: d.spec.kind,
-    status: d.spec.status,
-    config: structuredClone(d.spec.config),
-    labels: { ...d.spec.labels },
-    protected: d.spec.protected,
-    onRemove: d.spec.onRemove,
-    credentialFingerprints: fps,
-    lastApplied: lastAppliedOfProvider(d.spec, fps),
-    ...o,
-  });
+  return { ...appliedState([d]).providers[0], ...o };
 }
 
 function appliedModels(d: DesiredProvider): ProviderModelRow[] {
-  return d.models.map((m) => modelRow(d.spec.name, m.modelId, { ...structuredClone(m), lastApplied: lastAppliedOfModel(m) }));
+  return appliedState([d]).providerModels;
 }
 
 function drift(desired: DesiredProvider[], providers: ProviderRow[], models: ProviderModelRow[], o: Partial<DriftInput> = {}) {

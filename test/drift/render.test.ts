@@ -4,11 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { computeDrift } from '../../src/drift/compute';
 import { renderDrift } from '../../src/drift/render';
-import { lastAppliedOfModel, lastAppliedOfProvider } from '../../src/plan/compute';
 import type { DesiredProvider } from '../../src/domain/types';
 import type { ProviderModelRow, ProviderRow } from '../../src/domain/rows';
 import type { DriftReport } from '../../src/drift/types';
-import { credsFor, current, fp, model, modelRow, NOW, provider, providerRow } from '../plan/builders';
+import { appliedState, credsFor, current, fp, model, modelRow, NOW, provider, providerRow } from '../plan/builders';
 
 const DIR = path.join(__dirname, 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -24,21 +23,13 @@ function golden(file: string, actual: string): void {
   expect(actual).toBe(fs.readFileSync(p, 'utf8'));
 }
 
+/** A row exactly as the real apply converter writes `d` (test/plan/builders.ts appliedState), then `o`. */
 function applied(d: DesiredProvider, o: Partial<ProviderRow> = {}): ProviderRow {
-  const fps = Object.fromEntries(Object.keys(d.spec.credentials).map((f) => [f, fp(d.spec.name, f)]));
-  return providerRow(d.spec.name, {
-    kind: d.spec.kind,
-    status: d.spec.status,
-    config: structuredClone(d.spec.config),
-    labels: { ...d.spec.labels },
-    credentialFingerprints: fps,
-    lastApplied: lastAppliedOfProvider(d.spec, fps),
-    ...o,
-  });
+  return { ...appliedState([d]).providers[0], ...o };
 }
 
 function appliedModels(d: DesiredProvider): ProviderModelRow[] {
-  return d.models.map((m) => modelRow(d.spec.name, m.modelId, { ...structuredClone(m), lastApplied: lastAppliedOfModel(m) }));
+  return appliedState([d]).providerModels;
 }
 
 function report(desired: DesiredProvider[], providers: ProviderRow[], models: ProviderModelRow[]): DriftReport {

@@ -2,8 +2,11 @@
 // a complete PlanInput. Ids are derived from names so expectations can name them.
 import type { ProviderModelRow, ProviderRow, BackendRef, CurrentState } from '../../src/domain/rows';
 import type { DesiredModel, DesiredProvider, DesiredState, LocatedSecretRef, ProviderSpec } from '../../src/domain/types';
-import type { CredentialStatus, PlanInput } from '../../src/plan/compute';
-import type { Change } from '../../src/plan/types';
+import { computePlan, type CredentialStatus, type PlanInput } from '../../src/plan/compute';
+import { isChangeOf, type Change } from '../../src/plan/types';
+import { CONVERTERS, type CredentialWrite } from '../../src/apply/convert';
+import { resourceKey, specOf } from '../../src/resources/registry';
+import { recordOf } from '../../src/resources/shape';
 
 export const NOW = new Date('2026-04-20T12:00:00.000Z');
 
@@ -137,24 +140,47 @@ export function input(desired: DesiredProvider[], cur: CurrentState, o: Partial<
   };
 }
 
+/**
+ * The rows the real apply converter (src/apply/convert.ts) writes for `desired` planned against an
+ * empty database: the same fields, last-applied records and fingerprints (fp(name, field)), with
+ * the builders' ids, the rest as providerRow/modelRow make them. No copy of what apply writes.
+ */
+export function appliedState(desired: DesiredProvider[], scope = 'default'): { providers: ProviderRow[]; providerModels: ProviderModelRow[] } {
+  const { plan } = computePlan(input(desired, current(), { scope, digest: false }));
+  const ids = new Map<string, string>();
+  const credentials = new Map<string, CredentialWrite>();
+  for (const c of plan.changes) {
+    if (isChangeOf(c, 'provider')) {
+      ids.set(resourceKey(c.resource), `pv-${c.resource.name}`);
+      const spec = desired.find((d) => d.spec.name === c.resource.name)!.spec;
+      credentials.set(resourceKey(c.resource), {
+        stored: null,
+        fingerprints: Object.fromEntries(Object.keys(spec.credentials).map((f) => [f, fp(spec.name, f)])),
+      });
+    } else ids.set(resourceKey(c.resource), `pm-${c.resource.provider}-${c.resource.name}`);
+  }
+  const convertInput = { plan, now: NOW, ids, credentials };
+  const providers: ProviderRow[] = [];
+  const providerModels: ProviderModelRow[] = [];
+  for (const c of plan.changes) {
+    if (c.action !== 'create') throw new Error(`a plan against an empty database has only creates, not a ${c.action}`);
+    if (isChangeOf(c, 'provider')) {
+      const w = CONVERTERS.provider.create.row(c, convertInput);
+      const fields = recordOf(specOf('provider'), w.target) as Pick<ProviderRow, 'kind' | 'status' | 'config' | 'labels' | 'protected' | 'onRemove'>;
+      const fingerprints = credentials.get(resourceKey(c.resource))!.fingerprints;
+      providers.push(providerRow(c.resource.name, { ...fields, credentialFingerprints: fingerprints, lastApplied: w.lastApplied, managedBy: scope }));
+    } else {
+      const w = CONVERTERS.providerModel.create.row(c, convertInput);
+      const fields = recordOf(specOf('providerModel'), w.target) as Pick<ProviderModelRow, 'kind' | 'status' | 'contextWindow' | 'pricing' | 'source'>;
+      providerModels.push(modelRow(c.resource.provider, c.resource.name, { ...fields, lastApplied: w.lastApplied, managedBy: scope }));
+    }
+  }
+  return { providers, providerModels };
+}
+
 /** The database as cvctl would have left it after applying `desired` (for idempotence). */
 export function rowsMatching(desired: DesiredProvider[], scope = 'default'): CurrentState {
-  const providers = desired.map((d) =>
-    providerRow(d.spec.name, {
-      kind: d.spec.kind,
-      status: d.spec.status,
-      config: structuredClone(d.spec.config),
-      labels: { ...d.spec.labels },
-      protected: d.spec.protected,
-      onRemove: d.spec.onRemove,
-      credentialFingerprints: Object.fromEntries(Object.keys(d.spec.credentials).map((f) => [f, fp(d.spec.name, f)])),
-      managedBy: scope,
-    }),
-  );
-  const providerModels = desired.flatMap((d) =>
-    d.models.map((m) => modelRow(d.spec.name, m.modelId, { ...structuredClone(m), managedBy: scope })),
-  );
-  return current({ providers, providerModels });
+  return current(appliedState(desired, scope));
 }
 
 /** "create openai-prod", "update openai-prod/gpt-4o [pricing.inputPerMTok]" */

@@ -105,7 +105,8 @@ describe('checkPlanConsistency', () => {
   it('refuses a delete that carries a target, and actions that contradict their target or expectation', () => {
     const del = clone(deletesPlan());
     const d = del.changes.find((c) => c.action === 'delete')!;
-    d.target = change(clone(createPlan()), 'openai-a').target;
+    // (A delete has no target by type: this is a tampered file.)
+    (d as { target?: unknown }).target = change(clone(createPlan()), 'openai-a').target;
     expect(refusal(del)).toMatch(/is a delete that also writes fields/);
 
     const create = clone(createPlan());

@@ -1,0 +1,121 @@
+// Plan → write statements, pure (as drizzle-kit's `convertors`): one converter per resource
+// type × action says how a change becomes a row write (an insert, an update or a delete by id);
+// the rows are batched per type and kind of write (./convert-rows.ts) and the batches come out in
+// the registry's apply order (src/resources/registry.ts: writes top-down, deletes bottom-up).
+// No database, secret backend, file, environment or clock here: the caller hands over the row
+// ids, the already sealed credentials and `now`, and runs the statements (src/state/execute.ts).
+import type { Action, Change, Plan, ResourceType, WriteAction, WriteChange } from '../plan/types';
+import { lastAppliedOfModel, lastAppliedOfProvider } from '../plan/shapes';
+import { APPLY_STEPS, describeResource, resourceKey, specOf, type ApplyStep } from '../resources/registry';
+import { deleteByIds, type Statement } from '../state/statements';
+import type { StoredCredentials } from './credentials';
+import { WRITERS, type RowWrite } from './convert-rows';
+
+/** A provider's credentials as apply writes them. */
+export interface CredentialWrite {
+  /** The sealed credentials, when the change replaces them; null: the stored ones stay. */
+  stored: StoredCredentials | null;
+  /** The fingerprints the row has after apply (what its last-applied record holds). */
+  fingerprints: Record<string, string>;
+}
+
+export interface ConvertInput {
+  plan: Plan;
+  now: Date;
+  /** Row id by resource key (src/resources/registry.ts): every resource changed, and every parent one names. */
+  ids: ReadonlyMap<string, string>;
+  /** By provider resource key, for every provider the plan writes (creates, updates, enables, disables). */
+  credentials: ReadonlyMap<string, CredentialWrite>;
+}
+
+/** The statements of one apply step (one resource type's writes, or its deletes). */
+export interface ConvertedStep {
+  step: ApplyStep;
+  statements: Statement[];
+}
+
+type WriteConverter<T extends ResourceType> = {
+  batch: 'insert' | 'update';
+  row(c: WriteChange<T>, input: ConvertInput): RowWrite;
+};
+type DeleteConverter = { batch: 'delete' };
+type Converters = { readonly [T in ResourceType]: { readonly [A in Action]: A extends WriteAction ? WriteConverter<T> : DeleteConverter } };
+
+function idOf(c: Change, input: ConvertInput): string {
+  const id = input.ids.get(resourceKey(c.resource));
+  if (id === undefined) throw new Error(`convert: no row id for ${describeResource(c.resource)}`);
+  return id;
+}
+
+function parentIds(c: Change, input: ConvertInput): string[] {
+  const spec = specOf(c.resource.type);
+  return spec.parents.map((p) => {
+    const parent = p.ref(c.resource as never);
+    const id = input.ids.get(resourceKey(parent));
+    if (id === undefined) throw new Error(`convert: no row id for ${describeResource(parent)}, parent of ${describeResource(c.resource)}`);
+    return id;
+  });
+}
+
+/**
+ * The last-applied record is derived from what is written, never read from the plan: the
+ * fingerprints actually stored (a create could not know them at plan time, no row id yet), or,
+ * credentials kept, those the row has; drift compares against them.
+ */
+function providerRow(c: WriteChange<'provider'>, input: ConvertInput): RowWrite {
+  const creds = input.credentials.get(resourceKey(c.resource));
+  if (creds === undefined) throw new Error(`convert: no credentials given for ${describeResource(c.resource)}`);
+  return {
+    id: idOf(c, input),
+    parentIds: [],
+    target: c.target,
+    lastApplied: lastAppliedOfProvider(c.target, creds.fingerprints),
+    credentials: creds.stored,
+  };
+}
+
+function modelRow(c: WriteChange<'providerModel'>, input: ConvertInput): RowWrite {
+  return { id: idOf(c, input), parentIds: parentIds(c, input), target: c.target, lastApplied: lastAppliedOfModel(c.target) };
+}
+
+const insertProvider: WriteConverter<'provider'> = { batch: 'insert', row: providerRow };
+const updateProvider: WriteConverter<'provider'> = { batch: 'update', row: providerRow };
+const insertModel: WriteConverter<'providerModel'> = { batch: 'insert', row: modelRow };
+const updateModel: WriteConverter<'providerModel'> = { batch: 'update', row: modelRow };
+const deleteRow: DeleteConverter = { batch: 'delete' };
+
+/** One entry per resource type × action (an enable or a disable writes the whole target, as an update does). */
+export const CONVERTERS: Converters = {
+  provider: { create: insertProvider, update: updateProvider, enable: updateProvider, disable: updateProvider, delete: deleteRow },
+  providerModel: { create: insertModel, update: updateModel, enable: updateModel, disable: updateModel, delete: deleteRow },
+};
+
+function converterOf(c: Change): WriteConverter<ResourceType> | DeleteConverter {
+  const byAction = Object.prototype.hasOwnProperty.call(CONVERTERS, c.resource.type) ? CONVERTERS[c.resource.type] : undefined;
+  const conv = byAction && Object.prototype.hasOwnProperty.call(byAction, c.action) ? byAction[c.action] : undefined;
+  if (conv === undefined) {
+    throw new Error(`convert: no converter for resource type ${JSON.stringify(c.resource.type)} and action ${JSON.stringify(c.action)}`);
+  }
+  return conv as WriteConverter<ResourceType> | DeleteConverter;
+}
+
+/** The plan's write statements, step by step in apply order (a step with nothing to write is empty). */
+export function convertPlan(input: ConvertInput): ConvertedStep[] {
+  const byStep = new Map<string, Change[]>(APPLY_STEPS.map((s) => [`${s.type}:${s.phase}`, []]));
+  for (const c of input.plan.changes) {
+    const conv = converterOf(c);
+    byStep.get(`${c.resource.type}:${conv.batch === 'delete' ? 'delete' : 'write'}`)!.push(c);
+  }
+  const w = { scope: input.plan.scope, now: input.now };
+  return APPLY_STEPS.map((step) => {
+    const changes = byStep.get(`${step.type}:${step.phase}`)!;
+    if (step.phase === 'delete') return { step, statements: deleteByIds(specOf(step.type).table, changes.map((c) => idOf(c, input))) };
+    const rows: Record<'insert' | 'update', RowWrite[]> = { insert: [], update: [] };
+    for (const c of changes) {
+      const conv = converterOf(c) as WriteConverter<ResourceType>;
+      rows[conv.batch].push(conv.row(c as WriteChange, input));
+    }
+    const writer = WRITERS[step.type];
+    return { step, statements: [...writer.insert(rows.insert, w), ...writer.update(rows.update, w)] };
+  });
+}

@@ -1,0 +1,22 @@
+// The provider model resource: a row of `provider_models` under its provider.
+import type { ResourceSpec } from './types';
+
+export const PROVIDER_MODEL: ResourceSpec<'providerModel'> = {
+  type: 'providerModel',
+  label: 'provider model',
+  table: 'provider_models',
+  level: 1,
+  identity: ['provider', 'name'],
+  // A model id is its identity within the provider: a different id is another model.
+  name: { field: 'modelId', column: 'model_id', renamable: false },
+  parents: [{ type: 'provider', column: 'provider_id', ref: (r) => ({ type: 'provider', name: r.provider }) }],
+  fields: [
+    { name: 'kind', column: 'kind', sqlType: 'text', flatten: 'leaf', sensitive: false, label: 'kind' },
+    { name: 'status', column: 'status', sqlType: 'text', flatten: 'leaf', sensitive: false, label: 'status' },
+    { name: 'contextWindow', column: 'context_window', sqlType: 'int', flatten: 'leaf', sensitive: false, label: 'context' },
+    { name: 'pricing', column: 'pricing', sqlType: 'jsonb', flatten: 'children', sensitive: false, label: 'pricing' },
+    { name: 'source', column: 'source', sqlType: 'text', flatten: 'leaf', sensitive: false, label: 'source' },
+  ],
+  uniqueConstraint: 'provider_models_provider_model_key',
+  read: 'byParent',
+};

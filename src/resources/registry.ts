@@ -1,0 +1,129 @@
+// The resource registry: every resource type's declaration (./provider.ts, ./provider-model.ts)
+// and what follows from them for all types at once: the one change order of plan and apply, the
+// field order inside a change, natural keys and labels. Adding a resource type: one module here,
+// its ref and target in src/plan/types.ts, one converter entry per action (src/apply/convert.ts),
+// its labels in the renderers (docs/architecture.md).
+import { compareStrings } from '../plan/canonical';
+import type { Action, ResourceRef, ResourceType } from '../plan/types';
+import { PROVIDER } from './provider';
+import { PROVIDER_MODEL } from './provider-model';
+import type { AnyResourceSpec, FieldSpec, ResourceSpec } from './types';
+
+export const RESOURCES: { readonly [T in ResourceType]: ResourceSpec<T> } = {
+  provider: PROVIDER,
+  providerModel: PROVIDER_MODEL,
+};
+
+export function specOf<T extends ResourceType>(type: T): ResourceSpec<T> {
+  return RESOURCES[type] as ResourceSpec<T>;
+}
+
+const SPECS: readonly AnyResourceSpec[] = Object.values(RESOURCES);
+
+/** The identity values of a ref, in the declared order. */
+export function identityOf(r: ResourceRef): string[] {
+  const spec: AnyResourceSpec = specOf(r.type);
+  return spec.identity.map((k: string) => String((r as unknown as Record<string, unknown>)[k]));
+}
+
+/** A unique string per resource (type and natural key): map keys and the order within a type. */
+export function resourceKey(r: ResourceRef): string {
+  return `${r.type}\u0000${identityOf(r).join('\u0000')}`;
+}
+
+/** `provider 'openai-prod'`, `provider model 'openai-prod/gpt-4o'`. */
+export function describeResource(r: ResourceRef): string {
+  return `${specOf(r.type).label} '${identityOf(r).join('/')}'`;
+}
+
+/** The field a path belongs to (its root segment), if the type declares it. */
+export function fieldOf(type: ResourceType, path: string): FieldSpec | undefined {
+  return specOf(type).fields.find((f) => path === f.name || path.startsWith(`${f.name}.`) || path.startsWith(`${f.name}[`));
+}
+
+/** True when the path is a sensitive field's (a credential): its values are never shown. */
+export function isSensitivePath(type: ResourceType, path: string): boolean {
+  return fieldOf(type, path)?.sensitive === true;
+}
+
+/** Every sensitive field root of any type (`credentials`). */
+export const SENSITIVE_ROOTS: readonly string[] = [...new Set(SPECS.flatMap((s) => s.fields.filter((f) => f.sensitive).map((f) => f.name)))];
+
+/**
+ * The order of path roots inside a change: a renamable name first, then each type's fields as
+ * declared, sensitive fields last (reviewers read what changes before which secrets rotate).
+ */
+export const FIELD_ROOT_ORDER: readonly string[] = (() => {
+  const out: string[] = [];
+  const add = (n: string): void => void (out.includes(n) ? undefined : out.push(n));
+  for (const s of SPECS) if (s.name.renamable) add(s.name.field);
+  for (const s of SPECS) for (const f of s.fields) if (!f.sensitive) add(f.name);
+  for (const n of SENSITIVE_ROOTS) add(n);
+  return out;
+})();
+
+/** One step of apply: the writes (create/update/enable/disable) or the deletes of one type. */
+export interface ApplyStep {
+  type: ResourceType;
+  phase: 'write' | 'delete';
+}
+
+/**
+ * Writes level by level top-down (a parent before its children), then deletes bottom-up
+ * (children first); within a level, types in registry order. Plan display order and apply
+ * statement order both come from here.
+ */
+export const APPLY_STEPS: readonly ApplyStep[] = (() => {
+  const byLevel = [...SPECS].sort((a, b) => a.level - b.level);
+  return [
+    ...byLevel.map((s): ApplyStep => ({ type: s.type, phase: 'write' })),
+    ...[...byLevel].reverse().map((s): ApplyStep => ({ type: s.type, phase: 'delete' })),
+  ];
+})();
+
+const STEP_INDEX = new Map(APPLY_STEPS.map((s, i) => [`${s.type}:${s.phase}`, i]));
+
+export function stepOf(c: { action: Action; resource: ResourceRef }): number {
+  return STEP_INDEX.get(`${c.resource.type}:${c.action === 'delete' ? 'delete' : 'write'}`)!;
+}
+
+/** The one change order: apply step, then natural key (code-unit order). */
+export function compareChanges(a: { action: Action; resource: ResourceRef }, b: { action: Action; resource: ResourceRef }): number {
+  return stepOf(a) - stepOf(b) || compareStrings(resourceKey(a.resource), resourceKey(b.resource));
+}
+
+/**
+ * `items` in the one change order. Keys are computed once per item, not once per comparison:
+ * a first apply sorts 100,000 creates.
+ */
+export function sortByChangeOrder<X>(items: readonly X[], changeOf: (x: X) => { action: Action; resource: ResourceRef }): X[] {
+  const keyed = items.map((x) => {
+    const c = changeOf(x);
+    return { x, step: stepOf(c), key: resourceKey(c.resource) };
+  });
+  keyed.sort((a, b) => a.step - b.step || compareStrings(a.key, b.key));
+  return keyed.map((k) => k.x);
+}
+
+/** Lists merged into one order that keeps each list's own order (first list first). */
+function mergeOrders(lists: ReadonlyArray<readonly string[]>): string[] {
+  const out: string[] = [];
+  for (const list of lists) {
+    list.forEach((k, i) => {
+      if (out.includes(k)) return;
+      const next = list.slice(i + 1).find((n) => out.includes(n));
+      if (next === undefined) out.push(k);
+      else out.splice(out.indexOf(next), 0, k);
+    });
+  }
+  return out;
+}
+
+/** Member order of a written resource ref: `type`, then the identities (`provider` before `name`). */
+export const REF_MEMBER_ORDER: readonly string[] = ['type', ...mergeOrders(SPECS.map((s) => s.identity as readonly string[]))];
+
+/** Member order of a written target: names, then the fields in field order, then the last-applied record. */
+export const TARGET_MEMBER_ORDER: readonly string[] = [
+  ...mergeOrders([SPECS.map((s) => s.name.field), FIELD_ROOT_ORDER]),
+  'lastApplied',
+];
