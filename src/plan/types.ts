@@ -1,6 +1,7 @@
 // The Plan: versioned, serializable data (CONTRACT.md section 4). Apply reads only this;
 // renderers render only this. Fields marked "extension" are additions beyond the contract.
 import type { ModelKind, OnRemove, ProviderKind, ProviderStatus } from '../domain/kinds';
+import type { FailoverTrigger, GrantLimits, GrantSubjectType, RoutingStrategy } from '../domain/routing';
 import type { Pricing, SecretRef, SourcePos } from '../domain/types';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -82,6 +83,47 @@ export interface ProviderModelTarget {
   contextWindow: number | null;
   pricing: Pricing | null;
   source: string;
+  lastApplied: Record<string, unknown>;
+}
+
+/**
+ * A user-facing Model (CONTRACT.md section 5). Added to RESOURCE_TYPES with its registry module
+ * (src/resources/model.ts); its backends are separate `modelBackend` changes.
+ */
+export interface ModelTarget {
+  name: string;
+  kind: ModelKind;
+  status: ProviderStatus;
+  description: string | null;
+  labels: Record<string, string>;
+  protected: boolean;
+  onRemove: OnRemove;
+  /** The file's keys as written (defaults applied): stored in models.routing. */
+  routing: { strategy: RoutingStrategy; retries: number; failoverOn: FailoverTrigger[] };
+  lastApplied: Record<string, unknown>;
+}
+
+/** One row of model_backends: identity (model, provider, providerModel id). */
+export interface ModelBackendTarget {
+  model: string;
+  provider: string;
+  /** The provider model id. */
+  providerModel: string;
+  priority: number;
+  weight: number;
+  status: ProviderStatus;
+}
+
+/** One row of access_grants: identity (model, subject). */
+export interface AccessGrantTarget {
+  model: string;
+  subjectType: GrantSubjectType;
+  /** The group name or the user's email. */
+  subject: string;
+  /** The file's keys as written: only those set are present. */
+  limits: GrantLimits;
+  /** ISO 8601 UTC time, or null. */
+  expiresAt: string | null;
   lastApplied: Record<string, unknown>;
 }
 
