@@ -29,7 +29,7 @@ import {
   type Rewrapped,
 } from './kek-rotate/store';
 
-export { renderRotateSummary, ProgressBar } from './kek-rotate/render';
+export { renderRotateSummary, ProgressBar } from '../render/kek-rotate';
 
 export const DEFAULT_BATCH_SIZE = 500;
 export const DEFAULT_CONCURRENCY = 16;

@@ -18,9 +18,9 @@ import { rowsOfDeclaredProviders } from '../plan/rename';
 import { cvctlVersion } from '../cli/version';
 import { openKekFor } from '../app/resources';
 import { loadDesired } from '../app/make-plan';
-import { computeDrift } from './compute';
-import type { DeletedRow } from './deleted';
-import type { DriftReport } from './types';
+import { computeDrift } from '../plan/drift/compute';
+import type { DeletedRow } from '../plan/drift/deleted';
+import type { DriftReport } from '../plan/drift/types';
 
 export interface DriftOptions {
   paths: string[];

@@ -2,7 +2,7 @@
 // Text is for people (one table per kind); JSON is for scripts and is stable:
 //   {"version": "2026.04.15", "kinds": {"openai": [{id, kind, contextWindow, pricing}]}}
 import { PROVIDER_KINDS, type ProviderKind } from '../domain/kinds';
-import { latestVersion, type Catalog, type CatalogModel } from './catalog';
+import { latestVersion, type Catalog, type CatalogModel } from '../catalog/catalog';
 
 export interface CatalogListOptions {
   /** Only this kind; all kinds, in the contract's order, when absent. */

@@ -2,10 +2,10 @@
 // credentials and cascades are described exactly as `cvctl plan` describes them).
 import { assertNever } from '../domain/kinds';
 import { compareStrings } from '../plan/canonical';
-import { describeField, formatValue, isSensitive, markOf } from '../render/common';
+import { describeField, formatValue, isSensitive, markOf } from './common';
 import type { Action } from '../plan/types';
-import type { DriftChange, DriftField, DriftLabel } from './types';
-import { DRIFT_LABELS, compareLabels, labelCount } from './types';
+import type { DriftChange, DriftField, DriftLabel } from '../plan/drift/types';
+import { DRIFT_LABELS, compareLabels, labelCount } from '../plan/drift/types';
 
 export interface DriftGroup {
   name: string;

@@ -2,8 +2,8 @@
 // warnings, then one collapsible section per provider with a `diff` block. Kept under
 // maxChars (GitHub rejects bodies over 65,536 characters): sections are added, most urgent
 // label first, until the next would not fit; a note says how much was left out.
-import { describeCascade, describeField, formatValue, isSensitive, plural } from '../render/common';
-import { DEFAULT_MAX_CHARS, fenced, fitSections, htmlText, mdCode, mdText } from '../render/markdown';
+import { describeCascade, describeField, formatValue, isSensitive, plural } from './common';
+import { DEFAULT_MAX_CHARS, fenced, fitSections, htmlText, mdCode, mdText } from './markdown';
 import { compareStrings } from '../plan/canonical';
 import {
   describedAs,
@@ -15,8 +15,8 @@ import {
   labelLegend,
   mixedLabels,
   type DriftGroup,
-} from './render-common';
-import { DRIFT_LABELS, compareLabels, type DriftChange, type DriftReport } from './types';
+} from './drift-common';
+import { DRIFT_LABELS, compareLabels, type DriftChange, type DriftReport } from '../plan/drift/types';
 
 export interface DriftMarkdownOptions {
   maxChars?: number;

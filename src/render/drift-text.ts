@@ -1,9 +1,9 @@
 // Terminal rendering of a drift report: one block per provider, headed by its label, with
 // the differing fields as the plan shows them (database → files), its models nested below;
 // then warnings and the summary line.
-import { MAX_PAD, Painter } from '../render/painter';
+import { MAX_PAD, Painter } from './painter';
 import { assertNever } from '../domain/kinds';
-import { describeCascade } from '../render/common';
+import { describeCascade } from './common';
 import {
   describeDriftField,
   driftMark,
@@ -12,8 +12,8 @@ import {
   labelCounts,
   labelLegend,
   type DriftGroup,
-} from './render-common';
-import { DRIFT_LABELS, NO_DRIFT, driftSummaryLine, type DriftChange, type DriftField, type DriftLabel, type DriftReport } from './types';
+} from './drift-common';
+import { DRIFT_LABELS, NO_DRIFT, driftSummaryLine, type DriftChange, type DriftField, type DriftLabel, type DriftReport } from '../plan/drift/types';
 
 export interface DriftTextOptions {
   color: boolean;

@@ -4,9 +4,9 @@ import { assertNever } from '../domain/kinds';
 import { escapeOutput } from '../escape';
 import { isPlainObject, list, ordered, sortKeysDeep, type Shaper } from '../plan/canonical';
 import { ACTIONS } from '../plan/types';
-import { renderDriftMarkdown } from './render-markdown';
-import { renderDriftText } from './render-text';
-import { DRIFT_LABELS, type DriftReport } from './types';
+import { renderDriftMarkdown } from './drift-markdown';
+import { renderDriftText } from './drift-text';
+import { DRIFT_LABELS, type DriftReport } from '../plan/drift/types';
 
 export type DriftFormat = 'text' | 'json' | 'markdown';
 

@@ -1,6 +1,6 @@
 // What `kek rotate` prints: a progress bar on stderr while it runs (terminals only), and a
 // summary on stdout at the end, as text or JSON. Only ids of KEKs and counts, never key bytes.
-import type { RotateProgress, RotateSummary } from '../kek-rotate';
+import type { RotateProgress, RotateSummary } from '../app/kek-rotate';
 
 export function renderRotateSummary(s: RotateSummary, output: 'text' | 'json'): string {
   if (output === 'json') return JSON.stringify(s, null, 2) + '\n';

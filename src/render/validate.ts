@@ -1,9 +1,9 @@
 // Output of `cvctl validate`: text for people (one line per diagnostic, then a summary)
 // and JSON for machines (CONTRACT.md section 4, `validate --output json`). Both end with
 // a newline so they can be written to stdout as they are.
-import { diagnosticWhere, formatDiagnostic, hasErrors, hasPosition, type Diagnostic, type Severity } from './diagnostics';
-import type { LoadResult } from './load';
-import { plural, thousands } from './text';
+import { diagnosticWhere, formatDiagnostic, hasErrors, hasPosition, type Diagnostic, type Severity } from '../config/diagnostics';
+import type { LoadResult } from '../config/load';
+import { plural, thousands } from '../config/text';
 import { escapeOutput } from '../escape';
 
 const COLORS: Record<Severity, string> = { error: '\u001b[31m', warning: '\u001b[33m', info: '\u001b[36m' };

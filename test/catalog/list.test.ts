@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { catalogFromFiles } from '../../src/catalog/catalog';
-import { formatPrice, renderCatalogList } from '../../src/catalog/list';
+import { formatPrice, renderCatalogList } from '../../src/render/catalog-list';
 import { goldenFixture } from './helpers';
 
 const GOLDEN_DIR = path.join(__dirname, 'golden');

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { bundledCatalog } from '../../src/catalog/catalog';
 import { loadConfig } from '../../src/config/load';
-import { renderValidateText } from '../../src/config/render';
+import { renderValidateText } from '../../src/render/validate';
 import { REPO_ROOT } from './helpers';
 
 const EXAMPLES = ['examples/basic', 'examples/platform'].filter((p) => fs.existsSync(path.join(REPO_ROOT, p)));

@@ -1,7 +1,7 @@
 // Issue 12 item 7: with the default path `.`, other tools' YAML is skipped (an info diagnostic,
 // shown with -v), while a cvctl document with a mistake is still an error at its position.
 import { hasSchemaComment, looksLikeCvctlDocument } from '../../src/config/recognise';
-import { renderValidateText } from '../../src/config/render';
+import { renderValidateText } from '../../src/render/validate';
 import { runCli } from '../support/cli';
 import { load, providerDoc, removeRepo, summarize, tempRepo } from './helpers';
 

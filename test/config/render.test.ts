@@ -2,7 +2,7 @@
 // UPDATE_GOLDEN=1 npx jest test/config/render, then review the diff.
 import * as fs from 'fs';
 import * as path from 'path';
-import { renderValidateJson, renderValidateText } from '../../src/config/render';
+import { renderValidateJson, renderValidateText } from '../../src/render/validate';
 import type { LoadResult } from '../../src/config/load';
 import { REPO_ROOT, load } from './helpers';
 

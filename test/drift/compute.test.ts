@@ -1,11 +1,11 @@
 // The drift core on fixtures: each label from a realistic cause, ignore lists, credentials,
 // and what is never reported (other scopes, unresolved secrets, nothing changed).
-import { computeDrift, type DriftInput } from '../../src/drift/compute';
+import { computeDrift, type DriftInput } from '../../src/plan/drift/compute';
 import { lastAppliedOfModel, lastAppliedOfProvider } from '../../src/plan/compute';
 import type { DesiredProvider } from '../../src/domain/types';
 import type { ProviderModelRow, ProviderRow } from '../../src/domain/rows';
-import type { DriftChange } from '../../src/drift/types';
-import type { DeletedRow } from '../../src/drift/deleted';
+import type { DriftChange } from '../../src/plan/drift/types';
+import type { DeletedRow } from '../../src/plan/drift/deleted';
 import { appliedState, credsFor, current, fp, model, modelRow, NOW, provider, providerRow } from '../plan/builders';
 
 /** A row exactly as the real apply converter writes `d` (test/plan/builders.ts appliedState), then `o`. */

@@ -1,4 +1,4 @@
-import { candidates, expiryWarnings, ignoreSet, isExpired, matches, pathPrefixes } from '../../src/drift/ignore';
+import { candidates, expiryWarnings, ignoreSet, isExpired, matches, pathPrefixes } from '../../src/plan/drift/ignore';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 

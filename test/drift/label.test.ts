@@ -12,8 +12,8 @@ import {
   sameCredential,
   type CredentialSide,
   type Known,
-} from '../../src/drift/label';
-import { combineLabels, driftSummaryLine, type DriftLabel } from '../../src/drift/types';
+} from '../../src/plan/drift/label';
+import { combineLabels, driftSummaryLine, type DriftLabel } from '../../src/plan/drift/types';
 
 describe('labelOf', () => {
   const table: Array<[Known, Known, DriftLabel]> = [

@@ -1,12 +1,12 @@
 // Drift and `renamedFrom`: a rename in the files that is not applied yet is pending (the row is
 // found under its earlier name, and not also reported as removed or unmanaged); once applied,
 // nothing is reported.
-import { computeDrift } from '../../src/drift/compute';
-import { renderDrift } from '../../src/drift/render';
+import { computeDrift } from '../../src/plan/drift/compute';
+import { renderDrift } from '../../src/render/drift';
 import { lastAppliedOfModel, lastAppliedOfProvider } from '../../src/plan/compute';
 import type { DesiredProvider } from '../../src/domain/types';
 import type { ProviderModelRow, ProviderRow } from '../../src/domain/rows';
-import type { DriftChange } from '../../src/drift/types';
+import type { DriftChange } from '../../src/plan/drift/types';
 import { current, fp, model, modelRow, NOW, provider, providerRow } from '../plan/builders';
 
 const pos = { file: 'providers/main.yaml', line: 4, column: 18 };

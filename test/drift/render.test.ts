@@ -2,11 +2,11 @@
 // other change to user-facing output), plus the markdown size limit and secret hygiene.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { computeDrift } from '../../src/drift/compute';
-import { renderDrift } from '../../src/drift/render';
+import { computeDrift } from '../../src/plan/drift/compute';
+import { renderDrift } from '../../src/render/drift';
 import type { DesiredProvider } from '../../src/domain/types';
 import type { ProviderModelRow, ProviderRow } from '../../src/domain/rows';
-import type { DriftReport } from '../../src/drift/types';
+import type { DriftReport } from '../../src/plan/drift/types';
 import { appliedState, credsFor, current, fp, model, modelRow, NOW, provider, providerRow } from '../plan/builders';
 
 const DIR = path.join(__dirname, 'golden');

@@ -1,7 +1,7 @@
 // The machinery under `kek rotate` without a database: the token bucket (with a fake clock),
 // the bounded pool, the progress bar's throttling and the summary's text.
 import { TokenBucket, mapBounded } from '../../src/app/kek-rotate/pool';
-import { ProgressBar, renderRotateSummary } from '../../src/app/kek-rotate/render';
+import { ProgressBar, renderRotateSummary } from '../../src/render/kek-rotate';
 import { kmsCallsPerRewrap } from '../../src/app/kek-rotate/sources';
 import type { RotateProgress, RotateSummary } from '../../src/app/kek-rotate';
 import type { Kek } from '../../src/crypto/kek';

@@ -1,5 +1,5 @@
 // Migration 2's delete triggers: a managed row deleted outside cvctl leaves its last-applied
-// record in cvctl_deleted_rows (drift reads it: src/drift/deleted.ts); cvctl's own deletes and
+// record in cvctl_deleted_rows (drift reads it: src/plan/drift/deleted.ts); cvctl's own deletes and
 // rows no scope manages leave nothing.
 import { deleteRows } from '../../src/apply/write-rows';
 import { freshDatabase, targets, type FreshDatabase } from '../support/db';

@@ -1,4 +1,5 @@
-import { listRuns, recordRun, renderHistory, type RunInput, type RunRecord } from '../../src/state/runs';
+import { listRuns, recordRun, type RunInput, type RunRecord } from '../../src/state/runs';
+import { renderHistory } from '../../src/render/history';
 import { freshDatabase, targets, type FreshDatabase } from '../support/db';
 
 function run(over: Partial<RunInput> = {}): RunInput {

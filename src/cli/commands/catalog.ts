@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { Runner } from '../main';
 import { outputOption } from '../options';
 import { bundledCatalog } from '../../catalog/catalog';
-import { renderCatalogList } from '../../catalog/list';
+import { renderCatalogList } from '../../render/catalog-list';
 import { PROVIDER_KINDS, type ProviderKind } from '../../domain/kinds';
 
 export function registerCatalog(program: Command, run: Runner): void {

@@ -3,7 +3,7 @@ import type { Runner } from '../main';
 import { outputOption, pathsOrDefault, type OutputFormat } from '../options';
 import { openDb, resolverFor } from '../../app/resources';
 import { gatherDrift } from '../../drift/gather';
-import { renderDrift } from '../../drift/render';
+import { renderDrift } from '../../render/drift';
 
 export function registerDrift(program: Command, run: Runner): void {
   program

@@ -2,7 +2,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Runner } from '../main';
 import { outputOption } from '../options';
 import { openDb } from '../../app/resources';
-import { listRuns, renderHistory } from '../../state/runs';
+import { listRuns } from '../../state/runs';
+import { renderHistory } from '../../render/history';
 
 export function registerHistory(program: Command, run: Runner): void {
   program

@@ -3,7 +3,7 @@ import type { Runner } from '../main';
 import { outputOption, pathsOrDefault } from '../options';
 import { lazyBundledCatalog } from '../../catalog/catalog';
 import { loadConfig } from '../../config/load';
-import { renderValidateJson, renderValidateText } from '../../config/render';
+import { renderValidateJson, renderValidateText } from '../../render/validate';
 import { hasErrors } from '../../config/diagnostics';
 
 export function registerValidate(program: Command, run: Runner): void {

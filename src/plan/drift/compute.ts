@@ -2,15 +2,15 @@
 // clock (input.now). The planner computes the 2-way differences (files vs database: the
 // same paths, cascades and order as `cvctl plan`); this module labels each one with the
 // last-applied record, adds the rows no scope manages, and applies the ignore lists.
-import type { CurrentState, ProviderModelRow, ProviderRow } from '../domain/rows';
-import type { DesiredProvider, DesiredState } from '../domain/types';
-import { assertNever } from '../domain/kinds';
-import { computePlan, type CredentialStatus } from '../plan/compute';
-import { REMOVED_DISABLE } from '../plan/context';
-import { compareStrings, isPlainObject, sortKeysDeep } from '../plan/canonical';
-import { diffFlat, type FlatMap } from '../plan/diff';
-import { modelFlat, providerFlat, type ModelShape, type ProviderShape } from '../plan/shapes';
-import { ACTIONS, PLAN_FORMAT_VERSION, type Change, type FieldChange, type PlanWarning, type ResourceRef, type Summary } from '../plan/types';
+import type { CurrentState, ProviderModelRow, ProviderRow } from '../../domain/rows';
+import type { DesiredProvider, DesiredState } from '../../domain/types';
+import { assertNever } from '../../domain/kinds';
+import { computePlan, type CredentialStatus } from '../compute';
+import { REMOVED_DISABLE } from '../context';
+import { compareStrings, isPlainObject, sortKeysDeep } from '../canonical';
+import { diffFlat, type FlatMap } from '../diff';
+import { modelFlat, providerFlat, type ModelShape, type ProviderShape } from '../shapes';
+import { ACTIONS, PLAN_FORMAT_VERSION, type Change, type FieldChange, type PlanWarning, type ResourceRef, type Summary } from '../types';
 import { ABSENT, PRESENT, fpSide, labelCredential, labelValues, lastAppliedCredential, type CredentialSide } from './label';
 import { applyIgnores } from './ignore';
 import { deletedKey, labelCreate, type DeletedRow } from './deleted';

@@ -7,10 +7,10 @@
 // it (a provider's delete also records its models, which the cascade takes with it); cvctl's
 // own deletes forget the entry instead. Here that record is the third side of the comparison:
 // the files against what the last apply wrote, the database side being "no row".
-import type { Change, FieldChange } from '../plan/types';
-import { deepEqual, sortKeysDeep } from '../plan/canonical';
-import { modelFlat, providerFlat, type ModelShape, type ProviderShape } from '../plan/shapes';
-import type { FlatMap } from '../plan/diff';
+import type { Change, FieldChange } from '../types';
+import { deepEqual, sortKeysDeep } from '../canonical';
+import { modelFlat, providerFlat, type ModelShape, type ProviderShape } from '../shapes';
+import type { FlatMap } from '../diff';
 import type { DriftChange, DriftField, DriftLabel } from './types';
 
 /** One row of cvctl_deleted_rows (of this scope). */

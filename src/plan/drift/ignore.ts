@@ -4,8 +4,8 @@
 // (`models.gpt-4o.pricing.inputPerMTok`). A pattern matches its own path and everything
 // below it (`models.gpt-4o.pricing` covers both prices); a trailing `*` matches by prefix
 // (`labels.*`: every label). An entry past its `until` day silences nothing and is reported.
-import type { DesiredState, IgnoreDriftEntry } from '../domain/types';
-import type { PlanWarning } from '../plan/types';
+import type { DesiredState, IgnoreDriftEntry } from '../../domain/types';
+import type { PlanWarning } from '../types';
 import { combineLabels, type DriftChange } from './types';
 
 /**

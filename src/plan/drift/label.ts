@@ -1,7 +1,7 @@
 // The 3-way comparison behind every drift label: files (desired), database (current row) and
 // the last-applied record. Only fields where the files and the database differ are labelled;
 // the last apply says which side moved.
-import { deepEqual } from '../plan/canonical';
+import { deepEqual } from '../canonical';
 import type { DriftLabel } from './types';
 
 /** true / false when known; null when the last apply did not record enough to tell. */

@@ -2,8 +2,8 @@
 // change and on every field of a field-by-field comparison, plus counts per label. It is a
 // report, not a plan: it has no digest, no row expectations and no targets, so it can never
 // be mistaken for (or applied as) a saved plan.
-import { assertNever } from '../domain/kinds';
-import type { Action, Cascade, PlanWarning, ResourceRef, Summary } from '../plan/types';
+import { assertNever } from '../../domain/kinds';
+import type { Action, Cascade, PlanWarning, ResourceRef, Summary } from '../types';
 
 export const DRIFT_LABELS = ['drift', 'pending', 'conflict', 'unmanaged'] as const;
 /**
