@@ -1,8 +1,7 @@
 // Pieces shared by the text and markdown renderers. Renderers see only the Plan (what is in
 // the saved JSON), so `cvctl show plan.json` prints exactly what `cvctl plan` printed.
-import { assertNever } from '../domain/kinds';
 import { canonicalJson, compareStrings, isPlainObject } from '../plan/canonical';
-import type { Action, Cascade, Change, FieldChange, Plan, SensitiveValue, Summary } from '../plan/types';
+import type { Action, Cascade, Change, FieldChange, Plan, ResourceRef, SensitiveValue, Summary } from '../plan/types';
 import { ACTIONS } from '../plan/types';
 
 /**
@@ -10,21 +9,19 @@ import { ACTIONS } from '../plan/types';
  * marks of their own because they change traffic, which a reviewer must not mistake for a
  * plain field edit.
  */
+const MARKS: Record<Action, string> = { create: '+', update: '~', disable: '⊘', enable: '↑', delete: '-' };
+
 export function markOf(action: Action): string {
-  switch (action) {
-    case 'create':
-      return '+';
-    case 'update':
-      return '~';
-    case 'disable':
-      return '⊘';
-    case 'enable':
-      return '↑';
-    case 'delete':
-      return '-';
-    default:
-      return assertNever(action, 'action');
-  }
+  return MARKS[action];
+}
+
+/** Widest field name values are aligned to: one long config path must not push every value right. */
+export const MAX_PAD = 40;
+
+/** `path:` padded to the widest of `paths` (at most MAX_PAD), after `indent`. */
+export function fieldKey(paths: readonly { path: string }[], indent: string): (path: string) => string {
+  const width = Math.min(MAX_PAD, Math.max(0, ...paths.map((f) => f.path.length + 1)));
+  return (path) => `${indent}${`${path}:`.padEnd(width)}`;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {
@@ -35,19 +32,24 @@ export function quoteList(names: string[]): string {
   return names.map((n) => `'${n}'`).join(', ');
 }
 
-export interface ProviderGroup {
+export interface ProviderGroup<C = Change> {
   name: string;
   /** The provider's own change; null when only its models change. */
-  change: Change | null;
-  models: Change[];
+  change: C | null;
+  models: C[];
 }
 
 const MODEL_RANK: Record<Action, number> = { create: 0, update: 1, enable: 2, disable: 3, delete: 4 };
 
 /** Changes per provider (by name); a provider's models by action (creates first), then id. */
 export function groupByProvider(plan: Plan): ProviderGroup[] {
-  const groups = new Map<string, ProviderGroup>();
-  const get = (name: string): ProviderGroup => {
+  return groupChanges(plan.changes, (a, b) => MODEL_RANK[a.action] - MODEL_RANK[b.action]);
+}
+
+/** Changes (of a plan or a drift report) per provider, by name; its models by `rank`, then id. */
+export function groupChanges<C extends { resource: ResourceRef }>(changes: C[], rank: (a: C, b: C) => number): ProviderGroup<C>[] {
+  const groups = new Map<string, ProviderGroup<C>>();
+  const get = (name: string): ProviderGroup<C> => {
     let g = groups.get(name);
     if (g === undefined) {
       g = { name, change: null, models: [] };
@@ -55,16 +57,12 @@ export function groupByProvider(plan: Plan): ProviderGroup[] {
     }
     return g;
   };
-  for (const c of plan.changes) {
+  for (const c of changes) {
     if (c.resource.type === 'provider') get(c.resource.name).change = c;
     else get(c.resource.provider).models.push(c);
   }
   const out = [...groups.values()].sort((a, b) => compareStrings(a.name, b.name));
-  for (const g of out) {
-    g.models.sort(
-      (a, b) => MODEL_RANK[a.action] - MODEL_RANK[b.action] || compareStrings(a.resource.name, b.resource.name),
-    );
-  }
+  for (const g of out) g.models.sort((a, b) => rank(a, b) || compareStrings(a.resource.name, b.resource.name));
   return out;
 }
 

@@ -1,39 +1,16 @@
 // Pieces shared by the drift text and markdown renderers, on top of the plan's (values,
 // credentials and cascades are described exactly as `cvctl plan` describes them).
 import { assertNever } from '../domain/kinds';
-import { compareStrings } from '../plan/canonical';
-import { describeField, formatValue, isSensitive, markOf } from './common';
+import { describeField, formatValue, groupChanges, isSensitive, markOf, type ProviderGroup } from './common';
 import type { Action } from '../plan/types';
 import type { DriftChange, DriftField, DriftLabel } from '../plan/drift/types';
-import { DRIFT_LABELS, compareLabels, labelCount } from '../plan/drift/types';
+import { DRIFT_LABELS, compareLabels, type DriftSummary } from '../plan/drift/types';
 
-export interface DriftGroup {
-  name: string;
-  /** The provider's own difference; null when only its models differ. */
-  change: DriftChange | null;
-  models: DriftChange[];
-}
+export type DriftGroup = ProviderGroup<DriftChange>;
 
 /** Differences per provider (by name); a provider's models by label (most urgent first), then id. */
 export function groupDrift(changes: DriftChange[]): DriftGroup[] {
-  const groups = new Map<string, DriftGroup>();
-  const get = (name: string): DriftGroup => {
-    let g = groups.get(name);
-    if (g === undefined) {
-      g = { name, change: null, models: [] };
-      groups.set(name, g);
-    }
-    return g;
-  };
-  for (const c of changes) {
-    if (c.resource.type === 'provider') get(c.resource.name).change = c;
-    else get(c.resource.provider).models.push(c);
-  }
-  const out = [...groups.values()].sort((a, b) => compareStrings(a.name, b.name));
-  for (const g of out) {
-    g.models.sort((a, b) => compareLabels(a.drift, b.drift) || compareStrings(a.resource.name, b.resource.name));
-  }
-  return out;
+  return groupChanges(changes, (a, b) => compareLabels(a.drift, b.drift));
 }
 
 /** The most urgent label in a group: where it is sorted and how it is headed. */
@@ -83,17 +60,35 @@ export function driftNotes(c: DriftChange): string[] {
   return c.reason !== undefined ? [c.reason] : [];
 }
 
+const LEGENDS: Record<DriftLabel, string> = {
+  drift: 'changed in the database since the last apply',
+  pending: 'changed in the files, not applied yet',
+  conflict: 'changed on both sides (or the last apply does not say which)',
+  unmanaged: 'made outside cvctl',
+};
+
 export function labelLegend(label: DriftLabel): string {
+  return LEGENDS[label];
+}
+
+/** `2 drifted`, `1 pending`, `0 conflicts`, `1 unmanaged` */
+export function labelCount(label: DriftLabel, n: number): string {
   switch (label) {
     case 'drift':
-      return 'changed in the database since the last apply';
+      return `${n} drifted`;
     case 'pending':
-      return 'changed in the files, not applied yet';
+      return `${n} pending`;
     case 'conflict':
-      return 'changed on both sides (or the last apply does not say which)';
+      return `${n} ${n === 1 ? 'conflict' : 'conflicts'}`;
     case 'unmanaged':
-      return 'made outside cvctl';
+      return `${n} unmanaged`;
     default:
       return assertNever(label, 'drift label');
   }
+}
+
+export const NO_DRIFT = 'No drift: the database matches the files and the last apply.';
+
+export function driftSummaryLine(s: DriftSummary): string {
+  return `Drift: ${DRIFT_LABELS.map((l) => labelCount(l, s[l])).join(', ')}.`;
 }

@@ -3,7 +3,19 @@
 // maxChars (GitHub rejects bodies over 65,536 characters): sections are added, most urgent
 // label first, until the next would not fit; a note says how much was left out.
 import { describeCascade, describeField, formatValue, isSensitive, plural } from './common';
-import { DEFAULT_MAX_CHARS, fenced, fitSections, htmlText, mdCode, mdText } from './markdown';
+import {
+  countTable,
+  DEFAULT_MAX_CHARS,
+  detailsSection,
+  diffFieldLines,
+  fitSections,
+  headingLines,
+  htmlText,
+  type MarkdownOptions,
+  notShownNote,
+  valueDiff,
+  warningBullets,
+} from './markdown-common';
 import { compareStrings } from '../plan/canonical';
 import {
   describedAs,
@@ -18,20 +30,14 @@ import {
 } from './drift-common';
 import { DRIFT_LABELS, compareLabels, type DriftChange, type DriftReport } from '../plan/drift/types';
 
-export interface DriftMarkdownOptions {
-  maxChars?: number;
-  title?: string;
-}
-
-export function renderDriftMarkdown(report: DriftReport, opts: DriftMarkdownOptions = {}): string {
+export function renderDriftMarkdown(report: DriftReport, opts: MarkdownOptions = {}): string {
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
-  const head: string[] = [`### ${mdText(opts.title ?? 'cvctl drift')} · scope ${mdCode(report.scope)}`, ''];
+  const head = headingLines(opts.title ?? 'cvctl drift', report.scope);
   if (report.changes.length === 0) {
     head.push('**No drift.** The database matches the files and the last apply.', '');
   } else {
-    head.push('| Label | Count | Meaning |', '| :-- | --: | :-- |');
-    for (const l of DRIFT_LABELS) head.push(`| ${l} | ${report.driftSummary[l]} | ${labelLegend(l)} |`);
-    head.push(`| **total** | **${report.changes.length}** | |`, '');
+    const rows = DRIFT_LABELS.map((l) => [l, String(report.driftSummary[l]), labelLegend(l)]);
+    head.push(...countTable([['Label', ':--'], ['Count', '--:'], ['Meaning', ':--']], rows, report.changes.length));
     head.push('Values read database → files: `cvctl apply` would set the files\' value.', '');
   }
   if (report.driftSummary.ignored > 0) {
@@ -40,49 +46,17 @@ export function renderDriftMarkdown(report: DriftReport, opts: DriftMarkdownOpti
   if (!report.meta.secretsResolved) {
     head.push('> [!NOTE]', '> Secrets were not resolved (`--no-resolve-secrets`): credentials were not compared.', '');
   }
-  head.push(...warningLines(report, Math.floor(maxChars / 4)));
+  head.push(...warningBullets(report.warnings, Math.floor(maxChars / 4), 'cvctl drift'));
   const headText = head.join('\n');
   const footer = `<sub>cvctl ${htmlText(report.meta.cvctlVersion)} · catalog ${htmlText(report.meta.catalogVersion)} · checked ${htmlText(report.meta.createdAt)}</sub>\n`;
 
   const groups = groupDrift(report.changes).sort(
     (a, b) => compareLabels(groupLabel(a), groupLabel(b)) || compareStrings(a.name, b.name),
   );
-  const parts = fitSections(headText, footer, groups.map(section), maxChars, (shown) => {
-    const rest = groups.slice(shown);
-    const n = rest.reduce((sum, g) => sum + (g.change ? 1 : 0) + g.models.length, 0);
-    return `> **… ${plural(rest.length, 'more provider')} (${plural(n, 'difference')}) not shown**; run \`cvctl drift\` for the full report.\n`;
-  });
+  const parts = fitSections(headText, footer, groups.map(section), maxChars, (shown) =>
+    notShownNote(groups.slice(shown), 'difference', '`cvctl drift` for the full report'),
+  );
   return parts.join('\n');
-}
-
-function warningLines(report: DriftReport, maxChars: number): string[] {
-  if (report.warnings.length === 0) return [];
-  const out = ['**Warnings**', ''];
-  let used = 0;
-  for (let i = 0; i < report.warnings.length; i++) {
-    const w = report.warnings[i];
-    const line = `- :warning: ${mdCode(w.code)} ${mdText(w.message)}`;
-    if (used + line.length > maxChars) {
-      out.push(`- … and ${plural(report.warnings.length - i, 'more warning')}; run \`cvctl drift\` to see all`);
-      break;
-    }
-    out.push(line);
-    used += line.length + 1;
-  }
-  out.push('');
-  return out;
-}
-
-function summaryOf(g: DriftGroup): string {
-  const name = `provider <code>${htmlText(g.name)}</code>`;
-  const c = g.change;
-  const head = c ? `<b>${htmlText(driftMark(c))} ${c.drift}</b> ${name}` : name;
-  const extra = [
-    // Markdown is not parsed inside <summary>: code spans become <code>.
-    ...(c ? driftNotes(c).map((n) => htmlText(n).replace(/`([^`]+)`/g, '<code>$1</code>')) : []),
-    ...(g.models.length > 0 ? [`provider models: ${labelCounts(g.models)}`] : []),
-  ];
-  return extra.length > 0 ? `${head} · ${extra.join(' · ')}` : head;
 }
 
 function section(g: DriftGroup): string {
@@ -103,32 +77,29 @@ function section(g: DriftGroup): string {
     body.push(`@@ provider models: ${labelCounts(g.models)} @@`);
     for (const m of g.models) body.push(...modelDiff(m));
   }
-  return [`<details><summary>${summaryOf(g)}</summary>`, '', fenced('diff', body), '', '</details>', ''].join('\n');
+  const name = `provider <code>${htmlText(g.name)}</code>`;
+  const head = c ? `<b>${htmlText(driftMark(c))} ${c.drift}</b> ${name}` : name;
+  const extra = [
+    // Markdown is not parsed inside <summary>: code spans become <code>.
+    ...(c ? driftNotes(c).map((n) => htmlText(n).replace(/`([^`]+)`/g, '<code>$1</code>')) : []),
+    ...(g.models.length > 0 ? [`provider models: ${labelCounts(g.models)}`] : []),
+  ];
+  return detailsSection(head, extra, body);
 }
 
 /** Database value on a `-` line, files' value on a `+` line; credentials on `!`. */
 function diffFields(c: DriftChange, indent: string): string[] {
-  const out: string[] = [];
-  const fields = (c.fields ?? []).filter((f) => !(c.action === 'create' && f.path === 'name'));
-  const width = Math.min(40, Math.max(0, ...fields.map((f) => f.path.length + 1)));
-  const key = (path: string): string => `${indent}${`${path}:`.padEnd(width)}`;
   const mixed = mixedLabels(c);
-  for (const f of fields) {
+  return diffFieldLines(c, indent, (f, key) => {
     const tag = mixed && f.drift !== undefined ? ` [${f.drift}]` : '';
-    if (c.action === 'create') {
-      out.push(`+ ${key(f.path)} ${describeField(f, 'create')}`);
-    } else if (isSensitive(f.after) || isSensitive(f.before)) {
+    if (isSensitive(f.after) || isSensitive(f.before)) {
       const mark = f.after === null ? '-' : f.before === null ? '+' : '!';
-      out.push(`${mark} ${key(f.path)} ${describeField(f, describedAs(c))}${tag}`);
-    } else {
-      if (f.before !== null) out.push(`- ${key(f.path)} ${formatValue(f.before)}${tag}`);
-      if (f.after !== null) out.push(`+ ${key(f.path)} ${formatValue(f.after)}${tag}`);
-      if (f.drift === 'conflict' && f.lastApplied !== undefined) {
-        out.push(`# ${key(f.path)} ${formatValue(f.lastApplied)} (last applied)`);
-      }
+      return [`${mark} ${key} ${describeField(f, describedAs(c))}${tag}`];
     }
-  }
-  return out;
+    const out = valueDiff(f, key, tag);
+    if (f.drift === 'conflict' && f.lastApplied !== undefined) out.push(`# ${key} ${formatValue(f.lastApplied)} (last applied)`);
+    return out;
+  });
 }
 
 function modelDiff(m: DriftChange): string[] {

@@ -1,14 +1,11 @@
 // Terminal rendering, modelled on `terraform plan`: one block per provider with its model
 // changes nested under it, only changed fields, warnings, then the summary line.
-import { MAX_PAD, Painter } from './painter';
 import { escapeOutput } from '../escape';
-import { assertNever } from '../domain/kinds';
 import type { Action, Change, FieldChange, Plan } from '../plan/types';
 import { ACTIONS } from '../plan/types';
 import { groupedLines, providerLines } from './compact';
 import { inRow, layoutRows, modelRow, PRICE_UNIT_NOTE, rowLines, type ModelRow } from './model-rows';
 import {
-  describeCascade,
   describeField,
   groupByProvider,
   headerNotes,
@@ -18,6 +15,7 @@ import {
   summaryLine,
   type ProviderGroup,
 } from './common';
+import { cascadeLines, fieldLines as alignedFieldLines, Painter, providerBlock as block, warningLines, type Style } from './text-common';
 
 export interface TextOptions {
   color: boolean;
@@ -25,39 +23,24 @@ export interface TextOptions {
   compact?: boolean;
 }
 
+const ACTION_STYLE: Record<Action, Style> = { create: 'green', update: 'yellow', disable: 'yellow', enable: 'yellow', delete: 'red' };
 
-
-class PlanPainter extends Painter {
-  action(s: string, action: Action): string {
-    switch (action) {
-      case 'create':
-        return this.paint(s, 'green');
-      case 'update':
-      case 'disable':
-      case 'enable':
-        return this.paint(s, 'yellow');
-      case 'delete':
-        return this.paint(s, 'red');
-      default:
-        return assertNever(action, 'action');
-    }
-  }
-}
+type PlanPainter = Painter<Action>;
 
 export function renderPlanText(plan: Plan, opts: TextOptions): string {
-  const p = new PlanPainter(opts.color);
+  const p = new Painter(opts.color, ACTION_STYLE);
   const lines: string[] = [];
   const groups = groupByProvider(plan);
 
   if (plan.changes.length > 0) {
     lines.push(`cvctl will make these changes in scope ${JSON.stringify(plan.scope)}:`, '');
     const used = ACTIONS.filter((a) => plan.summary[a] > 0);
-    const legend = used.map((a) => `${p.action(markOf(a), a)} ${a}`).join('   ');
+    const legend = used.map((a) => `${p.as(markOf(a), a)} ${a}`).join('   ');
     const priced = plan.changes.some((c) => c.resource.type === 'providerModel' && c.action !== 'delete');
     lines.push(`  ${legend}${priced ? p.paint(`   (${PRICE_UNIT_NOTE})`, 'dim') : ''}`, '');
     if (opts.compact) {
       lines.push('By kind of change:', ...groupedLines(plan), '', 'By provider:');
-      for (const l of providerLines(plan)) lines.push(`  ${l.action === null ? l.text : p.action(l.text, l.action)}`);
+      for (const l of providerLines(plan)) lines.push(`  ${l.action === null ? l.text : p.as(l.text, l.action)}`);
       lines.push('');
     } else {
       for (const g of groups) lines.push(...providerBlock(g, p), '');
@@ -66,11 +49,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   if (plan.meta?.secretsResolved === false) {
     lines.push('Note: secrets were not resolved (--no-resolve-secrets); credentials show as unknown.', '');
   }
-  if (plan.warnings.length > 0) {
-    lines.push(p.paint('Warnings:', 'yellow'));
-    for (const w of plan.warnings) lines.push(`  ${p.paint('!', 'yellow')} ${w.code}: ${w.message}`);
-    lines.push('');
-  }
+  lines.push(...warningLines(plan.warnings, p));
   lines.push(plan.changes.length > 0 ? p.paint(summaryLine(plan.summary), 'bold') : p.paint(NO_CHANGES, 'green'));
   // Labels, config values, ids and messages may hold bidi or invisible characters: escaped.
   return escapeOutput(`${lines.join('\n')}\n`, { ansi: opts.color });
@@ -82,31 +61,22 @@ function withNotes(head: string, c: Change): string {
 }
 
 function providerBlock(g: ProviderGroup, p: PlanPainter): string[] {
-  const out: string[] = [];
   const c = g.change;
-  const title = `provider ${JSON.stringify(g.name)}`;
-  if (c === null) {
-    out.push(`  ${title} ${p.paint('(provider unchanged)', 'dim')}`);
-  } else {
-    out.push(p.action(withNotes(`${markOf(c.action)} ${title}`, c), c.action));
+  const models = g.models.length > 0 ? { counts: modelCounts(g.models), lines: () => modelLines(g.models, p) } : null;
+  return block(g.name, c === null ? null : (title) => ownLines(c, title, p), models, p);
+}
+
+function ownLines(c: Change, title: string, p: PlanPainter): string[] {
+  return [
+    p.as(withNotes(`${markOf(c.action)} ${title}`, c), c.action),
     // The provider name is already in the header; a create need not repeat it.
-    out.push(...fieldLines(c, '    ', (f) => f.path !== 'name'));
-    if (c.action === 'delete') {
-      const cascade = describeCascade(c.cascade, 'provider');
-      if (cascade !== '') out.push(`    ${p.paint(cascade, 'red')}`);
-    }
-  }
-  if (g.models.length > 0) {
-    out.push(`    provider models: ${modelCounts(g.models)}`);
-    out.push(...modelLines(g.models, p));
-  }
-  return out;
+    ...fieldLines(c, '    ', (f) => f.path !== 'name'),
+    ...(c.action === 'delete' ? cascadeLines(c.cascade, 'provider', '    ', p) : []),
+  ];
 }
 
 function fieldLines(c: Change, indent: string, keep: (f: FieldChange) => boolean = () => true): string[] {
-  const fields = (c.fields ?? []).filter(keep);
-  const width = Math.min(MAX_PAD, Math.max(0, ...fields.map((f) => f.path.length + 1)));
-  return fields.map((f) => `${indent}${`${f.path}:`.padEnd(width)} ${describeField(f, c.action)}`);
+  return alignedFieldLines((c.fields ?? []).filter(keep), indent, (f) => describeField(f, c.action));
 }
 
 /**
@@ -119,7 +89,7 @@ function modelLines(models: Change[], p: PlanPainter): string[] {
   const rows = new Map(models.map((m) => [m, modelRow(m)] as const));
   const layout = layoutRows([...rows.values()].filter((r): r is ModelRow => r !== undefined));
   for (const m of models) {
-    const mark = p.action(markOf(m.action), m.action);
+    const mark = p.as(markOf(m.action), m.action);
     const row = rows.get(m);
     const notes = headerNotes(m);
     const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
@@ -130,8 +100,7 @@ function modelLines(models: Change[], p: PlanPainter): string[] {
     }
     out.push(`      ${mark} ${m.resource.name}${suffix}`);
     if (m.action === 'delete') {
-      const cascade = describeCascade(m.cascade, 'providerModel');
-      if (cascade !== '') out.push(`          ${p.paint(cascade, 'red')}`);
+      out.push(...cascadeLines(m.cascade, 'providerModel', '          ', p));
     } else {
       out.push(...fieldLines(m, '          '));
     }

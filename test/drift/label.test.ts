@@ -13,7 +13,8 @@ import {
   type CredentialSide,
   type Known,
 } from '../../src/plan/drift/label';
-import { combineLabels, driftSummaryLine, type DriftLabel } from '../../src/plan/drift/types';
+import { combineLabels, type DriftLabel } from '../../src/plan/drift/types';
+import { driftSummaryLine } from '../../src/render/drift-common';
 
 describe('labelOf', () => {
   const table: Array<[Known, Known, DriftLabel]> = [

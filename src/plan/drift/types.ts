@@ -2,7 +2,6 @@
 // change and on every field of a field-by-field comparison, plus counts per label. It is a
 // report, not a plan: it has no digest, no row expectations and no targets, so it can never
 // be mistaken for (or applied as) a saved plan.
-import { assertNever } from '../../domain/kinds';
 import type { Action, Cascade, PlanWarning, ResourceRef, Summary } from '../types';
 
 export const DRIFT_LABELS = ['drift', 'pending', 'conflict', 'unmanaged'] as const;
@@ -79,26 +78,4 @@ export function combineLabels(labels: DriftLabel[]): DriftLabel {
 /** Label order for display: most urgent first. */
 export function compareLabels(a: DriftLabel, b: DriftLabel): number {
   return SEVERITY[a] - SEVERITY[b];
-}
-
-/** `2 drifted`, `1 pending`, `0 conflicts`, `1 unmanaged` */
-export function labelCount(label: DriftLabel, n: number): string {
-  switch (label) {
-    case 'drift':
-      return `${n} drifted`;
-    case 'pending':
-      return `${n} pending`;
-    case 'conflict':
-      return `${n} ${n === 1 ? 'conflict' : 'conflicts'}`;
-    case 'unmanaged':
-      return `${n} unmanaged`;
-    default:
-      return assertNever(label, 'drift label');
-  }
-}
-
-export const NO_DRIFT = 'No drift: the database matches the files and the last apply.';
-
-export function driftSummaryLine(s: DriftSummary): string {
-  return `Drift: ${DRIFT_LABELS.map((l) => labelCount(l, s[l])).join(', ')}.`;
 }
