@@ -3,6 +3,7 @@
 //   {"version": "2026.04.15", "kinds": {"openai": [{id, kind, contextWindow, pricing}]}}
 import { PROVIDER_KINDS, type ProviderKind } from '../domain/kinds';
 import { latestVersion, type Catalog, type CatalogModel } from '../catalog/catalog';
+import { thousands } from '../config/text';
 
 export interface CatalogListOptions {
   /** Only this kind; all kinds, in the contract's order, when absent. */
@@ -45,7 +46,7 @@ function renderKindTable(kind: ProviderKind, version: string, models: CatalogMod
   const rows = models.map((m) => [
     m.id,
     m.kind,
-    m.contextWindow === null ? '-' : groupThousands(m.contextWindow),
+    m.contextWindow === null ? '-' : thousands(m.contextWindow),
     m.pricing ? formatPrice(m.pricing.inputPerMTok) : '-',
     m.pricing ? formatPrice(m.pricing.outputPerMTok) : '-',
   ]);
@@ -58,11 +59,6 @@ function renderKindTable(kind: ProviderKind, version: string, models: CatalogMod
       .trimEnd();
   const noun = models.length === 1 ? 'model' : 'models';
   return [`${kind} (catalog ${version}): ${models.length} ${noun}`, ...all.map(line)].join('\n') + '\n';
-}
-
-/** 1050000 -> "1,050,000"; locale-independent so output is the same on every machine. */
-function groupThousands(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** Dollars with at least 2 decimals, more only when the price has them: 2.5 -> 2.50, 0.0375 -> 0.0375. */

@@ -2,9 +2,13 @@
 // summary on stdout at the end, as text or JSON. Only ids of KEKs and counts, never key bytes.
 import type { RotateProgress, RotateSummary } from '../app/kek-rotate';
 
+/** Counts with thousands separators, the same on every machine. */
+function n(x: number): string {
+  return x.toLocaleString('en-US');
+}
+
 export function renderRotateSummary(s: RotateSummary, output: 'text' | 'json'): string {
   if (output === 'json') return JSON.stringify(s, null, 2) + '\n';
-  const n = (x: number): string => x.toLocaleString('en-US');
   const lines: string[] = [];
   const row = (label: string, value: string): void => void lines.push(`  ${(label + ':').padEnd(24)}${value}`);
   if (s.dryRun) {
@@ -55,7 +59,6 @@ function fingerprintText(f: RotateSummary['fingerprintKey']): string {
 
 function kmsText(s: RotateSummary): string {
   const c = s.kmsCalls;
-  const n = (x: number): string => x.toLocaleString('en-US');
   if (c.total === 0) return '0 (local KEKs make none)';
   const parts = [`source ${n(c.source)}`, `target ${n(c.target)}`];
   if (c.other > 0) parts.push(`other keys ${n(c.other)}`);
@@ -102,7 +105,6 @@ export class ProgressBar {
     const secs = Math.max((now - (this.#startedAt ?? now)) / 1000, 0.001);
     const rate = Math.round(p.committed / secs);
     const phase = p.phase === 'fingerprint' ? ' fingerprint key' : p.pass > 1 ? ` pass ${p.pass}` : '';
-    const n = (x: number): string => x.toLocaleString('en-US');
-    return `[${bar}] ${n(p.rewrapped)}/${n(p.total)} rows ${Math.floor(frac * 100)}% ${n(rate)} rows/s${phase}`;
+      return `[${bar}] ${n(p.rewrapped)}/${n(p.total)} rows ${Math.floor(frac * 100)}% ${n(rate)} rows/s${phase}`;
   }
 }
