@@ -3,19 +3,7 @@
 // maxChars (GitHub rejects bodies over 65,536 characters): sections are added, most urgent
 // label first, until the next would not fit; a note says how much was left out.
 import { describeCascade, describeField, formatValue, isSensitive, plural } from './common';
-import {
-  countTable,
-  DEFAULT_MAX_CHARS,
-  detailsSection,
-  diffFieldLines,
-  fitSections,
-  headingLines,
-  htmlText,
-  type MarkdownOptions,
-  notShownNote,
-  valueDiff,
-  warningBullets,
-} from './markdown-common';
+import * as md from './markdown-common';
 import { compareStrings } from '../plan/canonical';
 import {
   describedAs,
@@ -30,31 +18,29 @@ import {
 } from './drift-common';
 import { DRIFT_LABELS, compareLabels, type DriftChange, type DriftReport } from '../plan/drift/types';
 
-export function renderDriftMarkdown(report: DriftReport, opts: MarkdownOptions = {}): string {
-  const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
-  const head = headingLines(opts.title ?? 'cvctl drift', report.scope);
-  if (report.changes.length === 0) {
-    head.push('**No drift.** The database matches the files and the last apply.', '');
-  } else {
-    const rows = DRIFT_LABELS.map((l) => [l, String(report.driftSummary[l]), labelLegend(l)]);
-    head.push(...countTable([['Label', ':--'], ['Count', '--:'], ['Meaning', ':--']], rows, report.changes.length));
-    head.push('Values read database → files: `cvctl apply` would set the files\' value.', '');
-  }
+export function renderDriftMarkdown(report: DriftReport, opts: md.MarkdownOptions = {}): string {
+  const maxChars = opts.maxChars ?? md.DEFAULT_MAX_CHARS;
+  const rows = DRIFT_LABELS.map((l) => [l, String(report.driftSummary[l]), labelLegend(l)]);
+  const head = [
+    ...md.headingLines(opts.title ?? 'cvctl drift', report.scope),
+    ...md.countTable([['Label', ':--'], ['Count', '--:'], ['Meaning', ':--']], rows, report.changes.length, '**No drift.** The database matches the files and the last apply.'),
+  ];
+  if (report.changes.length > 0) head.push('Values read database → files: `cvctl apply` would set the files\' value.', '');
   if (report.driftSummary.ignored > 0) {
     head.push(`${plural(report.driftSummary.ignored, 'difference')} silenced by \`ignoreDrift\`.`, '');
   }
   if (!report.meta.secretsResolved) {
     head.push('> [!NOTE]', '> Secrets were not resolved (`--no-resolve-secrets`): credentials were not compared.', '');
   }
-  head.push(...warningBullets(report.warnings, Math.floor(maxChars / 4), 'cvctl drift'));
+  head.push(...md.warningBullets(report.warnings, Math.floor(maxChars / 4), 'cvctl drift'));
   const headText = head.join('\n');
-  const footer = `<sub>cvctl ${htmlText(report.meta.cvctlVersion)} · catalog ${htmlText(report.meta.catalogVersion)} · checked ${htmlText(report.meta.createdAt)}</sub>\n`;
+  const footer = `<sub>cvctl ${md.htmlText(report.meta.cvctlVersion)} · catalog ${md.htmlText(report.meta.catalogVersion)} · checked ${md.htmlText(report.meta.createdAt)}</sub>\n`;
 
   const groups = groupDrift(report.changes).sort(
     (a, b) => compareLabels(groupLabel(a), groupLabel(b)) || compareStrings(a.name, b.name),
   );
-  const parts = fitSections(headText, footer, groups.map(section), maxChars, (shown) =>
-    notShownNote(groups.slice(shown), 'difference', '`cvctl drift` for the full report'),
+  const parts = md.fitSections(headText, footer, groups.map(section), maxChars, (shown) =>
+    md.notShownNote(groups.slice(shown), 'difference', '`cvctl drift` for the full report'),
   );
   return parts.join('\n');
 }
@@ -77,26 +63,26 @@ function section(g: DriftGroup): string {
     body.push(`@@ provider models: ${labelCounts(g.models)} @@`);
     for (const m of g.models) body.push(...modelDiff(m));
   }
-  const name = `provider <code>${htmlText(g.name)}</code>`;
-  const head = c ? `<b>${htmlText(driftMark(c))} ${c.drift}</b> ${name}` : name;
+  const name = `provider <code>${md.htmlText(g.name)}</code>`;
+  const head = c ? `<b>${md.htmlText(driftMark(c))} ${c.drift}</b> ${name}` : name;
   const extra = [
     // Markdown is not parsed inside <summary>: code spans become <code>.
-    ...(c ? driftNotes(c).map((n) => htmlText(n).replace(/`([^`]+)`/g, '<code>$1</code>')) : []),
+    ...(c ? driftNotes(c).map((n) => md.htmlText(n).replace(/`([^`]+)`/g, '<code>$1</code>')) : []),
     ...(g.models.length > 0 ? [`provider models: ${labelCounts(g.models)}`] : []),
   ];
-  return detailsSection(head, extra, body);
+  return md.detailsSection(head, extra, body);
 }
 
 /** Database value on a `-` line, files' value on a `+` line; credentials on `!`. */
 function diffFields(c: DriftChange, indent: string): string[] {
   const mixed = mixedLabels(c);
-  return diffFieldLines(c, indent, (f, key) => {
+  return md.diffFieldLines(c, indent, (f, key) => {
     const tag = mixed && f.drift !== undefined ? ` [${f.drift}]` : '';
     if (isSensitive(f.after) || isSensitive(f.before)) {
       const mark = f.after === null ? '-' : f.before === null ? '+' : '!';
       return [`${mark} ${key} ${describeField(f, describedAs(c))}${tag}`];
     }
-    const out = valueDiff(f, key, tag);
+    const out = md.valueDiff(f, key, tag);
     if (f.drift === 'conflict' && f.lastApplied !== undefined) out.push(`# ${key} ${formatValue(f.lastApplied)} (last applied)`);
     return out;
   });

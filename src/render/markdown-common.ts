@@ -41,9 +41,10 @@ export function mdCode(s: string): string {
 
 /**
  * The counts table under the heading: `columns` (a name, then its alignment, `:--` or `--:`),
- * one row per kind, then the total in bold.
+ * one row per kind, then the total in bold; only the `none` line when the total is 0.
  */
-export function countTable(columns: [string, string][], rows: string[][], total: number): string[] {
+export function countTable(columns: [string, string][], rows: string[][], total: number, none: string): string[] {
+  if (total === 0) return [none, ''];
   const row = (cells: string[]): string => `|${cells.map((c) => (c === '' ? ' ' : ` ${c} `)).join('|')}|`;
   const totalRow = ['**total**', `**${total}**`, ...columns.slice(2).map(() => '')];
   return [row(columns.map(([name]) => name)), row(columns.map(([, align]) => align)), ...rows.map(row), row(totalRow), ''];

@@ -41,14 +41,12 @@ import { inRow, layoutRows, modelRow, PRICE_UNIT_NOTE, rowLines, type ModelRow, 
 
 export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
   const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
-  const head = headingLines(opts.title ?? 'cvctl plan', plan.scope);
-  if (plan.changes.length === 0) {
-    head.push('**No changes.** The database matches the files.', '');
-  } else {
-    const rows = ACTIONS.map((a) => [`${markOf(a)} ${a}`, String(plan.summary[a])]);
-    head.push(...countTable([['Action', ':--'], ['Count', '--:']], rows, plan.changes.length));
-    if (plan.changes.some((c) => c.resource.type === 'providerModel' && c.action !== 'delete')) head.push(`<sub>Provider models: ${PRICE_UNIT_NOTE}.</sub>`, '');
-  }
+  const rows = ACTIONS.map((a) => [`${markOf(a)} ${a}`, String(plan.summary[a])]);
+  const head = [
+    ...headingLines(opts.title ?? 'cvctl plan', plan.scope),
+    ...countTable([['Action', ':--'], ['Count', '--:']], rows, plan.changes.length, '**No changes.** The database matches the files.'),
+  ];
+  if (plan.changes.some((c) => c.resource.type === 'providerModel' && c.action !== 'delete')) head.push(`<sub>Provider models: ${PRICE_UNIT_NOTE}.</sub>`, '');
   if (plan.meta?.secretsResolved === false) {
     head.push('> [!NOTE]', '> Secrets were not resolved (`--no-resolve-secrets`): credentials show as unknown.', '');
   }
