@@ -1,11 +1,12 @@
 // docs/cli.md documents every command and every long flag the built CLI knows. Runs
-// `node bin/cvctl.js --help` and `<command> --help` (recursively through command groups such as
-// `catalog`, `db`, `kek`), parses the Commands: and Options: sections, and checks each appears
+// `node bin/cvctl.js --help`, then `<command> --help` in-process (recursively through command
+// groups such as `catalog`, `db`, `kek`), parses the Commands: and Options: sections, and checks each appears
 // in docs/cli.md. A new command or flag without docs fails here.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, ensureBuilt } from '../github/support';
+import { runCli } from '../support/cli';
 
 const doc = fs.readFileSync(path.join(ROOT, 'docs', 'cli.md'), 'utf8');
 
@@ -47,17 +48,28 @@ interface Cmd {
 let commands: Cmd[] = [];
 let globalFlags: string[] = [];
 
-beforeAll(() => {
-  const cli = ensureBuilt();
-  const top = help(cli, []);
+/** The same help from the CLI's main in-process (a spawn per command cost ~0.3 s of CPU each). */
+async function helpInProcess(words: string[]): Promise<string> {
+  const r = await runCli([...words, '--help'], { cwd: ROOT, env: { NO_COLOR: '1' } });
+  if (r.code !== 0) throw new Error(`cvctl ${words.join(' ')} --help: exit ${r.code}\n${r.stderr}`);
+  return r.stdout;
+}
+
+beforeAll(async () => {
+  // The built CLI's top-level help, spawned; the commands below it through the same program
+  // in-process, after checking that it lists the same commands and global flags as the build.
+  const top = help(ensureBuilt(), []);
   globalFlags = longFlags(top);
-  const walk = (words: string[]): void => {
-    const text = help(cli, words);
+  const topInProcess = await helpInProcess([]);
+  expect(subcommands(topInProcess)).toEqual(subcommands(top));
+  expect(longFlags(topInProcess)).toEqual(globalFlags);
+  const walk = async (words: string[]): Promise<void> => {
+    const text = await helpInProcess(words);
     const subs = subcommands(text);
     commands.push({ words, flags: longFlags(text), leaf: subs.length === 0 });
-    for (const s of subs) walk([...words, s]);
+    for (const s of subs) await walk([...words, s]);
   };
-  for (const c of subcommands(top)) walk([c]);
+  for (const c of subcommands(top)) await walk([c]);
   commands = commands.filter((c) => c.words.length > 0);
 }, 200_000);
 

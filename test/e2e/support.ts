@@ -4,10 +4,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freshDatabase, type DbTarget } from '../support/db';
+import { workspaceDatabase, type DbTarget } from '../support/db';
 import { runCli, type CliResult } from '../support/cli';
 import { dumpRows, type Dump } from '../support/dump';
-import { openDatabase } from '../../src/state/connect';
 import type { Database, Queryable } from '../../src/state/database';
 import { toBuffer, type SealedCredentials } from '../../src/crypto/envelope';
 
@@ -21,42 +20,52 @@ export interface Workspace {
   /** Opens the database for fn only: the embedded database admits one handle at a time. */
   withDb<T>(fn: (db: Database) => Promise<T>): Promise<T>;
   cli(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  /**
+   * Embedded target: hold one handle open for the CLI runs and withDb until release(), instead
+   * of an open per command (~0.2 s of CPU each). Nothing on PostgreSQL. Tests that run many
+   * commands hold it for most of them; the commands run before hold() open ./.cvctl/db themselves.
+   */
+  hold(): Promise<void>;
+  release(): Promise<void>;
   write(rel: string, text: string): void;
   cleanup(): Promise<void>;
 }
 
 export async function workspace(target: DbTarget, baseEnv: () => Record<string, string> = () => ({})): Promise<Workspace> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-e2e-'));
-  const fresh = await freshDatabase(target);
-  const embeddedDir = fresh.dir ? path.join(cwd, '.cvctl', 'db') : undefined;
-  if (fresh.dir && embeddedDir) {
-    // One process per data directory: close the template's handle, then move it into place
-    // (PGlite does not follow symlinks).
-    await fresh.db.close();
-    fs.mkdirSync(path.dirname(embeddedDir), { recursive: true });
-    fs.cpSync(fresh.dir, embeddedDir, { recursive: true });
-  }
+  const wdb = await workspaceDatabase(target, cwd);
+  let held: Database | undefined;
   const ws: Workspace = {
     cwd,
     target,
-    url: fresh.url,
-    dbArgs: fresh.url ? ['--database-url', fresh.url] : [],
+    url: wdb.url,
+    dbArgs: wdb.dbArgs,
     async withDb(fn) {
-      const db = fresh.url ? await openDatabase({ databaseUrl: fresh.url }) : await openDatabase({ embeddedDir });
+      if (held) return fn(held);
+      const db = await wdb.open();
       try {
         return await fn(db);
       } finally {
         await db.close();
       }
     },
-    cli: (args, extra = {}) => runCli([...ws.dbArgs, ...args], { cwd, env: { ...baseEnv(), ...extra } }),
+    cli: (args, extra = {}) => runCli([...ws.dbArgs, ...args], { cwd, env: { ...baseEnv(), ...extra }, database: held }),
+    async hold() {
+      if (wdb.embeddedDir && !held) held = await wdb.open();
+    },
+    async release() {
+      const db = held;
+      held = undefined;
+      await db?.close();
+    },
     write(rel, text) {
       const p = path.join(cwd, rel);
       fs.mkdirSync(path.dirname(p), { recursive: true });
       fs.writeFileSync(p, text);
     },
     async cleanup() {
-      await fresh.cleanup().catch(() => undefined);
+      await ws.release().catch(() => undefined);
+      await wdb.cleanup().catch(() => undefined);
       fs.rmSync(cwd, { recursive: true, force: true });
     },
   };

@@ -55,22 +55,26 @@ describe.each(targets)('kek rotate refuses before writing, on %s', (target) => {
   let ws: Workspace;
   let source: Kek;
 
-  beforeEach(async () => {
+  // One workspace for the refusals: each checks that nothing was written, so each leaves the
+  // rows as it found them (the one that adds a row removes it), and they stay independent.
+  beforeAll(async () => {
     ws = await workspace(target, env);
     source = await openLocalKek(path.join(ws.cwd, '.cvctl', 'kek'), { create: true });
     await ws.withDb((db) => seedProviders(db, source, 12));
   });
 
-  afterEach(async () => {
-    await ws.cleanup();
+  afterAll(async () => {
+    await ws?.cleanup();
   });
 
+  const snapshot = () => ws.withDb(async (db) => ({ envelopes: await envelopes(db), fingerprintKey: await fingerprintKeyRow(db) }));
+
   async function unchanged(run: () => Promise<void>): Promise<void> {
-    const before = await ws.withDb((db) => envelopes(db));
-    const fp = await ws.withDb((db) => fingerprintKeyRow(db));
+    const before = await snapshot();
     await run();
-    expect(await ws.withDb((db) => envelopes(db))).toEqual(before);
-    expect(await ws.withDb((db) => fingerprintKeyRow(db))).toEqual(fp);
+    const after = await snapshot();
+    expect(after.envelopes).toEqual(before.envelopes);
+    expect(after.fingerprintKey).toEqual(before.fingerprintKey);
   }
 
   test('a disabled target key fails the preflight', async () => {
@@ -117,15 +121,19 @@ describe.each(targets)('kek rotate refuses before writing, on %s', (target) => {
   test('a row on a local KEK other than --kms is named, and nothing is written', async () => {
     const stranger = randomKek();
     const [odd] = await ws.withDb((db) => seedProviders(db, stranger, 1, 'odd', { fingerprints: false }));
-    await unchanged(async () => {
-      const r = await ws.cli(['kek', 'rotate', '--to', 'local://.cvctl/kek-new']);
-      expect(r.code).toBe(1);
-      expect(r.stderr.split('\n').filter((l) => l.startsWith('cvctl: error'))).toEqual([
-        `cvctl: error: row providers/${odd!.id} ('odd-0001'): its data key is wrapped by KEK ${stranger.id}, which is ` +
-          `neither the source KEK (--kms, ${source.id}) nor an AWS KMS key; rerun with --kms pointing at the key that wrapped it ` +
-          `(nothing was written)`,
-      ]);
-    });
+    try {
+      await unchanged(async () => {
+        const r = await ws.cli(['kek', 'rotate', '--to', 'local://.cvctl/kek-new']);
+        expect(r.code).toBe(1);
+        expect(r.stderr.split('\n').filter((l) => l.startsWith('cvctl: error'))).toEqual([
+          `cvctl: error: row providers/${odd!.id} ('odd-0001'): its data key is wrapped by KEK ${stranger.id}, which is ` +
+            `neither the source KEK (--kms, ${source.id}) nor an AWS KMS key; rerun with --kms pointing at the key that wrapped it ` +
+            `(nothing was written)`,
+        ]);
+      });
+    } finally {
+      await ws.withDb((db) => db.query('delete from providers where id = $1::uuid', [odd!.id]));
+    }
   });
 });
 

@@ -5,10 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { freshDatabase, type DbTarget } from '../support/db';
+import { workspaceDatabase, type DbTarget } from '../support/db';
 import { runCli, type CliResult } from '../support/cli';
 import type { KmsEmulator } from '../support/kms-emulator';
-import { openDatabase } from '../../src/state/connect';
 import type { Database, Queryable } from '../../src/state/database';
 import type { Kek } from '../../src/crypto/kek';
 import { openCredentials, sealCredentials, toBuffer } from '../../src/crypto/envelope';
@@ -50,20 +49,14 @@ export interface Workspace {
 
 export async function workspace(target: DbTarget, env: Record<string, string> = {}): Promise<Workspace> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-rotate-'));
-  const fresh = await freshDatabase(target);
-  const embeddedDir = fresh.dir ? path.join(cwd, '.cvctl', 'db') : undefined;
-  if (fresh.dir && embeddedDir) {
-    await fresh.db.close();
-    fs.mkdirSync(path.dirname(embeddedDir), { recursive: true });
-    fs.cpSync(fresh.dir, embeddedDir, { recursive: true });
-  }
+  const wdb = await workspaceDatabase(target, cwd);
   const ws: Workspace = {
     cwd,
     target,
-    url: fresh.url,
-    dbArgs: fresh.url ? ['--database-url', fresh.url] : [],
+    url: wdb.url,
+    dbArgs: wdb.dbArgs,
     async withDb(fn) {
-      const db = fresh.url ? await openDatabase({ databaseUrl: fresh.url }) : await openDatabase({ embeddedDir });
+      const db = await wdb.open();
       try {
         return await fn(db);
       } finally {
@@ -72,7 +65,7 @@ export async function workspace(target: DbTarget, env: Record<string, string> = 
     },
     cli: (args, extra = {}) => runCli([...ws.dbArgs, ...args], { cwd, env: { ...env, ...extra } }),
     async cleanup() {
-      await fresh.cleanup().catch(() => undefined);
+      await wdb.cleanup().catch(() => undefined);
       fs.rmSync(cwd, { recursive: true, force: true });
     },
   };

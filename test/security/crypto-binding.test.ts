@@ -6,8 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../support/cli';
-import { freshDatabase, targets } from '../support/db';
-import { openDatabase } from '../../src/state/connect';
+import { targets, workspaceDatabase, type WorkspaceDatabase } from '../support/db';
 import type { Database } from '../../src/state/database';
 import { readCredentialColumns } from '../../src/state/read-state';
 import { openLocalKek } from '../../src/crypto/local-kek';
@@ -23,62 +22,58 @@ providers:
     credentials: {apiKey: {from: env, name: KEY_B}}
 `;
 
+const KEYS = { KEY_A: 'sk-aaaaaaaaaaaaaaaaaaaaaaaa', KEY_B: 'gsk_bbbbbbbbbbbbbbbbbbbbbbbb' };
+
 describe.each(targets)('stored credentials are bound to their row on %s', (target) => {
   let work: string;
-  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
-  let open: () => Promise<Database>;
+  let wdb: WorkspaceDatabase;
+  /** One handle for the file: the embedded database admits one, and the CLI's plan gets it too. */
+  let db: Database;
 
-  beforeEach(async () => {
+  // One apply for the file; every test starts from its rows: the credential columns the tests
+  // tamper with are put back from a copy taken right after the apply.
+  beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-bind-'));
     fs.writeFileSync(path.join(work, 'p.yaml'), FILES);
-    fresh = await freshDatabase(target);
-    const embedded = path.join(work, '.cvctl', 'db');
-    if (fresh.dir) {
-      await fresh.db.close();
-      fs.mkdirSync(path.dirname(embedded), { recursive: true });
-      fs.cpSync(fresh.dir, embedded, { recursive: true });
-    }
-    open = () => (fresh.url ? openDatabase({ databaseUrl: fresh.url }) : openDatabase({ embeddedDir: embedded }));
-    const r = await runCli([...(fresh.url ? ['--database-url', fresh.url] : []), 'apply', 'p.yaml', '--auto-approve'], {
-      cwd: work,
-      env: { KEY_A: 'sk-aaaaaaaaaaaaaaaaaaaaaaaa', KEY_B: 'gsk_bbbbbbbbbbbbbbbbbbbbbbbb' },
-    });
+    wdb = await workspaceDatabase(target, work);
+    const r = await runCli([...wdb.dbArgs, 'apply', 'p.yaml', '--auto-approve'], { cwd: work, env: KEYS });
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
+    db = await wdb.open();
+    await db.query('create temp table applied as select * from providers');
   });
 
-  afterEach(async () => {
-    await fresh.cleanup().catch(() => undefined);
-    fs.rmSync(work, { recursive: true, force: true });
+  beforeEach(async () => {
+    await db.query(
+      `update providers p set credential_ciphertext = a.credential_ciphertext, credential_iv = a.credential_iv,
+              credential_wrapped_dek = a.credential_wrapped_dek, credential_fingerprints = a.credential_fingerprints
+         from applied a where a.id = p.id`,
+    );
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await wdb?.cleanup().catch(() => undefined);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
   async function decryptBoth(): Promise<Array<string | Error>> {
-    const db = await open();
-    try {
-      const ids = (await db.query<{ id: string }>(`select id::text as id from providers order by name`)).rows.map((r) => r.id);
-      const cols = await readCredentialColumns(db, ids);
-      const kek = await openLocalKek(path.join(work, '.cvctl', 'kek'), { create: false });
-      return Promise.all(
-        ids.map((id) =>
-          openCredentials(kek, id, cols.get(id)!).then(
-            (f) => f.apiKey.reveal(),
-            (e: Error) => e,
-          ),
+    const ids = (await db.query<{ id: string }>(`select id::text as id from providers order by name`)).rows.map((r) => r.id);
+    const cols = await readCredentialColumns(db, ids);
+    const kek = await openLocalKek(path.join(work, '.cvctl', 'kek'), { create: false });
+    return Promise.all(
+      ids.map((id) =>
+        openCredentials(kek, id, cols.get(id)!).then(
+          (f) => f.apiKey.reveal(),
+          (e: Error) => e,
         ),
-      );
-    } finally {
-      await db.close();
-    }
+      ),
+    );
   }
 
   async function swap(columns: string[]): Promise<void> {
-    const db = await open();
-    try {
-      const sets = columns.map((c) => `${c} = o.${c}`).join(', ');
-      await db.query(`update providers p set ${sets} from providers o where p.name <> o.name`);
-    } finally {
-      await db.close();
-    }
+    const sets = columns.map((c) => `${c} = o.${c}`).join(', ');
+    await db.query(`update providers p set ${sets} from providers o where p.name <> o.name`);
   }
 
   test('untouched rows decrypt to their own values', async () => {
@@ -104,12 +99,7 @@ describe.each(targets)('stored credentials are bound to their row on %s', (targe
     ['the whole 16-byte tag', 'substring(credential_ciphertext from 1 for length(credential_ciphertext) - 16)'],
     ['one flipped bit', "set_byte(credential_ciphertext, 0, get_byte(credential_ciphertext, 0) # 1)"],
   ])('a ciphertext with %s cut or changed is rejected with an integrity error', async (_what, expr) => {
-    const db = await open();
-    try {
-      await db.query(`update providers set credential_ciphertext = ${expr}`);
-    } finally {
-      await db.close();
-    }
+    await db.query(`update providers set credential_ciphertext = ${expr}`);
     for (const r of await decryptBoth()) {
       expect(r).toBeInstanceOf(Error);
       expect(r).toMatchObject({ code: 'CRYPTO_INTEGRITY' });
@@ -119,9 +109,10 @@ describe.each(targets)('stored credentials are bound to their row on %s', (targe
 
   test('a fingerprint moved to another row does not pass for the credential there', async () => {
     await swap(['credential_fingerprints']);
-    const r = await runCli([...(fresh.url ? ['--database-url', fresh.url] : []), 'plan', 'p.yaml', '--detailed-exitcode', '--output', 'json'], {
+    const r = await runCli([...wdb.dbArgs, 'plan', 'p.yaml', '--detailed-exitcode', '--output', 'json'], {
       cwd: work,
-      env: { KEY_A: 'sk-aaaaaaaaaaaaaaaaaaaaaaaa', KEY_B: 'gsk_bbbbbbbbbbbbbbbbbbbbbbbb' },
+      env: KEYS,
+      database: wdb.embeddedDir ? db : undefined,
     });
     expect(r.code).toBe(2);
     const plan = JSON.parse(r.stdout) as { changes: Array<{ resource: { name: string }; fields: Array<{ path: string }> }> };
