@@ -240,7 +240,10 @@ function loadDocument(doc: ComposedDoc, locator: DocLocator, file: SourceFileRef
     // Rules point at their keys: `requireFallback` reads better than its `true`.
     const keyPos = (p: PathSeg[]): SourcePos => locator.pos(p, 'key');
     const raw = doc.value.policy;
-    out.policies.push({ pos: keyPos(['policy']), spec: isRecord(raw) ? buildPolicySpec(raw, { path: ['policy'], pos: keyPos }) : undefined });
+    // A rule with an error of its own (reported above) is left out, not half applied.
+    const broken = new Set(problems.filter((p) => p.severity === 'error' && p.path[0] === 'policy').map((p) => p.path[1]));
+    const rules = isRecord(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => !broken.has(k))) : undefined;
+    out.policies.push({ pos: keyPos(['policy']), spec: rules ? buildPolicySpec(rules, { path: ['policy'], pos: keyPos }) : undefined });
   }
 }
 
