@@ -19,15 +19,13 @@ const CODES_PATH = path.join(ROOT, 'src', 'config', 'codes.ts');
 const DOC_PATH = path.join(ROOT, 'docs', 'diagnostics.md');
 const NAME = 'diagnostics';
 
-/** [{section, code, severity, meaning}] in source order. */
-function readCodes(sourceText = fs.readFileSync(CODES_PATH, 'utf8')) {
-  const ts = require('typescript');
-  const sf = ts.createSourceFile('codes.ts', sourceText, ts.ScriptTarget.ES2022, true);
+/** The object literal of `const NAME = {...}` in a source file (through `as const satisfies ...`). */
+function objectLiteral(ts, sf, name, where) {
   let literal = null;
   sf.forEachChild((node) => {
     if (!ts.isVariableStatement(node)) return;
     for (const d of node.declarationList.declarations) {
-      if (ts.isIdentifier(d.name) && d.name.text === 'DIAGNOSTIC_CODES' && d.initializer) {
+      if (ts.isIdentifier(d.name) && d.name.text === name && d.initializer) {
         let init = d.initializer;
         // `{...} as const satisfies Record<...>`
         while (ts.isAsExpression(init) || ts.isSatisfiesExpression(init) || ts.isParenthesizedExpression(init)) init = init.expression;
@@ -35,21 +33,56 @@ function readCodes(sourceText = fs.readFileSync(CODES_PATH, 'utf8')) {
       }
     }
   });
-  if (!literal || !ts.isObjectLiteralExpression(literal)) throw new Error('DIAGNOSTIC_CODES object literal not found in src/config/codes.ts');
+  if (!literal || !ts.isObjectLiteralExpression(literal)) throw new Error(`${name} object literal not found in ${where}`);
+  return literal;
+}
+
+/** The file `import { name } from './x'` in codes.ts names, so `...name` can be read from it. */
+function importedFrom(ts, sf, name) {
+  let spec = null;
+  sf.forEachChild((node) => {
+    if (!ts.isImportDeclaration(node) || !node.importClause || !node.importClause.namedBindings) return;
+    const b = node.importClause.namedBindings;
+    if (ts.isNamedImports(b) && b.elements.some((e) => e.name.text === name)) spec = node.moduleSpecifier.text;
+  });
+  if (!spec || !spec.startsWith('.')) throw new Error(`...${name}: not imported from a local module of src/config`);
+  return path.join(path.dirname(CODES_PATH), `${spec}.ts`);
+}
+
+/** [{section, code, severity, meaning}] in source order; `...NAME` spreads are read from NAME's module. */
+function readCodes(sourceText = fs.readFileSync(CODES_PATH, 'utf8')) {
+  const ts = require('typescript');
+  const out = [];
+  const state = { section: 'Other' };
+  const read = (text, file, name) => {
+    const sf = ts.createSourceFile(path.basename(file), text, ts.ScriptTarget.ES2022, true);
+    const literal = objectLiteral(ts, sf, name, path.relative(ROOT, file));
+    readEntries(ts, text, sf, literal, state, out, (spread) => {
+      const from = importedFrom(ts, sf, spread);
+      read(fs.readFileSync(from, 'utf8'), from, spread);
+    });
+  };
+  read(sourceText, CODES_PATH, 'DIAGNOSTIC_CODES');
+  return out;
+}
+
+function readEntries(ts, sourceText, sf, literal, state, out, spread) {
   const str = (n, what) => {
     if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return n.text;
     throw new Error(`${what}: expected a string literal, got ${ts.SyntaxKind[n.kind]}`);
   };
-  const out = [];
-  let section = 'Other';
   for (const prop of literal.properties) {
     const comments = ts.getLeadingCommentRanges(sourceText, prop.getFullStart()) || [];
     for (const c of comments) {
       const t = sourceText.slice(c.pos, c.end);
       const m = /^\/\/\s*(.+?)\s*$/.exec(t);
-      if (m) section = m[1];
+      if (m) state.section = m[1];
     }
-    if (!ts.isPropertyAssignment(prop)) throw new Error('DIAGNOSTIC_CODES: only `code: {...}` entries are supported');
+    if (ts.isSpreadAssignment(prop) && ts.isIdentifier(prop.expression)) {
+      spread(prop.expression.text);
+      continue;
+    }
+    if (!ts.isPropertyAssignment(prop)) throw new Error('DIAGNOSTIC_CODES: only `code: {...}` entries and `...NAME` spreads are supported');
     const name = ts.isIdentifier(prop.name) ? prop.name.text : str(prop.name, 'code');
     if (!ts.isObjectLiteralExpression(prop.initializer)) throw new Error(`${name}: expected {severity, meaning}`);
     const fields = {};
@@ -58,9 +91,8 @@ function readCodes(sourceText = fs.readFileSync(CODES_PATH, 'utf8')) {
       fields[ts.isIdentifier(f.name) ? f.name.text : str(f.name, 'key')] = str(f.initializer, `${name}.${f.name.getText()}`);
     }
     if (!fields.severity || !fields.meaning) throw new Error(`${name}: needs severity and meaning`);
-    out.push({ section, code: name, severity: fields.severity, meaning: fields.meaning });
+    out.push({ section: state.section, code: name, severity: fields.severity, meaning: fields.meaning });
   }
-  return out;
 }
 
 function render(codes) {

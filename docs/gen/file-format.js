@@ -137,7 +137,7 @@ function render(schema) {
   }
 
   // Definitions that get a section of their own (object types linked from the tables).
-  const sectionDefs = new Set(['provider', 'models', 'customModel', 'pricing', 'ignoreDriftEntry', 'model', 'routing', 'backend', 'accessGrant', 'grantSubject', 'grantLimits']);
+  const sectionDefs = new Set(['provider', 'models', 'customModel', 'pricing', 'ignoreDriftEntry', 'model', 'routing', 'backend', 'accessGrant', 'grantSubject', 'grantLimits', 'policy', 'policyPriceCaps', 'policyRegions']);
   const out = [];
 
   // --- document ------------------------------------------------------------------------------
@@ -159,6 +159,9 @@ function render(schema) {
     ['accessGrant', 'accessGrants[].'],
     ['grantSubject', 'accessGrants[].subject.'],
     ['grantLimits', 'accessGrants[].limits.'],
+    ['policy', 'policy.'],
+    ['policyPriceCaps', 'policy.maxPricePerMTok.'],
+    ['policyRegions', 'policy.allowedRegions.'],
   ];
   for (const [name, prefix] of sections) {
     const d = def(name);

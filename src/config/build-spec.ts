@@ -7,6 +7,7 @@ import type {
   IgnoreDriftEntry,
   LocatedSecretRef,
   Pricing,
+  ProviderPositions,
   ProviderSpec,
   RenamedFrom,
   SecretRef,
@@ -84,11 +85,28 @@ export function buildProviderSpec(raw: Raw, ctx: SpecContext): ProviderSpec {
     },
     ignoreDrift: list(raw.ignoreDrift).map((e) => ignoreDrift(record(e))),
     pos: ctx.pos(ctx.path),
+    at: positions(raw, ctx),
   };
   if (typeof models.catalog === 'string') spec.models.catalog = models.catalog;
   const renamed = renamedFromOf(raw.renamedFrom, ctx);
   if (renamed.length > 0) spec.renamedFrom = renamed;
   return spec;
+}
+
+/** The keys policy violations point at (config.region before config.location, as regionOf reads them). */
+function positions(raw: Raw, ctx: SpecContext): ProviderPositions {
+  const at = (...p: PathSeg[]): SourcePos => ctx.pos([...ctx.path, ...p]);
+  const config = record(raw.config);
+  const models = record(raw.models);
+  const out: ProviderPositions = { kind: at('kind'), pricing: [] };
+  const region = ['region', 'location'].find((k) => typeof config[k] === 'string' && config[k] !== '');
+  if (region) out.region = at('config', region);
+  if (typeof models.catalog === 'string') out.catalog = at('models', 'catalog');
+  list(models.custom).forEach((m, i) => {
+    const c = record(m);
+    if (c.pricing !== undefined) out.pricing.push({ modelId: String(c.id), pos: at('models', 'custom', i, 'pricing') });
+  });
+  return out;
 }
 
 /** `renamedFrom: old` or `renamedFrom: [a, b]`, each name with its position. */

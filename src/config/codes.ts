@@ -2,6 +2,7 @@
 // severity and a one-line meaning. Codes are stable: tests, CI scripts and the generated
 // docs rely on them, so add new ones but never rename or reuse one.
 import type { Severity } from './diagnostics';
+import { POLICY_CODES } from './policy-codes';
 
 export interface DiagnosticCodeInfo {
   severity: Severity;
@@ -29,7 +30,7 @@ export const DIAGNOSTIC_CODES = {
   'invalid-tagged-value': { severity: 'error', meaning: 'A value that does not fit its explicit tag, e.g. `!!int abc`.' },
   'complex-key': { severity: 'error', meaning: 'A mapping key that is itself a mapping or a list.' },
   'duplicate-key': { severity: 'error', meaning: 'The same key twice in one mapping (reported at the second one).' },
-  'document-not-mapping': { severity: 'error', meaning: 'A YAML document whose top level is not a mapping with `version` and `providers`.' },
+  'document-not-mapping': { severity: 'error', meaning: 'A YAML document whose top level is not a mapping with `version` and `providers`, `models`, `accessGrants` or `policy`.' },
   // Schema (schemas/providers.schema.json)
   'unknown-key': { severity: 'error', meaning: 'A key the schema does not allow at this place (with a "did you mean" suggestion).' },
   'missing-property': { severity: 'error', meaning: 'A required key is missing (reported at the mapping that lacks it).' },
@@ -64,6 +65,8 @@ export const DIAGNOSTIC_CODES = {
   'duplicate-grant': { severity: 'error', meaning: 'The same (model, subject) granted twice, in one or several files (user emails compare without case); every place is reported.' },
   'grant-expired': { severity: 'warning', meaning: 'An access grant\'s expiresAt is in the past: it is applied, but lets nobody in.' },
   'internal-error': { severity: 'error', meaning: 'cvctl failed unexpectedly on this file; please report it.' },
+  // Policy
+  ...POLICY_CODES,
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -5,8 +5,10 @@
 // the catalog checks (provider-checks.ts), then look up positions only for what needs one:
 // every diagnostic, every provider and every secret reference (event-index.ts). The events
 // are dropped before the next file, so memory stays proportional to the largest file.
-// Across files: provider and model names must be unique, and the rules of models and grants
-// that need no database hold (routing-checks.ts).
+// Across files: provider and model names must be unique, the rules of models and grants
+// that need no database hold (routing-checks.ts), and at most one document holds a `policy`
+// (policy-spec.ts). The policy's own rules are checked only when asked (`checkPolicy`, for
+// `validate`): plan checks them itself, against the database as the plan leaves it.
 import * as path from 'path';
 import type { Catalog } from '../catalog/catalog';
 import type { AccessGrantSpec, ModelSpec } from '../domain/routing';
@@ -18,6 +20,9 @@ import { EventIndex, nodeOffset, type PathSeg } from './event-index';
 import { expandModels } from './expand';
 import { buildProviderSpec } from './build-spec';
 import { buildGrantSpec, buildModelSpec } from './build-routing';
+import { buildPolicySpec, checkPolicySections, type PolicySpec } from './policy-spec';
+import { checkPolicyStatic } from '../plan/policy';
+import { policyInputsFromDesired } from '../plan/policy-inputs';
 import { checkProviders, type RelatedProblem } from './provider-checks';
 import { renameDiagnostics } from './rename-checks';
 import { checkGrantsDocument, duplicateNames, firstOfEachName, routingDiagnostics, type Declared } from './routing-checks';
@@ -44,6 +49,8 @@ export interface LoadOptions {
   cwd?: string;
   /** The time expiries are compared with (default: now). */
   now?: Date;
+  /** Report violations of the policy rules that need no database (`validate`). */
+  checkPolicy?: boolean;
 }
 
 interface FileContext {
@@ -60,6 +67,8 @@ interface FileOutcome {
   /** Every model name written, valid model or not. */
   declaredModels: Declared[];
   grants: AccessGrantSpec[];
+  /** Every `policy` section (its key), with its rules when the section could be read. */
+  policies: Array<{ pos: SourcePos; spec?: PolicySpec }>;
   /** `provider\0modelId` -> where a custom entry disables that provider model. */
   disabledAt: Map<string, SourcePos>;
   /** Documents read as cvctl's, and documents skipped as another tool's (recognise.ts). */
@@ -199,7 +208,7 @@ function loadDocument(doc: ComposedDoc, locator: DocLocator, file: SourceFileRef
     const what = Array.isArray(doc.value) ? 'a list' : quoteValue(doc.value);
     out.diagnostics.push(
       locator.diagnostic(
-        problem('document-not-mapping', `a document must be a mapping with 'version' and 'providers', 'models' or 'accessGrants', not ${what}`, []),
+        problem('document-not-mapping', `a document must be a mapping with 'version' and 'providers', 'models', 'accessGrants' or 'policy', not ${what}`, []),
       ),
     );
     return;
@@ -227,10 +236,30 @@ function loadDocument(doc: ComposedDoc, locator: DocLocator, file: SourceFileRef
   for (const [raw, i] of loadableItems(doc.value, 'accessGrants', problems, locator)) {
     out.grants.push(buildGrantSpec(raw, { path: ['accessGrants', i], pos }));
   }
+  if (doc.value.policy !== undefined) {
+    // Rules point at their keys: `requireFallback` reads better than its `true`.
+    const keyPos = (p: PathSeg[]): SourcePos => locator.pos(p, 'key');
+    const raw = doc.value.policy;
+    // A rule with an error of its own (reported above) is left out, not half applied.
+    const broken = new Set(problems.filter((p) => p.severity === 'error' && p.path[0] === 'policy').map((p) => p.path[1]));
+    const rules = isRecord(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => !broken.has(k))) : undefined;
+    out.policies.push({ pos: keyPos(['policy']), spec: rules ? buildPolicySpec(rules, { path: ['policy'], pos: keyPos }) : undefined });
+  }
 }
 
 function emptyOutcome(): FileOutcome {
-  return { diagnostics: [], providers: [], declared: [], models: [], declaredModels: [], grants: [], disabledAt: new Map(), documents: 0, skipped: 0 };
+  return {
+    diagnostics: [],
+    providers: [],
+    declared: [],
+    models: [],
+    declaredModels: [],
+    grants: [],
+    policies: [],
+    disabledAt: new Map(),
+    documents: 0,
+    skipped: 0,
+  };
 }
 
 function loadFile(file: SourceFileRef, ctx: FileContext): FileOutcome {
@@ -276,6 +305,7 @@ function loadFile(file: SourceFileRef, ctx: FileContext): FileOutcome {
     out.providers = [];
     out.models = [];
     out.grants = [];
+    out.policies = out.policies.map(({ pos }) => ({ pos }));
   }
   return out;
 }
@@ -308,6 +338,7 @@ export async function loadConfig(paths: string[], opts: LoadOptions): Promise<Lo
     all.models.push(...r.models);
     all.declaredModels.push(...r.declaredModels);
     all.grants.push(...r.grants);
+    all.policies.push(...r.policies);
     for (const [k, v] of r.disabledAt) all.disabledAt.set(k, v);
     all.documents += r.documents;
     if (r.skipped > 0 && r.documents === 0) skipped.push(file.display);
@@ -343,5 +374,12 @@ export async function loadConfig(paths: string[], opts: LoadOptions): Promise<Lo
   );
   const read = found.files.map((f) => f.display).filter((f) => !skipped.includes(f));
   const desired: DesiredState = { providers, models, accessGrants: all.grants };
+  diagnostics.push(...checkPolicySections(all.policies.map((p) => p.pos)));
+  // With two sections, which rules apply is unclear: none do until one is removed.
+  const policy = all.policies.length === 1 ? all.policies[0].spec : undefined;
+  if (policy) {
+    desired.policy = policy;
+    if (opts.checkPolicy) diagnostics.push(...checkPolicyStatic(policy, policyInputsFromDesired(desired)));
+  }
   return { desired, diagnostics: sortDiagnostics(diagnostics), files: read, skipped };
 }

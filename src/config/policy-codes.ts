@@ -10,7 +10,7 @@ export const POLICY_CODES = {
   'policy-region': { severity: 'error', meaning: 'policy.allowedRegions: a provider of a listed kind is in a region (config.region or config.location) the policy does not list for that kind, or sets none.' },
   'policy-require-fallback': { severity: 'error', meaning: 'policy.requireFallback: an active model does not have active backends on at least 2 providers.' },
   'policy-grant-limits': { severity: 'error', meaning: 'policy.requireGrantLimits: an access grant sets no limit.' },
-  'policy-cost-increase': { severity: 'error', meaning: 'policy.maxMonthlyCostIncrease: the plan raises the estimated monthly cost (cost delta x 30 / window days) by more than the maximum (checked by `plan` only: it needs usage from the database).' },
+  'policy-cost-increase': { severity: 'error', meaning: 'policy.maxMonthlyCostIncrease: the plan raises the estimated monthly cost (cost delta x 30 / window days) by more than the maximum (checked by `plan` and `apply`, not by `validate`: it needs usage from the database).' },
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 export type PolicyCode = keyof typeof POLICY_CODES;

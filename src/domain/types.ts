@@ -1,6 +1,7 @@
 // Desired state: what the YAML files declare, after loading, validation and catalog expansion.
 // Produced by src/config + src/catalog, consumed by the pure planner in src/plan.
 import type { ModelKind, OnRemove, ProviderKind, ProviderStatus, SecretSource } from './kinds';
+import type { PolicySpec } from '../config/policy-spec';
 import type { AccessGrantSpec, ModelSpec } from './routing';
 
 /** A place in a source file (1-based line and column). */
@@ -60,6 +61,20 @@ export interface RenamedFrom {
   pos: SourcePos;
 }
 
+/**
+ * Where the keys that policy rules point at were written (src/plan/policy-inputs.ts): a
+ * violation names the offending value, not only the provider.
+ */
+export interface ProviderPositions {
+  kind: SourcePos;
+  /** `config.region`, or `config.location` (vertex kinds): the one the region rule reads. */
+  region?: SourcePos;
+  /** `models.catalog`: where a catalog model's price comes from. */
+  catalog?: SourcePos;
+  /** The `pricing` of each models.custom entry that sets one, in file order. */
+  pricing: Array<{ modelId: string; pos: SourcePos }>;
+}
+
 /** A provider block as written in a file (defaults applied). */
 export interface ProviderSpec {
   name: string;
@@ -79,6 +94,8 @@ export interface ProviderSpec {
   };
   ignoreDrift: IgnoreDriftEntry[];
   pos: SourcePos;
+  /** Positions of single keys, for policy violations. Absent: not read from a file. */
+  at?: ProviderPositions;
 }
 
 /** A provider model after catalog expansion and custom overrides. */
@@ -103,4 +120,6 @@ export interface DesiredState {
   models?: ModelSpec[];
   /** Access grants in file order. Absent: none declared. */
   accessGrants?: AccessGrantSpec[];
+  /** The one `policy` section of the files (CONTRACT.md section 7). Absent: none, or more than one (an error). */
+  policy?: PolicySpec;
 }

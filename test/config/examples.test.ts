@@ -11,9 +11,13 @@ const EXAMPLES = ['examples/basic', 'examples/platform'].filter((p) => fs.exists
 
 describe('examples', () => {
   it.each(EXAMPLES.map((e) => [e]))('%s is valid', async (dir) => {
-    const r = await loadConfig([dir], { catalog: bundledCatalog(), cwd: REPO_ROOT });
+    // As `cvctl validate` loads them: the platform example passes its own policy.
+    const r = await loadConfig([dir], { catalog: bundledCatalog(), cwd: REPO_ROOT, checkPolicy: true });
     expect(renderValidateText(r, { color: false })).toMatch(/^\d+ files? valid: /);
     expect(r.desired.providers.length).toBeGreaterThan(0);
+    if (dir === 'examples/platform') expect(Object.keys(r.desired.policy ?? {}).sort()).toEqual([
+      'allowedProviderKinds', 'allowedRegions', 'maxMonthlyCostIncrease', 'maxPricePerMTok', 'pos', 'requireFallback', 'requireGrantLimits',
+    ]);
     for (const p of r.desired.providers) {
       expect(p.spec.pos.file.startsWith(dir + '/')).toBe(true);
       for (const c of Object.values(p.spec.credentials)) expect(c.pos.line).toBeGreaterThan(0);

@@ -1,11 +1,13 @@
 // Table-driven test over test/fixtures/invalid: each file states what it must produce on
 // its first lines, `# expect: code line:col[, code line:col...]` (and optionally
 // `# env: NAME=value` for the run). The set of diagnostics must match exactly, so
-// wrapper noise or a wrong position fails the test.
+// wrapper noise or a wrong position fails the test. Files are loaded as `cvctl validate` loads
+// them, policy rules included.
 import * as fs from 'fs';
 import * as path from 'path';
 import { DIAGNOSTIC_CODES } from '../../src/config/codes';
-import { FIXTURES, REPO_ROOT, load, summarize } from './helpers';
+import { loadConfig } from '../../src/config/load';
+import { FIXTURES, REPO_ROOT, fakeCatalog, summarize } from './helpers';
 
 const DIR = path.join(FIXTURES, 'invalid');
 
@@ -44,7 +46,8 @@ const cases = readCases();
 
 /** Codes that no single file can produce; each has its own unit test. */
 // no-documents and not-cvctl-document need a walked folder (test/config/recognise.test.ts);
-// backend-provider-model-deleted needs a plan (test/config/routing.test.ts).
+// backend-provider-model-deleted needs a plan (test/config/routing.test.ts); policy-cost-increase
+// needs usage from the database (test/plan/policy.test.ts).
 const NOT_FROM_A_FILE = [
   'path-not-found',
   'no-files',
@@ -54,6 +57,7 @@ const NOT_FROM_A_FILE = [
   'internal-error',
   'schema-violation',
   'backend-provider-model-deleted',
+  'policy-cost-increase',
 ];
 
 describe('invalid fixture corpus', () => {
@@ -73,7 +77,7 @@ describe('invalid fixture corpus', () => {
     Object.assign(process.env, c.env);
     try {
       const rel = path.relative(REPO_ROOT, path.join(DIR, file));
-      const r = await load([rel], REPO_ROOT);
+      const r = await loadConfig([rel], { catalog: fakeCatalog(), cwd: REPO_ROOT, checkPolicy: true });
       expect(summarize(r).sort()).toEqual(c.expect);
       for (const d of r.diagnostics) {
         expect(d.file).toBe(rel);

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       models: { exclude: [], custom: [] },
       ignoreDrift: [],
       pos: { file: 'p.yaml', line: 3, column: 5 },
+      at: { kind: { file: 'p.yaml', line: 4, column: 11 }, pricing: [] },
     });
     expect(models).toEqual([]);
   });

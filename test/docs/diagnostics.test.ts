@@ -20,7 +20,7 @@ describe('docs/diagnostics.md', () => {
     const read: Array<{ code: string; severity: string; meaning: string; section: string }> = gen.readCodes();
     expect(Object.fromEntries(read.map((c) => [c.code, { severity: c.severity, meaning: c.meaning }]))).toEqual(DIAGNOSTIC_CODES);
     expect(read.map((c) => c.code)).toEqual(Object.keys(DIAGNOSTIC_CODES));
-    expect(new Set(read.map((c) => c.section))).toEqual(new Set(['Files and discovery', 'YAML', 'Schema (schemas/providers.schema.json)', 'Cross-checks']));
+    expect(new Set(read.map((c) => c.section))).toEqual(new Set(['Files and discovery', 'YAML', 'Schema (schemas/providers.schema.json)', 'Cross-checks', 'Policy']));
   });
 
   it('lists every code with its severity', () => {

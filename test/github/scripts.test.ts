@@ -243,6 +243,24 @@ describe('plan-on-pr.yml: the sticky plan comment', () => {
     expect(gh.comments[0]!.body).toContain('providers/a.yaml:3:11 error invalid-value');
   });
 
+  it('a plan with policy violations (exit 1, the plan on stdout) posts the plan, marked, with the diagnostics', async () => {
+    const gh = new FakeGitHub();
+    const plan = '### cvctl plan · scope `default`\n\n#### Cost impact\n\n| total | +$700.00 |\n\n#### Policy\n\n- `policy-cost-increase` ...\n';
+    await run(script, gh, {
+      ...planEnv(plan),
+      EXIT_CODE: '1',
+      ARTIFACT_URL: '', // exit 1: no saved plan is uploaded
+      STDERR_FILE: file('err-policy', 'policy.yaml:8:3 error policy-cost-increase the plan raises ...\n'),
+    });
+    const body = gh.comments[0]!.body;
+    expect(body.startsWith('<!-- cvctl-plan -->\n> [!CAUTION]\n> This plan violates the policy')).toBe(true);
+    expect(body).toContain(plan.trim());
+    expect(body).toContain('policy.yaml:8:3 error policy-cost-increase');
+    expect(body).not.toContain('cvctl plan failed');
+    expect(body).not.toContain('saved plan:');
+    expect((body.match(/<details>/g) ?? []).length).toBe((body.match(/<\/details>/g) ?? []).length);
+  });
+
   it('without database access (fork without secrets) it posts the validation result', async () => {
     const gh = new FakeGitHub();
     await run(script, gh, {

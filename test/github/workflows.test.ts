@@ -1,6 +1,7 @@
 // The composite action and the workflow templates: they parse as YAML, follow GitHub's
 // syntax (test/github/*.schema.json, checked strictly), are least-privilege and pinned, and
 // do what docs/ci-recipes.md says (sticky comment, artifacts, environments, drift issue).
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
@@ -191,6 +192,43 @@ describe('the workflow templates in examples/github/.github/workflows', () => {
       expect(up.uses).toMatch(/^actions\/upload-artifact@[0-9a-f]{40}$/);
       expect(up.with.path).toBe('plan.json');
       expect(up.with.name).toBe('cvctl-plan-pr${{ github.event.pull_request.number }}-${{ github.event.pull_request.head.sha }}');
+    });
+
+    it('posts the plan even when cvctl plan exits 1 on a policy violation, then fails the check', () => {
+      const plan = steps.find((s: Yaml) => s.id === 'plan');
+      expect(plan['continue-on-error']).toBe(true);
+      const post = steps.find((s: Yaml) => (s.uses ?? '').startsWith('actions/github-script@'));
+      expect(post.if).toContain('!cancelled()');
+      expect(post.with.script).toContain("code === '1' && out.trim()");
+      // Only a plan that could be applied is uploaded: a plan with violations is not.
+      expect(steps.find((s: Yaml) => s.id === 'artifact').if).toContain("steps.plan.outputs.exit-code == '0' || steps.plan.outputs.exit-code == '2'");
+      const last = steps[steps.length - 1];
+      expect(last.if).toBe('${{ !cancelled() }}');
+      expect(last.env).toEqual({
+        CODE: '${{ steps.plan.outputs.exit-code || steps.validate.outputs.exit-code }}',
+        PLAN_FILE: '${{ steps.plan.outputs.stdout-file }}',
+      });
+      const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'cvctl-fail-step-'));
+      try {
+        const planFile = path.join(tmp, 'stdout');
+        fs.writeFileSync(planFile, '### cvctl plan\n\n#### Policy\n');
+        const emptyFile = path.join(tmp, 'empty');
+        fs.writeFileSync(emptyFile, '');
+        const runStep = (env: Record<string, string>): { status: number | null; out: string } => {
+          const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', last.run], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+          return { status: r.status, out: r.stdout };
+        };
+        expect(runStep({ CODE: '2', PLAN_FILE: planFile }).status).toBe(0);
+        expect(runStep({ CODE: '0', PLAN_FILE: '' }).status).toBe(0);
+        const violated = runStep({ CODE: '1', PLAN_FILE: planFile });
+        expect(violated).toEqual({ status: 1, out: expect.stringContaining('::error::the plan violates the policy') });
+        const failed = runStep({ CODE: '1', PLAN_FILE: emptyFile });
+        expect(failed).toEqual({ status: 1, out: expect.stringContaining('::error::cvctl failed (exit 1)') });
+        expect(runStep({ CODE: '1', PLAN_FILE: '' }).out).toContain('::error::cvctl failed (exit 1)'); // validate mode
+        expect(runStep({ CODE: '', PLAN_FILE: '' }).status).toBe(1); // cvctl never ran
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
     });
 
     it('cancels superseded plans of the same PR', () => {

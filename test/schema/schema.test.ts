@@ -88,6 +88,50 @@ describe('providers.schema.json: compiles', () => {
   });
 });
 
+describe('providers.schema.json: the policy section (CONTRACT.md section 7)', () => {
+  // The contract's example, rule for rule.
+  const contract = {
+    maxPricePerMTok: { input: 20, output: 80 },
+    allowedProviderKinds: ['openai', 'anthropic', 'azure', 'bedrock'],
+    allowedRegions: { bedrock: ['eu-central-1', 'eu-west-1'], vertex: ['europe-west4'] },
+    requireFallback: true,
+    requireGrantLimits: true,
+    maxMonthlyCostIncrease: 500,
+  };
+
+  test('a document may hold version + policy only; every rule is optional', () => {
+    expect(errorsOf(validate, { version: 1, policy: contract })).toEqual([]);
+    expect(errorsOf(validate, { version: 1, policy: {} })).toEqual([]);
+    for (const [rule, value] of Object.entries(contract)) expect([rule, errorsOf(validate, { version: 1, policy: { [rule]: value } })]).toEqual([rule, []]);
+    expect(errorsOf(validate, { version: 1, providers: [], policy: { maxPricePerMTok: { output: 80 } } })).toEqual([]);
+  });
+
+  test.each([
+    ['an unknown rule', { requireFallbacks: true }, '/policy', 'additionalProperties'],
+    ['a price cap with neither input nor output', { maxPricePerMTok: {} }, '/policy/maxPricePerMTok', 'minProperties'],
+    ['a negative price cap', { maxPricePerMTok: { input: -1 } }, '/policy/maxPricePerMTok/input', 'minimum'],
+    ['an unknown provider kind', { allowedProviderKinds: ['openai', 'gpt'] }, '/policy/allowedProviderKinds/1', 'enum'],
+    ['a kind twice', { allowedProviderKinds: ['openai', 'openai'] }, '/policy/allowedProviderKinds', 'uniqueItems'],
+    ['regions for a kind without a region setting', { allowedRegions: { openai: ['us'] } }, '/policy/allowedRegions', 'additionalProperties'],
+    ['a region that is not one', { allowedRegions: { bedrock: ['EU Central'] } }, '/policy/allowedRegions/bedrock/0', 'pattern'],
+    ['requireFallback as a string', { requireFallback: 'yes' }, '/policy/requireFallback', 'type'],
+    ['a negative cost increase', { maxMonthlyCostIncrease: -5 }, '/policy/maxMonthlyCostIncrease', 'minimum'],
+  ])('rejects %s', (_name, policy, instancePath, keyword) => {
+    const errors = errorsOf(validate, { version: 1, policy });
+    expect(errors.map((e) => [e.instancePath, e.keyword])).toContainEqual([instancePath, keyword]);
+  });
+
+  test('allowedProviderKinds lists PROVIDER_KINDS; allowedRegions the kinds that have config.region or config.location', () => {
+    const policy = schema.$defs.policy;
+    expect(policy.properties.allowedProviderKinds.items.enum).toEqual([...PROVIDER_KINDS]);
+    const withRegion = PROVIDER_KINDS.filter((k) => {
+      const props = Object.keys(schema.$defs[`config.${k}`].properties ?? {});
+      return props.includes('region') || props.includes('location');
+    });
+    expect(Object.keys(schema.$defs.policyRegions.properties)).toEqual(withRegion);
+  });
+});
+
 describe('providers.schema.json: agrees with src/domain/kinds.ts', () => {
   const provider = schema.$defs.provider;
 

@@ -14,7 +14,7 @@ export function registerValidate(program: Command, run: Runner): void {
     .addOption(outputOption(['text', 'json']))
     .action(
       run(async (ctx, cmd) => {
-        const result = await loadConfig(pathsOrDefault(cmd.args), { catalog: lazyBundledCatalog(), cwd: ctx.cwd });
+        const result = await loadConfig(pathsOrDefault(cmd.args), { catalog: lazyBundledCatalog(), cwd: ctx.cwd, checkPolicy: true });
         const output = cmd.opts().output as 'text' | 'json';
         ctx.io.stdout(
           output === 'json'
