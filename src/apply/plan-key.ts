@@ -15,47 +15,15 @@
 // database name), so such a plan cannot be carried to another key-less database either.
 import { CvctlError } from '../errors';
 import { escapeControl } from '../escape';
-import { FINGERPRINT_KEY_CONTEXT, FINGERPRINT_KEY_NAME, FingerprintKey } from '../crypto/fingerprint';
-import { toBuffer } from '../crypto/envelope';
+import { FINGERPRINT_KEY_CONTEXT, FingerprintKey, fingerprintKeyFor, rememberFingerprintKey } from '../crypto/fingerprint';
 import type { Kek } from '../crypto/kek';
 import type { Queryable } from '../state/database';
+import { databaseIdentity, readFingerprintKeyRow, type StoredKey } from '../state/keys';
 import { PLAN_KEY_LABEL, planKeyId, tagMatches, type SigningKey } from '../plan/auth';
 import type { Plan } from '../plan/types';
-import { fingerprintKeyFor, rememberFingerprintKey } from './fingerprint-key';
 
 const NOTHING = 'Nothing was written';
 const REPLAN = 'run `cvctl plan --out` again with access to the KEK';
-
-/**
- * `<system identifier>/<database name>`: stable for the life of a database, different for
- * another database of the same cluster and for a copy restored into another cluster.
- * Read outside any transaction (a refused pg_control_system() would abort one).
- */
-export async function databaseIdentity(q: Queryable): Promise<string> {
-  let system = 'unknown';
-  try {
-    const r = await q.query<{ s: string }>('select system_identifier::text as s from pg_control_system()');
-    system = r.rows[0]?.s ?? 'unknown';
-  } catch {
-    // A server that hides pg_control_system(): the database name alone identifies it.
-  }
-  const d = await q.query<{ d: string }>('select current_database() as d');
-  return `${system}/${d.rows[0]?.d ?? ''}`;
-}
-
-interface KeyRow {
-  wrapped: Buffer;
-  kekId: string;
-}
-
-async function readKeyRow(q: Queryable): Promise<KeyRow | null> {
-  const r = await q.query<{ wrapped_key: Buffer | Uint8Array; kek_id: string }>(
-    'select wrapped_key, kek_id from cvctl_keys where name = $1',
-    [FINGERPRINT_KEY_NAME],
-  );
-  const row = r.rows[0];
-  return row ? { wrapped: toBuffer(row.wrapped_key), kekId: row.kek_id } : null;
-}
 
 function derive(fp: FingerprintKey): Buffer {
   return fp.deriveKey(PLAN_KEY_LABEL);
@@ -69,7 +37,7 @@ export type KekOpener = (wrap: boolean) => Promise<Kek>;
 
 /** For `plan --out`: the key to sign with. Reads only. */
 export async function planSigningKey(q: Queryable, openKek: KekOpener): Promise<SigningKey> {
-  const row = await readKeyRow(q);
+  const row = await readFingerprintKeyRow(q);
   if (row) {
     const fp = await fingerprintKeyFor(q, await openKek(false), { create: false });
     if (!fp) throw new CvctlError('CRYPTO_INTEGRITY', 'the fingerprint key in cvctl_keys vanished while the plan was being signed');
@@ -88,10 +56,7 @@ export async function planSigningKey(q: Queryable, openKek: KekOpener): Promise<
 }
 
 /** The key a verified plan asks apply to install as the database's fingerprint key. */
-export interface KeyToInstall {
-  wrapped: Buffer;
-  kekId: string;
-}
+export type KeyToInstall = StoredKey;
 
 function refuse(message: string): CvctlError {
   // Quotes members of the file not yet verified (auth.kekId): one line, whatever they hold.
@@ -111,7 +76,7 @@ export async function verifyPlanAuth(q: Queryable, plan: Plan, openKek: KekOpene
     );
   }
   const database = await databaseIdentity(q);
-  const row = await readKeyRow(q);
+  const row = await readFingerprintKeyRow(q);
   let key: Buffer;
   let install: KeyToInstall | null = null;
   if (row) {

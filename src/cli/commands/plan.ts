@@ -9,7 +9,8 @@ import { renderPlan } from '../../render/render';
 import { serializePlan } from '../../plan/serialize';
 import { CvctlError } from '../../errors';
 import { signPlan } from '../../plan/auth';
-import { databaseIdentity, planSigningKey } from '../../apply/plan-key';
+import { planSigningKey } from '../../apply/plan-key';
+import { databaseIdentity } from '../../state/keys';
 
 export function registerPlan(program: Command, run: Runner): void {
   program
