@@ -3,7 +3,7 @@
 // last_applied_at, and the scope's rows deleted outside cvctl since their last apply
 // (cvctl_deleted_rows, kept by migration 2's delete trigger).
 import type { CurrentState } from '../domain/rows';
-import type { DeletedRow } from '../drift/deleted';
+import type { DeletedRow } from '../plan/drift/deleted';
 import type { Database } from './database';
 import { readState } from './read-state';
 
