@@ -17,7 +17,8 @@ export interface StoredKey {
 /** The fingerprint key's row, or null when the database has none yet. */
 export async function readFingerprintKeyRow(q: Queryable): Promise<StoredKey | null> {
   const r = await q.query<{ wrapped_key: Buffer | Uint8Array; kek_id: string }>(
-    'select wrapped_key, kek_id from cvctl_keys where name = $1',
+    // (Upper case: test/crypto/fingerprint.test.ts fakes the database by these statements' text.)
+    'SELECT wrapped_key, kek_id FROM cvctl_keys WHERE name = $1',
     [FINGERPRINT_KEY_NAME],
   );
   const row = r.rows[0];
@@ -30,8 +31,8 @@ export async function readFingerprintKeyRow(q: Queryable): Promise<StoredKey | n
  */
 export async function insertFingerprintKey(q: Queryable, key: StoredKey): Promise<boolean> {
   const r = await q.query(
-    `insert into cvctl_keys (name, wrapped_key, kek_id, created_at) values ($1, $2, $3, now())
-     on conflict (name) do nothing`,
+    `INSERT INTO cvctl_keys (name, wrapped_key, kek_id, created_at) VALUES ($1, $2, $3, now())
+     ON CONFLICT (name) DO NOTHING`,
     [FINGERPRINT_KEY_NAME, key.wrapped, key.kekId],
   );
   return r.rowCount === 1;
