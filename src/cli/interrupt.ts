@@ -11,8 +11,8 @@
 import type { Database, Transaction } from '../state/database';
 import type { SignalSource } from '../app/context';
 import { pauseAt, type PausePoint } from '../testing/stop-at';
+import { EXIT_INTERRUPTED } from './exit';
 
-export const EXIT_INTERRUPTED = 130;
 export const INTERRUPTED_NOTHING_WRITTEN = 'cvctl: interrupted: nothing was written';
 export const INTERRUPTED_AFTER_COMMIT = 'cvctl: interrupted after the changes were committed (see cvctl history)';
 
