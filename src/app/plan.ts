@@ -6,7 +6,7 @@ import type { Context } from './context';
 import type { Plan } from '../plan/types';
 import { parsePlan, serializePlan } from '../plan/serialize';
 import { signPlan } from '../plan/auth';
-import { planSigningKey } from '../apply/plan-key';
+import { planSigningKey } from '../crypto/plan-key';
 import { databaseIdentity } from '../state/keys';
 import { CvctlError } from '../errors';
 import { makePlan } from './make-plan';
