@@ -11,7 +11,6 @@ import { FINGERPRINT_KEY_NAME, insertFingerprintKey, readFingerprintKeyRow, type
 import type { EncryptionContext, Kek } from './kek';
 import { unwrapPinned } from './kek-pin';
 
-export { FINGERPRINT_KEY_NAME };
 /** The context the fingerprint key is wrapped under (also for `kek rotate`). */
 export const FINGERPRINT_KEY_CONTEXT: EncryptionContext = Object.freeze({
   table: 'cvctl_keys',
