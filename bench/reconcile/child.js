@@ -349,7 +349,7 @@ function instrument(phases) {
   wrap('apply/stale-check.js', ['checkAndLockRows']);
   wrap('apply/credentials.js', ['storeCredentials']);
   wrap('apply/write-rows.js', ['insertProviders', 'insertModels', 'updateProviders', 'updateModels', 'deleteRows', 'setStatus']);
-  wrap('drift/gather.js', ['gatherDrift']);
+  wrap('app/drift.js', ['gatherDrift']);
   wrap('app/kek-rotate.js', ['rotateKek']);
 }
 

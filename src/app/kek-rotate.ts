@@ -17,17 +17,9 @@ import type { Database } from '../state/database';
 import { TokenBucket, defaultClock, mapBounded } from './kek-rotate/pool';
 import { SourceKeks, isKmsKeyArn, kmsCallsPerRewrap, preflight, prefixed } from './kek-rotate/sources';
 import { stopAt } from '../testing/stop-at';
-import {
-  acquireRotateLock,
-  casBatch,
-  casFingerprintKey,
-  countPending,
-  kekCensus,
-  readFingerprintKeyRow,
-  selectBatch,
-  type KekCensus,
-  type Rewrapped,
-} from './kek-rotate/store';
+import { acquireRotateLock } from '../state/lock';
+import { casFingerprintKey, readFingerprintKeyRow } from '../state/keys';
+import { casBatch, countPending, kekCensus, selectBatch, type KekCensus, type Rewrapped } from '../state/rotation';
 
 export { renderRotateSummary, ProgressBar } from '../render/kek-rotate';
 

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import type { Queryable } from '../state/database';
 import { recordRun, type RunResult } from '../state/runs';
-import { isCvctlError, type ErrorCode } from '../errors';
+import { ERROR_TABLE, isCvctlError } from '../errors';
 import type { Summary } from '../plan/types';
 
 export interface GitState {
@@ -37,26 +37,9 @@ export function gitState(cwd: string, env: NodeJS.ProcessEnv, paths: string[] | 
   return { commit, dirty: status === null ? null : status.trim() !== '' };
 }
 
-/**
- * Refusals: cvctl decided not to write (a guard or the user said no). Everything else that
- * stops an apply is a failure (lock timeout, KMS, database, secrets, I/O, internal errors).
- */
-const REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'USAGE',
-  'INVALID_CONFIG',
-  'STALE_PLAN',
-  'PLAN_INVALID',
-  'PLAN_UNAUTHENTICATED',
-  'PLAN_INCONSISTENT',
-  'PLAN_GUARD',
-  'OWNERSHIP',
-  'DELETE_NOT_ALLOWED',
-  'APPROVAL_REQUIRED',
-  'ABORTED',
-]);
-
 export function resultOf(e: unknown): { result: RunResult; errorCode: string } {
-  if (isCvctlError(e)) return { result: REFUSALS.has(e.code) ? 'refused' : 'failed', errorCode: e.code };
+  // Refused: cvctl decided not to write; failed: anything else (src/errors.ts, ERROR_TABLE).
+  if (isCvctlError(e)) return { result: ERROR_TABLE[e.code].refusal ? 'refused' : 'failed', errorCode: e.code };
   return { result: 'failed', errorCode: 'INTERNAL' };
 }
 

@@ -3,13 +3,12 @@
 // a real PostgreSQL database must be migrated explicitly (`cvctl db migrate`).
 import * as path from 'node:path';
 import * as os from 'node:os';
-import type { Context } from '../cli/context';
-import { DEFAULT_EMBEDDED_DIR, DEFAULT_KMS_URI } from '../cli/context';
+import { DEFAULT_EMBEDDED_DIR, type Context } from './context';
 import type { Database } from '../state/database';
 import { openDatabase } from '../state/connect';
 import { assertMigrated, migrate } from '../state/migrations';
 import type { Kek } from '../crypto/kek';
-import { openKek, parseKekUri } from '../crypto/kek-uri';
+import { DEFAULT_KEK_URI, openKek, parseKekUri } from '../crypto/kek-uri';
 import { AwsKmsKek, openAwsKmsKek } from '../crypto/aws-kms-kek';
 import { createResolver } from '../secrets/resolve';
 import type { SecretResolver } from '../secrets/resolver';
@@ -46,12 +45,12 @@ export async function openDb(ctx: Context, o: OpenDbOptions): Promise<Database> 
 }
 
 export function kmsUri(ctx: Context): string {
-  return ctx.opts.kms ?? DEFAULT_KMS_URI;
+  return ctx.opts.kms ?? DEFAULT_KEK_URI;
 }
 
 // One KEK per command run: `apply` opens it for the plan's fingerprint-key unwrap and again
 // for the writes, and each open of an AWS KMS key is a DescribeKey (a KMS call, billed and
-// rate-limited), and a separate instance would defeat the fingerprint-key cache (./fingerprint-key).
+// rate-limited), and a separate instance would defeat the fingerprint-key cache (src/crypto/fingerprint.ts).
 const runKeks = new WeakMap<Context, Promise<Kek>>();
 
 export interface OpenKekOptions {
@@ -80,8 +79,13 @@ export async function openKekFor(ctx: Context, create: boolean, o: OpenKekOption
   return kek;
 }
 
+/** The AWS KMS endpoint override (emulators, VPC endpoints) of this run's environment. */
+export function kmsEndpoint(ctx: Context): string | undefined {
+  return ctx.env.AWS_ENDPOINT_URL_KMS || ctx.env.AWS_ENDPOINT_URL || undefined;
+}
+
 async function openKekOnce(ctx: Context, create: boolean): Promise<Kek> {
-  const endpoint = ctx.env.AWS_ENDPOINT_URL_KMS || ctx.env.AWS_ENDPOINT_URL || undefined;
+  const endpoint = kmsEndpoint(ctx);
   const uri = kmsUri(ctx);
   const parsed = parseKekUri(uri);
   // Always deferred here; openKekFor describes it at once unless the caller only unwraps.

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../state/database';
 import { isChangeOf, type Change, type Plan, type Summary } from '../plan/types';
 import type { Kek } from '../crypto/kek';
-import { fingerprintKeyFor } from './fingerprint-key';
+import { fingerprintKeyFor } from '../crypto/fingerprint';
+import { insertFingerprintKey } from '../state/keys';
 import type { SecretResolver } from '../secrets/resolver';
 import { acquireScopeLock } from '../state/lock';
 import { recordRun } from '../state/runs';
@@ -12,7 +13,6 @@ import { CvctlError } from '../errors';
 import { stopAt } from '../testing/stop-at';
 import { checkAndLockRows, staleLead, staleTail, type LockedRows } from './stale-check';
 import { checkGuards, checkShownPrefix } from './plan-guards';
-import { FINGERPRINT_KEY_NAME } from '../crypto/fingerprint';
 import type { KeyToInstall } from './plan-key';
 import { locatedRefs, storeCredentials } from './credentials';
 import { convertPlan, type CredentialWrite } from './convert';
@@ -165,11 +165,7 @@ function storedFingerprints(locked: LockedRows, c: Change): Record<string, strin
 
 /** Install the key a verified saved plan brought; a key that appeared since makes the plan stale. */
 async function installPlanKey(tx: Queryable, k: KeyToInstall): Promise<void> {
-  const r = await tx.query(
-    `insert into cvctl_keys (name, wrapped_key, kek_id, created_at) values ($1, $2, $3, now()) on conflict (name) do nothing`,
-    [FINGERPRINT_KEY_NAME, k.wrapped, k.kekId],
-  );
-  if (r.rowCount !== 1) {
+  if (!(await insertFingerprintKey(tx, k))) {
     throw new CvctlError('STALE_PLAN', `${staleLead(true)}: the database got its key (cvctl_keys) since the plan was made. ${staleTail(true)}`);
   }
 }

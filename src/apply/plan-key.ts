@@ -1,97 +1,20 @@
-// The plan-signing key and the database identity behind saved-plan authentication
-// (src/plan/auth.ts).
-//
-// The key is derived (HKDF, label PLAN_KEY_LABEL) from the database's fingerprint key, which
-// is random per database, stored only wrapped by the KEK in cvctl_keys, re-wrapped by
-// `kek rotate` and cached once unwrapped per run. So: no second key to store or rotate, one
-// KEK unwrap per run for both uses, and a plan verifies only against the database (and with
-// the KEK) it was made with.
-//
-// A database that has no fingerprint key yet (nothing with credentials applied so far) gets
-// none from `plan`: plan writes nothing, and its CI role is read-only. Instead plan asks the KEK
-// for a fresh key, signs with it and carries it wrapped in the plan (`auth.newKey`); the first
-// `apply --plan` installs it as the database's key in its own transaction (refused if a key
-// appeared meanwhile). The tag also covers the database identity (cluster system identifier and
-// database name), so such a plan cannot be carried to another key-less database either.
+// `apply --plan`'s check of a saved plan's tag (src/plan/auth.ts) under this database's
+// plan-signing key, which is derived from its fingerprint key (src/crypto/plan-key.ts says how,
+// and how a plan made for a database without one carries a new key for apply to install).
 import { CvctlError } from '../errors';
 import { escapeControl } from '../escape';
-import { FINGERPRINT_KEY_CONTEXT, FINGERPRINT_KEY_NAME, FingerprintKey } from '../crypto/fingerprint';
-import { toBuffer } from '../crypto/envelope';
-import type { Kek } from '../crypto/kek';
+import { FINGERPRINT_KEY_CONTEXT, FingerprintKey, fingerprintKeyFor, rememberFingerprintKey } from '../crypto/fingerprint';
+import { derivePlanKey, type KekOpener } from '../crypto/plan-key';
 import type { Queryable } from '../state/database';
-import { PLAN_KEY_LABEL, planKeyId, tagMatches, type SigningKey } from '../plan/auth';
+import { databaseIdentity, readFingerprintKeyRow, type StoredKey } from '../state/keys';
+import { planKeyId, tagMatches } from '../plan/auth';
 import type { Plan } from '../plan/types';
-import { fingerprintKeyFor, rememberFingerprintKey } from './fingerprint-key';
 
 const NOTHING = 'Nothing was written';
 const REPLAN = 'run `cvctl plan --out` again with access to the KEK';
 
-/**
- * `<system identifier>/<database name>`: stable for the life of a database, different for
- * another database of the same cluster and for a copy restored into another cluster.
- * Read outside any transaction (a refused pg_control_system() would abort one).
- */
-export async function databaseIdentity(q: Queryable): Promise<string> {
-  let system = 'unknown';
-  try {
-    const r = await q.query<{ s: string }>('select system_identifier::text as s from pg_control_system()');
-    system = r.rows[0]?.s ?? 'unknown';
-  } catch {
-    // A server that hides pg_control_system(): the database name alone identifies it.
-  }
-  const d = await q.query<{ d: string }>('select current_database() as d');
-  return `${system}/${d.rows[0]?.d ?? ''}`;
-}
-
-interface KeyRow {
-  wrapped: Buffer;
-  kekId: string;
-}
-
-async function readKeyRow(q: Queryable): Promise<KeyRow | null> {
-  const r = await q.query<{ wrapped_key: Buffer | Uint8Array; kek_id: string }>(
-    'select wrapped_key, kek_id from cvctl_keys where name = $1',
-    [FINGERPRINT_KEY_NAME],
-  );
-  const row = r.rows[0];
-  return row ? { wrapped: toBuffer(row.wrapped_key), kekId: row.kek_id } : null;
-}
-
-function derive(fp: FingerprintKey): Buffer {
-  return fp.deriveKey(PLAN_KEY_LABEL);
-}
-
-/**
- * Opens the configured KEK. `wrap`: it will wrap or generate a key (an AWS KMS key is then
- * described first, and a missing local key file may be created), not only unwrap.
- */
-export type KekOpener = (wrap: boolean) => Promise<Kek>;
-
-/** For `plan --out`: the key to sign with. Reads only. */
-export async function planSigningKey(q: Queryable, openKek: KekOpener): Promise<SigningKey> {
-  const row = await readKeyRow(q);
-  if (row) {
-    const fp = await fingerprintKeyFor(q, await openKek(false), { create: false });
-    if (!fp) throw new CvctlError('CRYPTO_INTEGRITY', 'the fingerprint key in cvctl_keys vanished while the plan was being signed');
-    return { key: derive(fp), kekId: row.kekId };
-  }
-  const { plaintext, wrapped } = await (await openKek(true)).generateDataKey(FINGERPRINT_KEY_CONTEXT);
-  try {
-    return {
-      key: derive(new FingerprintKey(plaintext)),
-      kekId: wrapped.kekId,
-      newKey: { wrapped: wrapped.wrapped.toString('base64'), kekId: wrapped.kekId },
-    };
-  } finally {
-    plaintext.fill(0);
-  }
-}
-
 /** The key a verified plan asks apply to install as the database's fingerprint key. */
-export interface KeyToInstall {
-  wrapped: Buffer;
-  kekId: string;
-}
+export type KeyToInstall = StoredKey;
 
 function refuse(message: string): CvctlError {
   // Quotes members of the file not yet verified (auth.kekId): one line, whatever they hold.
@@ -111,7 +34,7 @@ export async function verifyPlanAuth(q: Queryable, plan: Plan, openKek: KekOpene
     );
   }
   const database = await databaseIdentity(q);
-  const row = await readKeyRow(q);
+  const row = await readFingerprintKeyRow(q);
   let key: Buffer;
   let install: KeyToInstall | null = null;
   if (row) {
@@ -135,7 +58,7 @@ export async function verifyPlanAuth(q: Queryable, plan: Plan, openKek: KekOpene
       throw new CvctlError('PLAN_UNAUTHENTICATED', `the saved plan cannot be verified with the configured KEK: ${e.message}`, { cause: e });
     });
     if (!fp) throw refuse('the database key vanished while the plan was being verified');
-    key = derive(fp);
+    key = derivePlanKey(fp);
   } else {
     if (!auth.newKey) {
       throw refuse(`the saved plan was signed with a database key (${auth.keyId}) but this database has none: it is from another database; ${REPLAN}`);
@@ -151,7 +74,7 @@ export async function verifyPlanAuth(q: Queryable, plan: Plan, openKek: KekOpene
     try {
       if (plain.length !== 32) throw refuse('the key the saved plan carries is malformed');
       const fp = new FingerprintKey(plain);
-      key = derive(fp);
+      key = derivePlanKey(fp);
       install = { wrapped, kekId: auth.newKey.kekId };
       rememberFingerprintKey(kek, install, fp);
     } finally {

@@ -6,7 +6,9 @@
 import type { Queryable } from '../state/database';
 import type { Change, Plan } from '../plan/types';
 import { CvctlError } from '../errors';
-import type { ProviderModelRow, ProviderRow } from '../domain/rows';
+import { countCascades, lockProviderModels, lockProviders, type LockedModel, type LockedProvider } from '../state/row-locks';
+
+export type { LockedModel, LockedProvider };
 
 export interface LockedRows {
   /** provider name -> id, for every provider the plan refers to that exists now. */
@@ -15,15 +17,6 @@ export interface LockedRows {
   providers: Map<string, LockedProvider>;
   models: Map<string, LockedModel>;
 }
-
-export type LockedProvider = Pick<
-  ProviderRow,
-  'id' | 'name' | 'kind' | 'status' | 'config' | 'labels' | 'protected' | 'onRemove' | 'managedBy' | 'credentialFingerprints'
->;
-export type LockedModel = Pick<ProviderModelRow, 'id' | 'modelId' | 'kind' | 'status' | 'contextWindow' | 'pricing' | 'source' | 'managedBy'> & {
-  /** The name of its provider. */
-  provider: string;
-};
 
 function describe(c: Change): string {
   if (c.resource.type === 'provider') {
@@ -53,15 +46,9 @@ export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckO
   for (const c of plan.changes) referencedNames.add(c.resource.type === 'provider' ? c.resource.name : c.resource.provider);
   const expectedProviderIds = providerChanges.flatMap((c) => ('id' in c.expect ? [c.expect.id] : []));
 
-  const prows = await tx.query<LockedProvider & { v: number | string }>(
-    `select id::text as id, name, xmin::text::bigint as v, kind, status, config, labels, protected,
-            on_remove as "onRemove", managed_by as "managedBy", credential_fingerprints as "credentialFingerprints"
-       from providers
-      where id = any($1::uuid[]) or name = any($2::text[]) for update`,
-    [expectedProviderIds, [...referencedNames]],
-  );
-  const byId = new Map(prows.rows.map((r) => [r.id, r]));
-  const byName = new Map(prows.rows.map((r) => [r.name, r]));
+  const prows = await lockProviders(tx, expectedProviderIds, [...referencedNames]);
+  const byId = new Map(prows.map((r) => [r.id, r]));
+  const byName = new Map(prows.map((r) => [r.name, r]));
   const stale: string[] = [];
   for (const c of providerChanges) {
     const name = c.resource.name;
@@ -94,16 +81,10 @@ export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckO
   ];
   const models = new Map<string, LockedModel>();
   if (modelChanges.length > 0) {
-    const mrows = await tx.query<LockedModel & { v: number | string }>(
-      `select pm.id::text as id, p.name as provider, pm.model_id as "modelId", pm.xmin::text::bigint as v, pm.kind, pm.status,
-              pm.context_window as "contextWindow", pm.pricing, pm.source, pm.managed_by as "managedBy"
-         from provider_models pm join providers p on p.id = pm.provider_id
-        where pm.id = any($1::uuid[]) or p.name = any($2::text[]) for update of pm`,
-      [expectedModelIds, createParents],
-    );
-    const mById = new Map(mrows.rows.map((r) => [r.id, r]));
-    for (const r of mrows.rows) models.set(r.id, r);
-    const mByKey = new Set(mrows.rows.map((r) => `${renamedTo.get(r.provider) ?? r.provider}\u0000${r.modelId}`));
+    const mrows = await lockProviderModels(tx, expectedModelIds, createParents);
+    const mById = new Map(mrows.map((r) => [r.id, r]));
+    for (const r of mrows) models.set(r.id, r);
+    const mByKey = new Set(mrows.map((r) => `${renamedTo.get(r.provider) ?? r.provider}\u0000${r.modelId}`));
     for (const c of modelChanges) {
       if (c.resource.type !== 'providerModel') continue;
       if ('absent' in c.expect) {
@@ -139,22 +120,7 @@ async function cascadeChanges(tx: Queryable, plan: Plan): Promise<string[]> {
   const modelDeletes = plan.changes.filter((c) => c.action === 'delete' && c.resource.type === 'providerModel' && 'id' in c.expect && c.cascade);
   if (providerDeletes.length === 0 && modelDeletes.length === 0) return [];
   const idOf = (c: Change): string => ('id' in c.expect ? c.expect.id : '');
-  const pIds = providerDeletes.map(idOf);
-  const mIds = modelDeletes.map(idOf);
-  const counts = new Map<string, { models: number; backends: number }>();
-  const r = await tx.query<{ id: string; models: number | string; backends: number | string }>(
-    `with doomed as (
-       select pm.id, pm.provider_id from provider_models pm where pm.provider_id = any($1::uuid[]) for update
-     )
-     select d.provider_id::text as id, count(distinct d.id) as models, count(mb.id) as backends
-       from doomed d left join model_backends mb on mb.provider_model_id = d.id
-      group by d.provider_id
-     union all
-     select mb.provider_model_id::text, 0, count(*) from model_backends mb
-      where mb.provider_model_id = any($2::uuid[]) group by mb.provider_model_id`,
-    [pIds, mIds],
-  );
-  for (const row of r.rows) counts.set(row.id, { models: Number(row.models), backends: Number(row.backends) });
+  const counts = await countCascades(tx, providerDeletes.map(idOf), modelDeletes.map(idOf));
   const out: string[] = [];
   for (const c of [...providerDeletes, ...modelDeletes]) {
     const now = counts.get(idOf(c)) ?? { models: 0, backends: 0 };

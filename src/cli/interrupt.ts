@@ -9,32 +9,21 @@
 // way it went. Phase changes happen synchronously right before COMMIT is sent, so a signal
 // handler (a separate event-loop task) can never see `writing` once COMMIT is on the wire.
 import type { Database, Transaction } from '../state/database';
-import { CvctlError } from '../errors';
+import type { SignalSource } from '../app/context';
+import { pauseAt, type PausePoint } from '../testing/stop-at';
+import { EXIT_INTERRUPTED } from './exit';
 
-export const EXIT_INTERRUPTED = 130;
 export const INTERRUPTED_NOTHING_WRITTEN = 'cvctl: interrupted: nothing was written';
 export const INTERRUPTED_AFTER_COMMIT = 'cvctl: interrupted after the changes were committed (see cvctl history)';
 
 export type ApplyPhase = 'before' | 'writing' | 'committing' | 'committed';
 
-/** Where signals come from: the process, or nothing (in-process tests). */
-export interface SignalSource {
-  on(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
-  off(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
-}
-
-/**
- * Test-only pause points (env CVCTL_TEST_PAUSE_AT): the apply stops there, says so on stderr
- * and waits, so a test can send a signal at a known point without sleeping.
- */
-export type PausePoint = 'before-commit' | 'after-commit';
-const PAUSE_POINTS: readonly string[] = ['before-commit', 'after-commit'];
-
 export interface InterruptGuardOptions {
   signals: SignalSource | null;
   stderr: (s: string) => void;
   exit: (code: number) => void;
-  pauseAt?: string;
+  /** Test-only (CVCTL_TEST_PAUSE_AT, src/testing/stop-at.ts). */
+  pauseAt?: PausePoint;
 }
 
 export class InterruptGuard {
@@ -42,11 +31,7 @@ export class InterruptGuard {
   private interrupted = false;
   private readonly handler = (): void => this.onSignal();
 
-  constructor(private readonly o: InterruptGuardOptions) {
-    if (o.pauseAt !== undefined && !PAUSE_POINTS.includes(o.pauseAt)) {
-      throw new CvctlError('USAGE', `CVCTL_TEST_PAUSE_AT (tests only) must be one of ${PAUSE_POINTS.join(', ')}`);
-    }
-  }
+  constructor(private readonly o: InterruptGuardOptions) {}
 
   install(): this {
     this.o.signals?.on('SIGINT', this.handler);
@@ -76,14 +61,14 @@ export class InterruptGuard {
     try {
       const result = await db.transaction(async (tx) => {
         const r = await fn(tx);
-        await this.pause('before-commit');
+        await pauseAt('before-commit', this.o.pauseAt, this.o.stderr);
         // Synchronously before the session sends COMMIT (see the file comment).
         this.phase = 'committing';
         return r;
       });
       this.phase = 'committed';
       if (this.interrupted) this.finish();
-      await this.pause('after-commit');
+      await pauseAt('after-commit', this.o.pauseAt, this.o.stderr);
       return result;
     } catch (e) {
       // Rolled back (or COMMIT failed): nothing of this transaction was written.
@@ -104,15 +89,6 @@ export class InterruptGuard {
   private finish(): void {
     this.o.stderr(`${this.phase === 'committed' ? INTERRUPTED_AFTER_COMMIT : INTERRUPTED_NOTHING_WRITTEN}\n`);
     this.o.exit(EXIT_INTERRUPTED);
-  }
-
-  private async pause(point: PausePoint): Promise<void> {
-    if (this.o.pauseAt !== point) return;
-    this.o.stderr(`cvctl-test: paused at ${point}\n`);
-    // Nothing else may keep the event loop alive (the embedded database): a timer does.
-    await new Promise<void>(() => {
-      setInterval(() => undefined, 1 << 30);
-    });
   }
 }
 

@@ -2,7 +2,8 @@
 // exit code (src/cli/exit.ts). Commands live in src/cli/commands/*, logic below src/cli.
 import * as readline from 'node:readline';
 import { Command, CommanderError } from 'commander';
-import { makeContext, type Context, type DatabaseOpener, type Io } from './context';
+import { makeContext } from './context';
+import type { Context, DatabaseOpener, Io } from '../app/context';
 import { exitCodeFor, formatError, type Outcome } from './exit';
 import { registerValidate } from './commands/validate';
 import { registerCatalog } from './commands/catalog';
@@ -14,7 +15,7 @@ import { registerShow } from './commands/show';
 import { registerHistory } from './commands/history';
 import { registerDrift } from './commands/drift';
 import { registerExport } from './commands/export';
-import { cvctlVersion } from './version';
+import { cvctlVersion } from '../version';
 import { processSignals } from './interrupt';
 
 export type CommandAction = (ctx: Context, cmd: Command) => Promise<Outcome>;

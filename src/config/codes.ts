@@ -70,7 +70,3 @@ export const DIAGNOSTIC_CODES = {
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
-
-export function isDiagnosticCode(s: string): s is DiagnosticCode {
-  return Object.prototype.hasOwnProperty.call(DIAGNOSTIC_CODES, s);
-}

@@ -7,11 +7,10 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { CvctlError } from '../errors';
 import { SecretValue } from '../secrets/resolver';
 import type { Queryable } from '../state/database';
+import { FINGERPRINT_KEY_NAME, insertFingerprintKey, readFingerprintKeyRow, type StoredKey } from '../state/keys';
 import type { EncryptionContext, Kek } from './kek';
-import { toBuffer } from './envelope';
 import { unwrapPinned } from './kek-pin';
 
-export const FINGERPRINT_KEY_NAME = 'fingerprint';
 /** The context the fingerprint key is wrapped under (also for `kek rotate`). */
 export const FINGERPRINT_KEY_CONTEXT: EncryptionContext = Object.freeze({
   table: 'cvctl_keys',
@@ -90,21 +89,9 @@ export class FingerprintKey {
   }
 }
 
-interface KeyRow {
-  wrapped_key: Buffer | Uint8Array;
-  kek_id: string;
-}
-
-async function readKeyRow(q: Queryable): Promise<KeyRow | null> {
-  const r = await q.query<KeyRow>('SELECT wrapped_key, kek_id FROM cvctl_keys WHERE name = $1', [
-    FINGERPRINT_KEY_NAME,
-  ]);
-  return r.rows[0] ?? null;
-}
-
-async function unwrapRow(q: Queryable, kek: Kek, row: KeyRow): Promise<FingerprintKey> {
+async function unwrapRow(q: Queryable, kek: Kek, row: StoredKey): Promise<FingerprintKey> {
   // Refuses a KEK other than the one cvctl_keys records (a stale --kms after a rotation).
-  const key = await unwrapPinned(q, kek, { wrapped: toBuffer(row.wrapped_key), kekId: row.kek_id }, FINGERPRINT_KEY_CONTEXT);
+  const key = await unwrapPinned(q, kek, row, FINGERPRINT_KEY_CONTEXT);
   try {
     if (key.length !== KEY_BYTES) {
       throw new CvctlError('CRYPTO_INTEGRITY', `the fingerprint key in cvctl_keys is ${key.length} bytes, expected 32`);
@@ -125,25 +112,50 @@ export async function loadFingerprintKey(
   kek: Kek,
   opts: { create: boolean },
 ): Promise<FingerprintKey | null> {
-  const existing = await readKeyRow(q);
+  const existing = await readFingerprintKeyRow(q);
   if (existing) return unwrapRow(q, kek, existing);
   if (!opts.create) return null;
 
   const { plaintext, wrapped } = await kek.generateDataKey(FINGERPRINT_KEY_CONTEXT);
   try {
-    const ins = await q.query(
-      `INSERT INTO cvctl_keys (name, wrapped_key, kek_id, created_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (name) DO NOTHING`,
-      [FINGERPRINT_KEY_NAME, wrapped.wrapped, wrapped.kekId],
-    );
     // Ours is in the table: no need to unwrap what we already hold.
-    if (ins.rowCount === 1) return new FingerprintKey(plaintext);
+    if (await insertFingerprintKey(q, wrapped)) return new FingerprintKey(plaintext);
   } finally {
     plaintext.fill(0);
   }
-  const winner = await readKeyRow(q);
+  const winner = await readFingerprintKeyRow(q);
   if (!winner) {
     throw new CvctlError('CRYPTO_INTEGRITY', 'the fingerprint key in cvctl_keys vanished while it was being created');
   }
   return unwrapRow(q, kek, winner);
+}
+
+// The fingerprint key, unwrapped at most once per run and KEK. `apply` needs it twice: the
+// plan compares fingerprints, then the transaction writes new ones. Each unwrap is a KEK
+// call (with AWS KMS, a billed and rate-limited Decrypt), and the second one would unwrap
+// the very same bytes. The key row is still read every time, inside the caller's
+// transaction, and the cached key is used only when that row is byte-for-byte the one it
+// was unwrapped from: a key replaced or re-wrapped meanwhile is unwrapped afresh.
+// Keyed by the KEK instance: one per command run (src/app/resources.ts), so nothing outlives it.
+const unwrapped = new WeakMap<Kek, StoredKey & { key: FingerprintKey }>();
+
+/**
+ * Remember a key this run already holds in plaintext for the row it will be stored as (a saved
+ * plan's new key, installed by apply: src/apply/plan-key.ts), so the transaction does not
+ * unwrap it again.
+ */
+export function rememberFingerprintKey(kek: Kek, row: StoredKey, key: FingerprintKey): void {
+  unwrapped.set(kek, { kekId: row.kekId, wrapped: Buffer.from(row.wrapped), key });
+}
+
+/** loadFingerprintKey, with the unwrapped key kept for the rest of the run (see above). */
+export async function fingerprintKeyFor(q: Queryable, kek: Kek, opts: { create: boolean }): Promise<FingerprintKey | null> {
+  const row = await readFingerprintKeyRow(q);
+  // No key yet: creating one (first apply) is loadFingerprintKey's job, race handling included.
+  if (!row) return loadFingerprintKey(q, kek, opts);
+  const hit = unwrapped.get(kek);
+  if (hit && hit.kekId === row.kekId && hit.wrapped.equals(row.wrapped)) return hit.key;
+  const key = await unwrapRow(q, kek, row);
+  rememberFingerprintKey(kek, row, key);
+  return key;
 }

@@ -6,6 +6,8 @@
 // (plan, apply, drift) or checks here itself (kek rotate), so this is where it is refused.
 import { CvctlError, isCvctlError } from '../errors';
 import type { Queryable } from '../state/database';
+import { fingerprintKeyRotatedAt } from '../state/keys';
+import { countRowsOnKek } from '../state/rotation';
 import { AwsKmsKek } from './aws-kms-kek';
 import type { EncryptionContext, Kek, WrappedKey } from './kek';
 import { LocalKek } from './local-kek';
@@ -53,9 +55,9 @@ export async function kekMismatch(
   recorded: string,
   what = 'the configured KEK (--kms / CVCTL_KMS_KEY)',
 ): Promise<CvctlError> {
-  const since = await rotationOf(q);
+  const since = await fingerprintKeyRotatedAt(q);
   const moved = since ? ` (moved there by \`cvctl kek rotate\` at ${since})` : ' (no `cvctl kek rotate` is recorded since its creation)';
-  const onConfigured = await rowsOn(q, configuredId);
+  const onConfigured = await countRowsOnKek(q, configuredId);
   const stray =
     onConfigured > 0
       ? `; ${onConfigured} provider row(s) are on ${configuredId} (written with it since): ` +
@@ -85,26 +87,4 @@ function configuredUri(kek: Kek): string {
 function uriOf(id: string): string {
   if (id.startsWith('arn:')) return `aws-kms://${id}`;
   return 'local://PATH';
-}
-
-/** When the fingerprint key was last re-wrapped by `kek rotate` (the end of a rotation), best effort. */
-async function rotationOf(q: Queryable): Promise<string | null> {
-  try {
-    const r = await q.query<{ at: string | null }>(
-      `select to_char(rotated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as at from cvctl_keys where name = 'fingerprint'`,
-    );
-    return r.rows[0]?.at ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** Provider rows whose data key is wrapped by `kekId` (written with a stale --kms), best effort. */
-async function rowsOn(q: Queryable, kekId: string): Promise<number> {
-  try {
-    const r = await q.query<{ n: number }>('select count(*)::int as n from providers where credential_kek_id = $1', [kekId]);
-    return Number(r.rows[0]?.n ?? 0);
-  } catch {
-    return 0;
-  }
 }

@@ -39,9 +39,6 @@ export type SecretSource = (typeof SECRET_SOURCES)[number];
 
 export const CATALOG_VERSION = '2026.04.15';
 
-/** Name rule from the contract. */
-export const PROVIDER_NAME_RE = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
-
 export function isProviderKind(s: string): s is ProviderKind {
   return (PROVIDER_KINDS as readonly string[]).includes(s);
 }

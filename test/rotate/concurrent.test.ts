@@ -7,7 +7,7 @@ import { freshDatabase, targets, type FreshDatabase } from '../support/db';
 import { LocalKek } from '../../src/crypto/local-kek';
 import type { Kek } from '../../src/crypto/kek';
 import { rotateKek, type RotateOptions, type RotateProgress } from '../../src/app/kek-rotate';
-import { ROTATE_LOCK_NAME, ROTATE_LOCK_NAMESPACE } from '../../src/app/kek-rotate/store';
+import { ROTATE_LOCK_NAME, ROTATE_LOCK_NAMESPACE } from '../../src/state/lock';
 import { countOn, envelopes, expectedValues, fingerprintKeyRow, readAll, resealRow, seedProviders, type Seeded } from './support';
 
 const N = 50;

@@ -6,7 +6,6 @@ import * as path from 'path';
 import { parseAllDocuments, parse } from 'yaml';
 import {
   PROVIDER_KINDS,
-  PROVIDER_NAME_RE,
   PROVIDER_STATUSES,
   MODEL_KINDS,
   ON_REMOVE,
@@ -146,10 +145,11 @@ describe('providers.schema.json: agrees with src/domain/kinds.ts', () => {
     expect(schema.$defs.customModel.properties.status.enum).toEqual([...PROVIDER_STATUSES]);
   });
 
-  test('provider name pattern is PROVIDER_NAME_RE, and so are model names', () => {
-    expect(schema.$defs.providerName.pattern).toBe(PROVIDER_NAME_RE.source);
-    expect(schema.$defs.modelName.pattern).toBe(PROVIDER_NAME_RE.source);
-    expect(schema.$defs.model.properties.renamedFrom.pattern).toBe(PROVIDER_NAME_RE.source);
+  const NAME_RULE = '^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$';
+  test('provider name pattern is the contract\'s name rule (CONTRACT.md section 1), and so are model names', () => {
+    expect(schema.$defs.providerName.pattern).toBe(NAME_RULE);
+    expect(schema.$defs.modelName.pattern).toBe(NAME_RULE);
+    expect(schema.$defs.model.properties.renamedFrom.pattern).toBe(NAME_RULE);
   });
 
   test('models and grants agree with src/domain/routing.ts', () => {

@@ -12,7 +12,7 @@ import type { Database } from '../../src/state/database';
 import type { Change, Plan, ProviderTarget } from '../../src/plan/types';
 import { planDigest, serializePlan } from '../../src/plan/serialize';
 import { PLAN_KEY_LABEL, signPlan } from '../../src/plan/auth';
-import { databaseIdentity } from '../../src/apply/plan-key';
+import { databaseIdentity } from '../../src/state/keys';
 import { loadFingerprintKey } from '../../src/crypto/fingerprint';
 import { openLocalKek } from '../../src/crypto/local-kek';
 import { openDatabase } from '../../src/state/connect';

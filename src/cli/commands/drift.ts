@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Runner } from '../main';
 import { outputOption, pathsOrDefault, type OutputFormat } from '../options';
-import { openDb, resolverFor } from '../../app/resources';
-import { gatherDrift } from '../../drift/gather';
+import { resolverFor } from '../../app/resources';
+import { gatherDrift } from '../../app/drift';
 import { renderDrift } from '../../render/drift';
 
 export function registerDrift(program: Command, run: Runner): void {
@@ -29,18 +29,13 @@ path: labels.owner, config.organization, credentials.apiKey, models.gpt-4o.prici
     .action(
       run(async (ctx, cmd) => {
         const o = cmd.opts();
-        const db = await openDb(ctx, { purpose: 'drift' });
-        try {
-          const report = await gatherDrift(ctx, db, {
-            paths: pathsOrDefault(cmd.args),
-            resolveSecrets: o.resolveSecrets !== false,
-            resolver: resolverFor(ctx),
-          });
-          ctx.io.stdout(renderDrift(report, o.output as OutputFormat, { color: ctx.opts.color }));
-          return report.changes.length > 0 ? { kind: 'changes' } : { kind: 'ok' };
-        } finally {
-          await db.close();
-        }
+        const report = await gatherDrift(ctx, {
+          paths: pathsOrDefault(cmd.args),
+          resolveSecrets: o.resolveSecrets !== false,
+          resolver: resolverFor(ctx),
+        });
+        ctx.io.stdout(renderDrift(report, o.output as OutputFormat, { color: ctx.opts.color }));
+        return report.changes.length > 0 ? { kind: 'changes' } : { kind: 'ok' };
       }),
     );
 }

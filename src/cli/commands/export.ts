@@ -1,15 +1,6 @@
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { Runner } from '../main';
-import { openDb } from '../../app/resources';
-import { bundledCatalog } from '../../catalog/catalog';
-import { readState } from '../../state/read-state';
-import type * as ExportModule from '../../export/export';
-import type * as EmitModule from '../../export/emit';
-
-// Loaded when export runs: its YAML writer costs ~60 ms of every other command's start-up.
-const exporter = (): typeof ExportModule => require('../../export/export') as typeof ExportModule;
-const emitter = (): typeof EmitModule => require('../../export/emit') as typeof EmitModule;
+import { exportRows } from '../../app/export';
 
 export function registerExport(program: Command, run: Runner): void {
   program
@@ -29,34 +20,22 @@ secret values are never exported.`,
     .action(
       run(async (ctx, cmd) => {
         const o = cmd.opts();
-        const db = await openDb(ctx, { purpose: 'export' });
-        let current;
-        try {
-          current = await readState(db);
-        } finally {
-          await db.close();
-        }
-        const outDir = o.out ? path.resolve(ctx.cwd, o.out as string) : ctx.cwd;
-        const { exportDocuments, joinDocuments, selectRows, variablesMessage, writeDocuments } = exporter();
-        const { schemaRefFor } = emitter();
-        const selected = selectRows(current, ctx.opts.scope, Boolean(o.includeUnmanaged));
-        const result = exportDocuments(selected, bundledCatalog(), schemaRefFor(outDir, ctx.cwd));
-        if (result.documents.length === 0) {
+        const out = await exportRows(ctx, {
+          outDir: o.out ? (o.out as string) : null,
+          includeUnmanaged: Boolean(o.includeUnmanaged),
+          force: Boolean(o.force),
+        });
+        if (out.documents === 0) {
           ctx.info(
             `cvctl: no providers managed by scope '${ctx.opts.scope}'${o.includeUnmanaged ? ' or made outside cvctl' : ''}; nothing was exported`,
           );
           return { kind: 'ok' };
         }
-        if (o.out) {
-          const files = writeDocuments(outDir, result.documents, Boolean(o.force), (p) => ctx.rel(p));
-          ctx.info(`Wrote ${files.length} file${files.length === 1 ? '' : 's'} to ${ctx.rel(outDir)}/`);
-        } else {
-          ctx.io.stdout(joinDocuments(result.documents));
-        }
-        for (const n of result.notes) ctx.io.stderr(`warning: ${n}\n`);
+        if (out.written !== null) ctx.info(`Wrote ${out.written.length} file${out.written.length === 1 ? '' : 's'} to ${ctx.rel(o.out as string)}/`);
+        if (out.text !== null) ctx.io.stdout(out.text);
+        for (const n of out.notes) ctx.io.stderr(`warning: ${n}\n`);
         // Not behind --quiet: without these variables the exported files cannot be planned.
-        const vars = variablesMessage(result.variables);
-        if (vars !== '') ctx.io.stderr(vars);
+        if (out.variablesMessage !== '') ctx.io.stderr(out.variablesMessage);
         return { kind: 'ok' };
       }),
     );

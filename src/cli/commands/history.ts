@@ -1,8 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Runner } from '../main';
 import { outputOption } from '../options';
-import { openDb } from '../../app/resources';
-import { listRuns } from '../../state/runs';
+import { listHistory } from '../../app/history';
 import { renderHistory } from '../../render/history';
 
 export function registerHistory(program: Command, run: Runner): void {
@@ -15,14 +14,9 @@ export function registerHistory(program: Command, run: Runner): void {
     .action(
       run(async (ctx, cmd) => {
         const o = cmd.opts();
-        const db = await openDb(ctx, { purpose: 'history' });
-        try {
-          const runs = await listRuns(db, { scope: o.allScopes ? undefined : ctx.opts.scope, limit: o.limit as number });
-          ctx.io.stdout(renderHistory(runs, { output: o.output as 'text' | 'json' }));
-          return { kind: 'ok' };
-        } finally {
-          await db.close();
-        }
+        const runs = await listHistory(ctx, { scope: o.allScopes ? undefined : ctx.opts.scope, limit: o.limit as number });
+        ctx.io.stdout(renderHistory(runs, { output: o.output as 'text' | 'json' }));
+        return { kind: 'ok' };
       }),
     );
 }

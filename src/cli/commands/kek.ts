@@ -1,26 +1,15 @@
-// `cvctl kek rotate --to URI`: the CLI side of src/app/kek-rotate.ts (opening the KEKs and
-// the database, flags, progress and summary output).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+// `cvctl kek rotate --to URI`: the CLI side of src/app/rotate.ts (flags, progress and summary output).
 import { Option, type Command } from 'commander';
 import type { Runner } from '../main';
-import type { Context } from '../context';
 import { outputOption } from '../options';
-import { kmsUri, openDb, openKekFor } from '../../app/resources';
+import { rotate } from '../../app/rotate';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_RATE,
   ProgressBar,
   renderRotateSummary,
-  rotateKek,
 } from '../../app/kek-rotate';
-import { prefixed } from '../../app/kek-rotate/sources';
-import { openKek, parseKekUri } from '../../crypto/kek-uri';
-import { AwsKmsKek, openAwsKmsKek } from '../../crypto/aws-kms-kek';
-import { LocalKek } from '../../crypto/local-kek';
-import type { Kek } from '../../crypto/kek';
 import { CvctlError } from '../../errors';
 
 export function registerKek(program: Command, run: Runner): void {
@@ -53,75 +42,27 @@ export function registerKek(program: Command, run: Runner): void {
         const to = o.to as string | undefined;
         if (!to) throw new CvctlError('USAGE', 'kek rotate needs --to URI: the new KEK, aws-kms://<key ARN or alias ARN> or local://<path>');
         const dryRun = Boolean(o.dryRun);
-        parseKekUri(to); // a bad --to is a usage error before anything is opened
-        const opened: Kek[] = [];
-        try {
-          const source = await openKekFor(ctx, false).catch((e: unknown) => {
-            throw prefixed(e, `cannot open the source KEK (--kms ${kmsUri(ctx)})`);
-          });
-          opened.push(source);
-          const target = await openTarget(ctx, to, dryRun).catch((e: unknown) => {
-            throw prefixed(e, `preflight check of the target KEK (--to ${to}) failed (nothing was written)`);
-          });
-          opened.push(target);
-          const endpoint = kmsEndpoint(ctx);
-          const db = await openDb(ctx, { purpose: 'kek rotate' });
-          const bar = ctx.io.stdoutIsTTY && !ctx.opts.quiet ? new ProgressBar(ctx.io.stderr) : null;
-          try {
-            ctx.info(`Rotating the key-encryption key ${source.id} -> ${target.id}${dryRun ? ' (dry run)' : ''}`);
-            const summary = await rotateKek(db, {
-              source,
-              target,
-              openKekById: async (id) => {
-                const k = await openAwsKmsKek({ keyId: id, endpoint });
-                opened.push(k);
-                return k;
-              },
-              batchSize: o.batchSize as number,
-              concurrency: o.concurrency as number,
-              maxRatePerSecond: o.maxRate as number,
-              dryRun,
-              onProgress: bar ? (p) => bar.update(p) : undefined,
-            }).finally(() => bar?.end());
-            ctx.io.stdout(renderRotateSummary(summary, o.output as 'text' | 'json'));
-            if (!summary.dryRun && summary.rows.remaining > 0) {
-              ctx.io.stderr(
-                `cvctl: error: ${summary.rows.remaining} row(s) are still not on the target KEK: they changed concurrently ` +
-                  `in each of ${summary.passes.length} passes (is an apply running in a loop?). Run the same command again\n`,
-              );
-              return { kind: 'failed' };
-            }
-            return { kind: 'ok' };
-          } finally {
-            await db.close();
-          }
-        } finally {
-          for (const k of opened) if (k instanceof AwsKmsKek) k.destroy();
+        const bar = ctx.io.stdoutIsTTY && !ctx.opts.quiet ? new ProgressBar(ctx.io.stderr) : null;
+        const summary = await rotate(ctx, {
+          to,
+          batchSize: o.batchSize as number,
+          concurrency: o.concurrency as number,
+          maxRatePerSecond: o.maxRate as number,
+          dryRun,
+          onProgress: bar ? (p) => bar.update(p) : undefined,
+          onEnd: () => bar?.end(),
+        });
+        ctx.io.stdout(renderRotateSummary(summary, o.output as 'text' | 'json'));
+        if (!summary.dryRun && summary.rows.remaining > 0) {
+          ctx.io.stderr(
+            `cvctl: error: ${summary.rows.remaining} row(s) are still not on the target KEK: they changed concurrently ` +
+              `in each of ${summary.passes.length} passes (is an apply running in a loop?). Run the same command again\n`,
+          );
+          return { kind: 'failed' };
         }
+        return { kind: 'ok' };
       }),
     );
-}
-
-/**
- * The target, created if it is a new local key file. A dry run creates nothing: a key file
- * that does not exist yet is stood in for by a throwaway key (no row can be on it anyway).
- */
-async function openTarget(ctx: Context, uri: string, dryRun: boolean): Promise<Kek> {
-  const parsed = parseKekUri(uri);
-  if (dryRun && parsed.scheme === 'local' && !fs.existsSync(path.resolve(ctx.cwd, parsed.path))) {
-    ctx.info(`note: the local key file ${parsed.path} does not exist yet; the rotation would create it`);
-    const key = randomBytes(32);
-    try {
-      return LocalKek.fromKey(key, path.resolve(ctx.cwd, parsed.path));
-    } finally {
-      key.fill(0);
-    }
-  }
-  return openKek(uri, { create: !dryRun, cwd: ctx.cwd, endpoint: kmsEndpoint(ctx) });
-}
-
-function kmsEndpoint(ctx: Context): string | undefined {
-  return ctx.env.AWS_ENDPOINT_URL_KMS || ctx.env.AWS_ENDPOINT_URL || undefined;
 }
 
 function intOption(flag: string, min: number, max: number): (v: string) => number {

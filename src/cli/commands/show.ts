@@ -1,11 +1,8 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { Runner } from '../main';
 import { outputOption, type OutputFormat } from '../options';
 import { renderPlan } from '../../render/render';
-import { parsePlan } from '../../plan/serialize';
-import { CvctlError } from '../../errors';
+import { readPlanFile } from '../../app/plan';
 import { checkPlanConsistency } from '../../plan/consistency';
 
 export function registerShow(program: Command, run: Runner): void {
@@ -18,13 +15,7 @@ export function registerShow(program: Command, run: Runner): void {
     .action(
       run(async (ctx, cmd) => {
         const file = cmd.args[0];
-        let text: string;
-        try {
-          text = fs.readFileSync(path.resolve(ctx.cwd, file), 'utf8');
-        } catch (e) {
-          throw new CvctlError('IO_ERROR', `cannot read the plan file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        }
-        const plan = parsePlan(text, {});
+        const plan = readPlanFile(ctx, file);
         ctx.io.stdout(renderPlan(plan, cmd.opts().output as OutputFormat, { color: ctx.opts.color, compact: Boolean(cmd.opts().compact) }));
         // show opens no database and no KEK, so it cannot verify a tag; it says what it knows on
         // stderr (stdout stays the plan, identical to what `plan` printed). Not quieted by -q.

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { Runner } from '../main';
 import { outputOption, pathsOrDefault } from '../options';
-import { lazyBundledCatalog } from '../../catalog/catalog';
-import { loadConfig } from '../../config/load';
+import { validateFiles } from '../../app/validate';
 import { renderValidateJson, renderValidateText } from '../../render/validate';
 import { hasErrors } from '../../config/diagnostics';
 
@@ -14,7 +13,7 @@ export function registerValidate(program: Command, run: Runner): void {
     .addOption(outputOption(['text', 'json']))
     .action(
       run(async (ctx, cmd) => {
-        const result = await loadConfig(pathsOrDefault(cmd.args), { catalog: lazyBundledCatalog(), cwd: ctx.cwd, checkPolicy: true });
+        const result = await validateFiles(ctx, pathsOrDefault(cmd.args));
         const output = cmd.opts().output as 'text' | 'json';
         ctx.io.stdout(
           output === 'json'

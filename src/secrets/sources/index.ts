@@ -1,6 +1,6 @@
 // The cloud and Vault secret backends, one per `from:` source. The resolver
-// (src/secrets/resolve.ts) takes them through ResolverOptions.backends; env and file stay in
-// src/secrets/backends.ts.
+// (src/secrets/resolve.ts) gets them from defaultBackend (src/secrets/backends.ts, where env
+// and file are too), or through ResolverOptions.backends.
 //
 // Environment variables read, per source (all from `opts.env ?? process.env`):
 //
@@ -23,13 +23,6 @@
 // which simply do not answer off-cloud). Errors are SourceErrors (code SECRET_UNRESOLVED)
 // that name the source and the reference, carry a `reason`, set `retryable` for throttling,
 // 5xx and timeouts, and never contain a secret value.
-import type { SecretSource } from '../../domain/kinds';
-import type { SecretBackend } from '../resolver';
-import { AwsSecretsManagerBackend } from './aws-secrets-manager';
-import { AwsSsmBackend } from './aws-ssm';
-import { AzureKeyVaultBackend } from './azure-key-vault';
-import { GcpSecretManagerBackend } from './gcp-secret-manager';
-import { VaultBackend } from './vault';
 
 export { SourceError, type SourceErrorReason, DEFAULT_TIMEOUT_MS } from './common';
 export { AwsSecretsManagerBackend } from './aws-secrets-manager';
@@ -39,26 +32,3 @@ export { GcpSecretManagerBackend } from './gcp-secret-manager';
 export { GoogleCredentials } from './gcp-auth';
 export { AzureKeyVaultBackend } from './azure-key-vault';
 export { AzureCredentials } from './azure-auth';
-
-export interface CloudBackendOptions {
-  env?: NodeJS.ProcessEnv;
-  fetch?: typeof fetch;
-  /** Deadline of each call, in ms (default 10 s). */
-  timeoutMs?: number;
-}
-
-/**
- * The five cloud/Vault backends. Cheap to call: nothing connects until a reference of that
- * source is resolved (AWS clients are created per region on first use, tokens on first need).
- */
-export function cloudBackends(opts: CloudBackendOptions = {}): Partial<Record<SecretSource, SecretBackend>> {
-  const env = opts.env ?? process.env;
-  const common = { env, fetch: opts.fetch, timeoutMs: opts.timeoutMs };
-  return {
-    'aws-secrets-manager': new AwsSecretsManagerBackend({ env, timeoutMs: opts.timeoutMs }),
-    'aws-ssm': new AwsSsmBackend({ env, timeoutMs: opts.timeoutMs }),
-    vault: new VaultBackend(common),
-    'gcp-secret-manager': new GcpSecretManagerBackend(common),
-    'azure-key-vault': new AzureKeyVaultBackend(common),
-  };
-}

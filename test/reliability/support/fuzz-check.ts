@@ -1,7 +1,7 @@
 // The invariants every fuzz case must keep, as functions that return the list of what went
 // wrong (empty: the case passed). They look only at what a user sees: exit codes, stdout,
 // stderr; and at the file bytes, to check that every reported position is inside the file.
-import { DIAGNOSTIC_CODES, isDiagnosticCode } from '../../../src/config/codes';
+import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../../../src/config/codes';
 import type { CommandResult } from './fuzz-worker';
 
 /** What must never reach a user: stack frames and the usual names of JS runtime errors. */
@@ -70,8 +70,8 @@ export function fileLines(bytes: Buffer): string[] {
 function checkDiagnostic(d: JsonDiagnostic, rel: string | undefined, lines: string[] | undefined, label: string, out: string[]): void {
   const where = `${label}: diagnostic ${JSON.stringify(d).slice(0, 300)}`;
   if (!['error', 'warning', 'info'].includes(d.severity)) out.push(`${where}: unknown severity`);
-  if (typeof d.code !== 'string' || !isDiagnosticCode(d.code)) out.push(`${where}: code is not one of src/config/codes.ts`);
-  else if (DIAGNOSTIC_CODES[d.code].severity !== d.severity) out.push(`${where}: severity is not the code's`);
+  if (typeof d.code !== 'string' || !Object.prototype.hasOwnProperty.call(DIAGNOSTIC_CODES, d.code)) out.push(`${where}: code is not one of src/config/codes.ts`);
+  else if (DIAGNOSTIC_CODES[d.code as DiagnosticCode].severity !== d.severity) out.push(`${where}: severity is not the code's`);
   if (d.code === 'internal-error') out.push(`${where}: internal-error (cvctl failed on this input)`);
   if (typeof d.file !== 'string' || d.file === '') out.push(`${where}: no file`);
   else if (rel !== undefined && d.file !== rel) out.push(`${where}: file is not ${rel}`);

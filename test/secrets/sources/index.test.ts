@@ -1,11 +1,12 @@
-// cloudBackends() wired into the real resolver, against all the emulators at once: each
-// distinct reference is read once, failures from every source are reported together, and
-// no stored value appears in the combined message.
-import { SECRET_SOURCES } from '../../../src/domain/kinds';
+// The cloud backends as the resolver gets them (defaultBackend), against all the emulators at
+// once: each distinct reference is read once, failures from every source are reported
+// together, and no stored value appears in the combined message.
+import { SECRET_SOURCES, type SecretSource } from '../../../src/domain/kinds';
 import type { LocatedSecretRef, SecretRef } from '../../../src/domain/types';
 import { createResolver, SecretResolutionError } from '../../../src/secrets/resolve';
-import { refKey } from '../../../src/secrets/resolver';
-import { AwsSecretsManagerBackend, AwsSsmBackend, cloudBackends } from '../../../src/secrets/sources';
+import { refKey, type SecretBackend } from '../../../src/secrets/resolver';
+import { defaultBackend } from '../../../src/secrets/backends';
+import type { AwsSecretsManagerBackend, AwsSsmBackend } from '../../../src/secrets/sources';
 import { TEST_AWS_CREDENTIALS } from '../../support/secret-emulators/aws-json';
 import { AzureKeyVaultEmulator } from '../../support/secret-emulators/azure-key-vault';
 import { GcpSecretManagerEmulator } from '../../support/secret-emulators/gcp-secret-manager';
@@ -55,16 +56,13 @@ afterAll(async () => {
 
 const at = (ref: SecretRef, line: number): LocatedSecretRef => ({ ref, pos: { file: 'providers.yaml', line, column: 9 }, baseDir: '/repo' });
 
-describe('cloudBackends', () => {
-  it('returns one backend per cloud source, each answering for its own key', () => {
-    const b = cloudBackends({ env: {} });
-    const cloud = SECRET_SOURCES.filter((s) => s !== 'env' && s !== 'file');
-    expect(Object.keys(b).sort()).toEqual([...cloud].sort());
-    for (const [source, backend] of Object.entries(b)) expect(backend!.source).toBe(source);
-    (b['aws-secrets-manager'] as AwsSecretsManagerBackend).destroy();
-    (b['aws-ssm'] as AwsSsmBackend).destroy();
-  });
+/** The production backend of every cloud source, for this environment. */
+function cloudBackends(o: { env: NodeJS.ProcessEnv }): Partial<Record<SecretSource, SecretBackend>> {
+  const cloud = SECRET_SOURCES.filter((s) => s !== 'env' && s !== 'file');
+  return Object.fromEntries(cloud.map((s) => [s, defaultBackend(s, o.env)]));
+}
 
+describe('the cloud backends', () => {
   it('resolves every source through the resolver, each distinct reference once', async () => {
     const backends = cloudBackends({ env });
     const refs: SecretRef[] = [

@@ -7,7 +7,7 @@ let cached: string | undefined;
 export function cvctlVersion(): string {
   if (cached) return cached;
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../package.json'), 'utf8'));
     cached = String(pkg.version);
   } catch {
     cached = '0.0.0';
