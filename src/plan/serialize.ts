@@ -53,7 +53,11 @@ export function feedCanonical(record: Record<string, unknown>, update: (s: strin
 
 // Key order of the known objects in the written file: contract fields first, in the
 // contract's order, then extensions. Values we do not know (config, targets) get sorted keys.
-const PLAN_KEYS = ['formatVersion', 'scope', 'summary', 'changes', 'warnings', 'meta', 'digest', 'auth'];
+const PLAN_KEYS = ['formatVersion', 'scope', 'summary', 'changes', 'warnings', 'cost', 'policy', 'meta', 'digest', 'auth'];
+const COST_KEYS = ['currency', 'windowDays', 'from', 'to', 'before', 'after', 'delta', 'items', 'unattributed', 'lost', 'excluded'];
+const COST_ITEM_KEYS = ['resource', 'reason', 'delta'];
+const USAGE_KEYS = ['rows', 'requests', 'inputTokens', 'outputTokens', 'before', 'after', 'causes'];
+const VIOLATION_KEYS = ['severity', 'code', 'message', 'file', 'line', 'column'];
 const AUTH_KEYS = ['alg', 'keyId', 'kekId', 'newKey', 'tag'];
 const CHANGE_KEYS = ['action', 'resource', 'fields', 'cascade', 'adopt', 'renamedFrom', 'reason', 'expect', 'target'];
 const RESOURCE_KEYS = [...REF_MEMBER_ORDER];
@@ -100,6 +104,14 @@ export function normalizePlan(plan: Plan): Plan {
     summary: (s) => ordered(s, [...ACTIONS]),
     changes: list(change),
     warnings: list((w) => ordered(w, WARNING_KEYS, { resource })),
+    cost: (c) =>
+      ordered(c, COST_KEYS, {
+        items: list((i) => ordered(i, COST_ITEM_KEYS, { resource })),
+        unattributed: (u) => ordered(u, USAGE_KEYS),
+        lost: (u) => ordered(u, USAGE_KEYS),
+        excluded: (u) => ordered(u, USAGE_KEYS, { causes: list((x) => ordered(x, ['cause', 'subject', 'rows'])) }),
+      }),
+    policy: (p) => ordered(p, ['violations'], { violations: list((v) => ordered(v, VIOLATION_KEYS)) }),
     meta: (m) => ordered(m, META_KEYS),
     auth: (a) => ordered(a, AUTH_KEYS),
   }) as Plan;

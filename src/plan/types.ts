@@ -3,6 +3,7 @@
 import type { ModelKind, OnRemove, ProviderKind, ProviderStatus } from '../domain/kinds';
 import type { FailoverTrigger, GrantLimits, GrantSubjectType, RoutingStrategy } from '../domain/routing';
 import type { Pricing, SecretRef, SourcePos } from '../domain/types';
+import type { PlanCost } from './cost-types';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -201,12 +202,26 @@ export interface PlanWarning {
 
 export type Summary = Record<Action, number>;
 
+/** A policy rule broken (a diagnostic: `policy-*` code, file, line and column of what violates). */
+export interface PolicyViolation {
+  severity: 'error' | 'warning';
+  code: string;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   scope: string;
   summary: Summary;
   changes: Change[];
   warnings: PlanWarning[];
+  /** What the plan does to spend (CONTRACT.md section 6); absent when the window holds no usage or with `--no-cost`. */
+  cost?: PlanCost;
+  /** Policy violations (CONTRACT.md section 7); absent when the files hold no policy. apply refuses a plan with any. */
+  policy?: { violations: PolicyViolation[] };
   /** extension: metadata, not part of the digest's meaning but covered by it. */
   meta?: {
     createdAt: string;

@@ -37,6 +37,8 @@ import {
   warningBullets,
 } from './markdown-common';
 import { groupChanges, groupLine } from './compact';
+import { costMarkdownLines } from './cost';
+import { policyMarkdownLines } from './policy';
 import { inRow, layoutRows, modelRow, PRICE_UNIT_NOTE, rowLines, type ModelRow, type RowLayout } from './model-rows';
 
 export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
@@ -50,6 +52,8 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   if (plan.meta?.secretsResolved === false) {
     head.push('> [!NOTE]', '> Secrets were not resolved (`--no-resolve-secrets`): credentials show as unknown.', '');
   }
+  head.push(...policyMarkdownLines(plan.policy, Math.floor(maxChars / 8)));
+  head.push(...costMarkdownLines(plan.cost));
   const shape = shapeLines(plan, Math.floor(maxChars / 4));
   head.push(...shape);
   head.push(...warningBullets(plan.warnings, Math.floor(maxChars / 4), 'cvctl show plan.json'));

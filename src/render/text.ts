@@ -15,6 +15,8 @@ import {
   summaryLine,
   type ProviderGroup,
 } from './common';
+import { costTextLines } from './cost';
+import { policyTextLines } from './policy';
 import { cascadeLines, fieldLines as alignedFieldLines, Painter, providerBlock as block, warningLines, type Style } from './text-common';
 
 export interface TextOptions {
@@ -49,7 +51,9 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   if (plan.meta?.secretsResolved === false) {
     lines.push('Note: secrets were not resolved (--no-resolve-secrets); credentials show as unknown.', '');
   }
+  lines.push(...costTextLines(plan.cost, p));
   lines.push(...warningLines(plan.warnings, p));
+  lines.push(...policyTextLines(plan.policy, p));
   lines.push(plan.changes.length > 0 ? p.paint(summaryLine(plan.summary), 'bold') : p.paint(NO_CHANGES, 'green'));
   // Labels, config values, ids and messages may hold bidi or invisible characters: escaped.
   return escapeOutput(`${lines.join('\n')}\n`, { ansi: opts.color });
