@@ -12,7 +12,7 @@ import { recordRun } from '../state/runs';
 import { CvctlError } from '../errors';
 import { stopAt } from '../testing/stop-at';
 import { checkAndLockRows, staleLead, staleTail, type LockedRows } from './stale-check';
-import { checkGuards, checkShownPrefix } from './plan-guards';
+import { checkGuards, checkPolicyGuard, checkShownPrefix } from './plan-guards';
 import type { KeyToInstall } from './plan-key';
 import { locatedRefs, storeCredentials } from './credentials';
 import { convertPlan, type CredentialWrite } from './convert';
@@ -48,6 +48,7 @@ export function countDeletes(plan: Plan): { providers: string[]; models: number 
 }
 
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResult> {
+  checkPolicyGuard(plan);
   const del = countDeletes(plan);
   if ((del.providers.length > 0 || del.models > 0) && !deps.allowDelete) {
     const what = [

@@ -5,7 +5,8 @@
 //   when no scope manages it; deletes only of this scope's rows;
 // - one representation: an update writes exactly the fields it shows, computed from the row
 //   and the target, and rewrites no credential it shows as unchanged.
-// --allow-delete is checked by applyPlan before anything else; creates by src/plan/consistency.ts.
+// --allow-delete and the policy (checkPolicyGuard) are checked by applyPlan before anything
+// else; creates by src/plan/consistency.ts.
 import { CvctlError } from '../errors';
 import { diffFlat } from '../plan/diff';
 import { modelFlat, providerFlat } from '../plan/shapes';
@@ -40,6 +41,21 @@ function checkOwner(c: Change, managedBy: string | null, scope: string, takeOver
 
 function list(paths: string[]): string {
   return paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` (and ${paths.length - 5} more)` : '');
+}
+
+/**
+ * A plan with policy violations is never applied (CONTRACT.md section 7), with or without
+ * --plan. A saved plan's violations are covered by its tag like every other member (an edit that
+ * drops them is refused before this runs); this is the gate itself, one place for both paths.
+ */
+export function checkPolicyGuard(plan: Plan): void {
+  const vs = plan.policy?.violations ?? [];
+  if (vs.length === 0) return;
+  const lines = vs.map((v) => `${v.file}:${v.line}:${v.column}: ${v.code}: ${v.message}`);
+  throw new CvctlError(
+    'PLAN_GUARD',
+    `the plan violates the policy (${vs.length} violation${vs.length === 1 ? '' : 's'}); apply refuses it. Nothing was written:\n  ${lines.join('\n  ')}`,
+  );
 }
 
 export function checkGuards(plan: Plan, rows: LockedRows): void {

@@ -1,0 +1,68 @@
+// What `plan` adds to a computed plan (issue 16): the cost estimate (CONTRACT.md section 6) and
+// the policy check (section 7), both judged on the database as the plan leaves it
+// (state-after.ts). Pure: the caller reads the rows, the routing and the usage aggregate in the
+// plan's read snapshot and passes them in; this decides what goes into the plan.
+import type { CurrentState } from '../domain/rows';
+import type { ModelBackendRow, ModelRow, UsageReport } from '../domain/routing-rows';
+import type { PolicySpec } from '../config/policy-spec';
+import { sortDiagnostics } from '../config/diagnostics';
+import { costWarnings, estimateCost } from './cost';
+import { checkPolicy, type PolicySubjects } from './policy';
+import { costState, policyView, rowsOfDatabase, stateAfterPlan } from './state-after';
+import type { Plan, PlanWarning, PolicyViolation } from './types';
+
+/** The database as the plan leaves it, in the shape policy-inputs.ts takes. */
+export type PolicyDbView = ReturnType<typeof policyView>;
+
+export interface CostPolicyInput {
+  /** The rows the plan was computed from. */
+  current: Pick<CurrentState, 'providers' | 'providerModels'>;
+  /** Model facades and backends, read in the same snapshot; needed only when there is usage. */
+  routing?: { models: readonly ModelRow[]; backends: readonly ModelBackendRow[] };
+  /** The window's usage (readUsage); absent with `--no-cost`. */
+  usage?: UsageReport;
+  /**
+   * The files' policy, absent when they hold none; `subjects` maps the files (and the database
+   * view as the plan leaves it) onto what the rules judge (policyInputsFromDesired).
+   */
+  policy?: { spec: PolicySpec; subjects: (db: PolicyDbView) => PolicySubjects };
+}
+
+function warning(message: string): PlanWarning {
+  return { code: 'cost-estimate', message };
+}
+
+/**
+ * The plan with `cost` (when the window holds usage), `policy` (when the files hold one) and
+ * their warnings. The digest is left to the caller: it covers these too, and is computed once.
+ */
+export function addCostAndPolicy(plan: Plan, input: CostPolicyInput): Plan {
+  const totals = input.usage?.totals ?? [];
+  const warnings = (input.usage?.warnings ?? []).map(warning);
+  if (totals.length === 0 && !input.policy) return warnings.length > 0 ? { ...plan, warnings: [...plan.warnings, ...warnings] } : plan;
+
+  const before = rowsOfDatabase(input.current, input.routing);
+  const after = stateAfterPlan(before, plan);
+  const out: Plan = { ...plan };
+  if (totals.length > 0) {
+    const cost = estimateCost({ window: input.usage!.window, usage: totals, before: costState(before), after: costState(after) });
+    if (cost) {
+      out.cost = cost;
+      warnings.push(...costWarnings(cost).map(warning));
+    }
+  }
+  if (input.policy) {
+    const { spec, subjects } = input.policy;
+    const violations: PolicyViolation[] = sortDiagnostics(checkPolicy(spec, subjects(policyView(after)), out.cost)).map((d) => ({
+      severity: d.severity === 'error' ? 'error' : 'warning',
+      code: d.code,
+      message: d.message,
+      file: d.file,
+      line: d.line,
+      column: d.column,
+    }));
+    out.policy = { violations };
+  }
+  out.warnings = [...plan.warnings, ...warnings];
+  return out;
+}
