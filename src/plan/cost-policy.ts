@@ -4,15 +4,13 @@
 // plan's read snapshot and passes them in; this decides what goes into the plan.
 import type { CurrentState } from '../domain/rows';
 import type { ModelBackendRow, ModelRow, UsageReport } from '../domain/routing-rows';
-import type { PolicySpec } from '../config/policy-spec';
+import type { DesiredState } from '../domain/types';
 import { sortDiagnostics } from '../config/diagnostics';
 import { costWarnings, estimateCost } from './cost';
-import { checkPolicy, type PolicySubjects } from './policy';
+import { checkPolicy } from './policy';
+import { policyInputsFromDesired } from './policy-inputs';
 import { costState, policyView, rowsOfDatabase, stateAfterPlan } from './state-after';
 import type { Plan, PlanWarning, PolicyViolation } from './types';
-
-/** The database as the plan leaves it, in the shape policy-inputs.ts takes. */
-export type PolicyDbView = ReturnType<typeof policyView>;
 
 export interface CostPolicyInput {
   /** The rows the plan was computed from. */
@@ -21,11 +19,8 @@ export interface CostPolicyInput {
   routing?: { models: readonly ModelRow[]; backends: readonly ModelBackendRow[] };
   /** The window's usage (readUsage); absent with `--no-cost`. */
   usage?: UsageReport;
-  /**
-   * The files' policy, absent when they hold none; `subjects` maps the files (and the database
-   * view as the plan leaves it) onto what the rules judge (policyInputsFromDesired).
-   */
-  policy?: { spec: PolicySpec; subjects: (db: PolicyDbView) => PolicySubjects };
+  /** The files: their policy (absent: none) judges what they declare. */
+  desired: DesiredState;
 }
 
 function warning(message: string): PlanWarning {
@@ -39,7 +34,8 @@ function warning(message: string): PlanWarning {
 export function addCostAndPolicy(plan: Plan, input: CostPolicyInput): Plan {
   const totals = input.usage?.totals ?? [];
   const warnings = (input.usage?.warnings ?? []).map(warning);
-  if (totals.length === 0 && !input.policy) return warnings.length > 0 ? { ...plan, warnings: [...plan.warnings, ...warnings] } : plan;
+  const policy = input.desired.policy;
+  if (totals.length === 0 && !policy) return warnings.length > 0 ? { ...plan, warnings: [...plan.warnings, ...warnings] } : plan;
 
   const before = rowsOfDatabase(input.current, input.routing);
   const after = stateAfterPlan(before, plan);
@@ -51,9 +47,9 @@ export function addCostAndPolicy(plan: Plan, input: CostPolicyInput): Plan {
       warnings.push(...costWarnings(cost).map(warning));
     }
   }
-  if (input.policy) {
-    const { spec, subjects } = input.policy;
-    const violations: PolicyViolation[] = sortDiagnostics(checkPolicy(spec, subjects(policyView(after)), out.cost)).map((d) => ({
+  if (policy) {
+    const subjects = policyInputsFromDesired(input.desired, policyView(after));
+    const violations: PolicyViolation[] = sortDiagnostics(checkPolicy(policy, subjects, out.cost)).map((d) => ({
       severity: d.severity === 'error' ? 'error' : 'warning',
       code: d.code,
       message: d.message,

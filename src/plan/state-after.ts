@@ -14,6 +14,7 @@ import type { ProviderStatus } from '../domain/kinds';
 import type { Pricing } from '../domain/types';
 import type { RoutingStrategy } from '../domain/routing';
 import type { CostState } from './cost-types';
+import type { PolicyDbView } from './policy-inputs';
 import type { Change, ChangeOf, ModelBackendTarget, ModelTarget, Plan, ResourceType, RowExpectation } from './types';
 
 export interface ProviderState {
@@ -241,11 +242,11 @@ export function costState(rows: PlanRows): CostState {
   return { providerModels, models };
 }
 
-/** The rows in the shape of policy-inputs.ts's database view (providers and provider models by key). */
-export function policyView(rows: PlanRows): {
-  providers: Array<{ id: string; name: string; status: ProviderStatus }>;
-  providerModels: Array<{ providerId: string; modelId: string; status: ProviderStatus }>;
-} {
+/**
+ * The rows as policy-inputs.ts's database view (providers and provider models by key). Removed
+ * rows are absent and disabled ones disabled already, so no `leavesUnusable` is needed.
+ */
+export function policyView(rows: PlanRows): PolicyDbView {
   return {
     providers: [...rows.providers.values()].map((p) => ({ id: p.key, name: p.name, status: p.status })),
     providerModels: [...rows.providerModels.values()].map((m) => ({ providerId: m.providerKey, modelId: m.modelId, status: m.status })),

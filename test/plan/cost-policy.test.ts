@@ -5,7 +5,7 @@ import { addCostAndPolicy } from '../../src/plan/cost-policy';
 import { computePlan } from '../../src/plan/compute';
 import { buildPolicySpec } from '../../src/config/policy-spec';
 import { checkPolicyGuard } from '../../src/apply/plan-guards';
-import type { PolicySubjects } from '../../src/plan/policy';
+import type { DesiredState } from '../../src/domain/types';
 import type { UsageReport } from '../../src/domain/routing-rows';
 import { current, input, model, modelRow, provider, providerRow } from './builders';
 
@@ -13,7 +13,9 @@ const window = { from: '2026-11-06', to: '2026-12-05', days: 30 };
 const price = (i: number, o: number) => ({ inputPerMTok: i, outputPerMTok: o });
 const db = current({ providers: [providerRow('openai')], providerModels: [modelRow('openai', 'gpt-4o', { pricing: price(2.5, 10) })] });
 // gpt-4o's price doubles in the files.
-const { plan } = computePlan(input([provider('openai', {}, [model('gpt-4o', { pricing: price(5, 20) })])], db, { digest: false }));
+const files = [provider('openai', {}, [model('gpt-4o', { pricing: price(5, 20) })])];
+const { plan } = computePlan(input(files, db, { digest: false }));
+const desired: DesiredState = { providers: files };
 
 // 10M input + 1M output tokens on gpt-4o, through a facade that no longer exists (unattributed).
 const usage = (over: Partial<UsageReport> = {}): UsageReport => ({
@@ -24,11 +26,10 @@ const usage = (over: Partial<UsageReport> = {}): UsageReport => ({
 });
 
 const policy = (raw: Record<string, unknown>) => buildPolicySpec(raw, { path: ['policy'], pos: (p) => ({ file: 'policy.yaml', line: p.length + 1, column: 3 }) });
-const noSubjects = (): PolicySubjects => ({ providers: [], providerModels: [], models: [], grants: [] });
 
 describe('addCostAndPolicy', () => {
   it('prices the window before and after the plan, and warns about unattributed usage', () => {
-    const out = addCostAndPolicy(plan, { current: db, usage: usage() });
+    const out = addCostAndPolicy(plan, { desired, current: db, usage: usage() });
     expect(out.cost).toMatchObject({ windowDays: 30, from: '2026-11-06', to: '2026-12-05', before: 35, after: 70, delta: 35 });
     expect(out.cost!.items).toEqual([{ resource: { type: 'providerModel', provider: 'openai', name: 'gpt-4o' }, reason: 'price', delta: 35 }]);
     expect(out.cost!.unattributed).toMatchObject({ requests: 500, before: 35, after: 70 });
@@ -39,36 +40,32 @@ describe('addCostAndPolicy', () => {
   });
 
   it('no usage, or --no-cost: no cost key; a table it cannot read: a warning only', () => {
-    expect(addCostAndPolicy(plan, { current: db, usage: usage({ totals: [] }) })).toEqual(plan);
-    expect(addCostAndPolicy(plan, { current: db })).toEqual(plan);
-    const unreadable = addCostAndPolicy(plan, { current: db, usage: { window, warnings: ['usage_daily has no column day: the cost estimate is skipped'] } });
+    expect(addCostAndPolicy(plan, { desired, current: db, usage: usage({ totals: [] }) })).toEqual(plan);
+    expect(addCostAndPolicy(plan, { desired, current: db })).toEqual(plan);
+    const unreadable = addCostAndPolicy(plan, { desired, current: db, usage: { window, warnings: ['usage_daily has no column day: the cost estimate is skipped'] } });
     expect(unreadable.cost).toBeUndefined();
     expect(unreadable.warnings).toEqual([{ code: 'cost-estimate', message: 'usage_daily has no column day: the cost estimate is skipped' }]);
   });
 
   it('usage on a provider model that has no price is left out and named, never priced as 0', () => {
     const unpriced = current({ providers: [providerRow('openai')], providerModels: [modelRow('openai', 'gpt-4o', { pricing: null })] });
-    const out = addCostAndPolicy(plan, { current: unpriced, usage: usage() });
+    const out = addCostAndPolicy(plan, { desired, current: unpriced, usage: usage() });
     expect(out.cost).toMatchObject({ before: 0, after: 0, delta: 0, excluded: { rows: 1 } });
     expect(out.warnings.map((w) => w.message).join('\n')).toMatch(/1 usage row on openai\/gpt-4o: it has no price/);
   });
 
-  it('maxMonthlyCostIncrease is judged on the estimate; the view passed to the rules is the state after the plan', () => {
-    let seen: unknown;
-    const out = addCostAndPolicy(plan, {
-      current: db,
-      usage: usage(),
-      policy: { spec: policy({ maxMonthlyCostIncrease: 30 }), subjects: (view) => ((seen = view), noSubjects()) },
-    });
-    expect(out.policy!.violations).toEqual([
-      expect.objectContaining({ severity: 'error', code: 'policy-cost-increase', file: 'policy.yaml', line: 3, column: 3 }),
+  it('maxMonthlyCostIncrease is judged on the estimate, the price cap on the files as the plan leaves them', () => {
+    const spec = policy({ maxMonthlyCostIncrease: 30, maxPricePerMTok: { output: 15 } });
+    const out = addCostAndPolicy(plan, { desired: { ...desired, policy: spec }, current: db, usage: usage() });
+    expect(out.policy!.violations.map((v) => `${v.file}:${v.line}:${v.column} ${v.severity} ${v.code}`)).toEqual([
+      'policy.yaml:3:3 error policy-cost-increase',
+      'providers/main.yaml:3:5 error policy-max-price',
     ]);
-    expect(seen).toEqual({ providers: [{ id: 'pv-openai', name: 'openai', status: 'active' }], providerModels: [{ providerId: 'pv-openai', modelId: 'gpt-4o', status: 'active' }] });
-    expect(() => checkPolicyGuard(out)).toThrow(/violates the policy \(1 violation\); apply refuses it\. Nothing was written:\n {2}policy\.yaml:3:3: policy-cost-increase: /);
+    expect(() => checkPolicyGuard(out)).toThrow(/violates the policy \(2 violations\); apply refuses it\. Nothing was written:\n {2}policy\.yaml:3:3: policy-cost-increase: /);
   });
 
   it('a policy that holds: an empty violations list, and apply goes on', () => {
-    const out = addCostAndPolicy(plan, { current: db, usage: usage(), policy: { spec: policy({ maxMonthlyCostIncrease: 500 }), subjects: noSubjects } });
+    const out = addCostAndPolicy(plan, { desired: { ...desired, policy: policy({ maxMonthlyCostIncrease: 500 }) }, current: db, usage: usage() });
     expect(out.policy).toEqual({ violations: [] });
     expect(() => checkPolicyGuard(out)).not.toThrow();
     expect(() => checkPolicyGuard(plan)).not.toThrow();
