@@ -5,6 +5,7 @@ import type { Context } from './context';
 import type { Database } from '../state/database';
 import type { Plan } from '../plan/types';
 import { applyPlan, type ApplyResult } from '../apply/apply-plan';
+import { checkPolicyGuard } from '../apply/plan-guards';
 import { verifyPlanAuth, type KeyToInstall } from '../apply/plan-key';
 import { checkPlanConsistency } from '../plan/consistency';
 import { acquireScopeLock, type ScopeLock } from '../state/lock';
@@ -22,6 +23,8 @@ export interface ApplyOptions {
   adopt: boolean;
   allowDelete: boolean;
   lockTimeoutSeconds: number;
+  /** Without --plan: `--cost-window DAYS` (the estimate maxMonthlyCostIncrease judges); null: `--no-cost`. */
+  costWindowDays: number | null;
   /**
    * Shows the plan and asks for approval (the CLI: render and prompt); throws to refuse, and
    * nothing is written. Called with every plan, also one without changes.
@@ -52,8 +55,10 @@ export async function applyFiles(ctx: Context, o: ApplyOptions): Promise<ApplyRe
       // state lock): two applies of the same scope never plan against the same state and both
       // write. applyPlan takes it again on the same session (advisory locks nest).
       lock = await acquireScopeLock(db, ctx.opts.scope, { timeoutSeconds: o.lockTimeoutSeconds });
-      plan = await makePlan(ctx, db, { paths: o.paths, adopt: o.adopt, resolveSecrets: true, resolver, digest: false });
+      plan = await makePlan(ctx, db, { paths: o.paths, adopt: o.adopt, resolveSecrets: true, resolver, digest: false, costWindowDays: o.costWindowDays });
     }
+    // Not even asked for: a plan with policy violations is refused (applyPlan checks again).
+    checkPolicyGuard(plan);
     await o.review(plan);
     return await applyPlan(plan, {
       db: o.wrapDb ? o.wrapDb(db) : db,

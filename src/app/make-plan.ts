@@ -6,7 +6,12 @@ import type { Database } from '../state/database';
 import type { Plan } from '../plan/types';
 import type { DesiredState, LocatedSecretRef } from '../domain/types';
 import { readState } from '../state/read-state';
+import { readRouting } from '../state/read-routing';
+import { readUsage, usageWindow } from '../state/read-usage';
+import { inSnapshot } from '../state/snapshot';
 import { computePlan } from '../plan/compute';
+import { addCostAndPolicy } from '../plan/cost-policy';
+import { planDigest } from '../plan/serialize';
 import { CATALOG_VERSION } from '../domain/kinds';
 import { CvctlError } from '../errors';
 import { cvctlVersion } from '../version';
@@ -18,17 +23,25 @@ export interface MakePlanOptions extends SecretsOptions {
   adopt: boolean;
   /** false: no digest (a plan applied at once, never saved); see PlanInput.digest. */
   digest?: boolean;
+  /** Days of usage the cost estimate covers (`--cost-window`), ending on the clock's UTC date; null: `--no-cost`. */
+  costWindowDays: number | null;
 }
 
 export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): Promise<Plan> {
   const desired = await loadDesired(ctx, o.paths);
-  // Plans compare with the rows, never with models' last-applied records (drift does).
-  const current = await readState(db, { modelLastApplied: false });
+  const window = o.costWindowDays === null ? null : usageWindow(o.costWindowDays, ctx.now());
+  // One snapshot for the rows, the usage aggregate (one query) and, only when there is usage to
+  // price, the routing. Plans compare with the rows, never with models' last-applied records (drift does).
+  const { current, usage, routing } = await inSnapshot(db, async (tx) => {
+    const current = await readState(tx, { modelLastApplied: false });
+    const usage = window ? await readUsage(tx, window) : undefined;
+    const routing = usage?.totals?.length ? await readRouting(tx) : undefined;
+    return { current, usage, routing };
+  });
   stopAt('plan:state-read');
   const credentials = await credentialStatus(ctx, db, desired, current, o, { for: 'plan' });
-  const { plan, problems } = computePlan({
-    // Relative before planning, not after: the plan's digest is computed once, by computePlan
-    // (re-hashing a 100,000-change plan here cost seconds).
+  const { plan: diff, problems } = computePlan({
+    // Relative before planning, not after.
     desired: withRelativeBaseDirs(desired, ctx.cwd),
     current,
     scope: ctx.opts.scope,
@@ -38,12 +51,16 @@ export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): 
     cvctlVersion: cvctlVersion(),
     catalogVersion: CATALOG_VERSION,
     secretsResolved: o.resolveSecrets,
-    digest: o.digest,
+    // Computed once, below, when the cost and the policy are in: it covers them too (re-hashing
+    // a 100,000-change plan costs seconds).
+    digest: false,
   });
   if (problems.length > 0) {
     const lines = problems.map((p) => (p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.column}: ${p.message}` : p.message));
     throw new CvctlError('OWNERSHIP', lines.length === 1 ? lines[0] : `${lines.length} ownership problems:\n  ${lines.join('\n  ')}`);
   }
+  const plan = addCostAndPolicy(diff, { desired, current, routing, usage });
+  if (o.digest !== false) plan.digest = planDigest(plan);
   return plan;
 }
 

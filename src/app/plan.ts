@@ -19,13 +19,21 @@ export interface PlanOptions {
   resolveSecrets: boolean;
   /** The plan is to be saved (`--out`): sign it, when the KEK may be used (resolveSecrets). */
   toSave: boolean;
+  /** `--cost-window DAYS`; null: `--no-cost`. */
+  costWindowDays: number | null;
 }
 
 /** The plan (opens and closes the database; writes nothing to it). */
 export async function planFiles(ctx: Context, o: PlanOptions): Promise<Plan> {
   const db = await openDb(ctx, { purpose: 'plan' });
   try {
-    const plan = await makePlan(ctx, db, { paths: o.paths, adopt: o.adopt, resolveSecrets: o.resolveSecrets, resolver: resolverFor(ctx) });
+    const plan = await makePlan(ctx, db, {
+      paths: o.paths,
+      adopt: o.adopt,
+      resolveSecrets: o.resolveSecrets,
+      resolver: resolverFor(ctx),
+      costWindowDays: o.costWindowDays,
+    });
     // A saved plan made with the KEK is authenticated (src/plan/auth.ts); one made without
     // it (--no-resolve-secrets: untrusted pull requests) is not, and apply refuses it.
     // Signing reads only: plan writes nothing to the database.

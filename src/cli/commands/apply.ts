@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Runner } from '../main';
 import type { Context } from '../../app/context';
-import { parseSeconds, pathsOrDefault } from '../options';
+import { costWindowDays, costWindowOption, noCostOption, parseSeconds, pathsOrDefault } from '../options';
 import { applyFiles } from '../../app/apply';
 import { renderPlan } from '../../render/render';
 import { renderApplySummary } from '../../render/apply-summary';
@@ -21,6 +21,8 @@ export function registerApply(program: Command, run: Runner): void {
     .option('--lock-timeout <seconds>', 'how long to wait for another apply of this scope (on the embedded database: for another cvctl process)', parseSeconds, 30)
     .option('--compact', 'text output: identical changes grouped with counts, then one line per provider')
     .option('--adopt', 'take over rows of the same name made outside cvctl (in the console)')
+    .addOption(costWindowOption())
+    .addOption(noCostOption())
     .action(
       run(async (ctx, cmd) => {
         const o = cmd.opts();
@@ -38,6 +40,7 @@ export function registerApply(program: Command, run: Runner): void {
             adopt: Boolean(o.adopt),
             allowDelete: Boolean(o.allowDelete),
             lockTimeoutSeconds: o.lockTimeout as number,
+            costWindowDays: costWindowDays(o),
             review: (plan) => review(ctx, plan, { autoApprove: Boolean(o.autoApprove), compact: Boolean(o.compact) }),
             wrapDb: (db) => guard.wrap(db),
           });
