@@ -18,7 +18,9 @@
 // The first database target runs every command above; the other (the embedded database, where
 // each command opens the database for seconds) runs those whose output or storage depends on
 // the database (plan --out, both applies, drift JSON, export, history): the others render the
-// same plan the saved file holds, which is checked on both.
+// same plan the saved file holds, which is checked on both. The files also hold a policy (that
+// holds) and the first provider one priced model with usage, so every plan after the first
+// apply carries a cost estimate and a policy result, searched like everything else.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -177,8 +179,17 @@ function filesYaml(azureVaultUrl: string): string {
     const creds = fields.map((s) => `      ${s.field}: ${referenceOf(s, azureVaultUrl)}\n`).join('');
     return `  - name: ${provider}\n    kind: ${set.kind}\n${set.config ? `    config: ${set.config}\n` : ''}    credentials:\n${creds}`;
   });
+  // One priced model on the first provider: usage on it gives every later plan a cost block.
+  blocks[0] += '    models:\n      custom:\n        - {id: canary-chat, kind: chat, pricing: {inputPerMTok: 1, outputPerMTok: 2}}\n';
   return `version: 1\nproviders:\n${blocks.join('')}`;
 }
+
+/** A policy every provider passes: the plans show a Policy block with no violations. */
+const POLICY_YAML = `version: 1
+policy:
+  allowedProviderKinds: [${[...new Set(SETS.map((s) => s.kind))].join(', ')}]
+  maxMonthlyCostIncrease: 1000000
+`;
 
 /** What a shown or stored prefix of `value` may be (field-aware): the bound of issue 11. */
 function boundProblem(where: string, field: string, c: Canary, prefix: unknown): string | null {
@@ -241,6 +252,7 @@ describe.each(targets)('a canary through every kind × credential field × secre
     undoTls = installAzureTls(emu.handles.kv.url);
     ws = await workspace(target, () => ({ ...emu.env, ...envVars }));
     ws.write('repo/providers.yaml', filesYaml(emu.azureVaultUrl));
+    ws.write('repo/policy.yaml', POLICY_YAML);
   });
 
   afterAll(async () => {
@@ -316,6 +328,11 @@ describe.each(targets)('a canary through every kind × credential field × secre
     if (full) for (const output of ['text', 'json', 'markdown']) expectExit(await cli(['show', 'plan.json', '--output', output]), 0);
     expectExit(await cli(['apply', '--plan', 'plan.json', '--auto-approve', '-v']), 0);
     await checkStoredPrefixes('first apply', first);
+    // The gateway's usage of the priced model, inside the cost window (the CLI's clock: 2026-11-24).
+    await ws.withDb((db) =>
+      db.query(`insert into usage_daily (day, provider_model_id, requests, input_tokens, output_tokens)
+        select '2026-11-20', id, 10, 1000000, 500000 from provider_models where model_id = 'canary-chat'`),
+    );
 
     // Every value rotated: plans and drift show before (stored) and after (new) prefixes.
     const second = seed();
@@ -324,6 +341,7 @@ describe.each(targets)('a canary through every kind × credential field × secre
       const rotated = await cli(['plan', 'repo', '--output', 'json']);
       expectExit(rotated, 0);
       checkJsonPrefixes('rotation plan', rotated.stdout, first, second);
+      expect(JSON.parse(rotated.stdout)).toMatchObject({ cost: { before: 2, after: 2 }, policy: { violations: [] } });
     }
     if (full) for (const output of ['text', 'markdown']) await cli(['drift', 'repo', '--output', output]);
     const drift = await cli(['drift', 'repo', '--output', 'json']);
