@@ -24,7 +24,8 @@ export interface CostPolicyInput {
 }
 
 function warning(message: string): PlanWarning {
-  return { code: 'cost-estimate', message };
+  // The code says it already: "cost-estimate: 3 usage rows …", not "cost-estimate: cost estimate: …".
+  return { code: 'cost-estimate', message: message.replace(/^cost estimate: /, '') };
 }
 
 /**
@@ -41,7 +42,11 @@ export function addCostAndPolicy(plan: Plan, input: CostPolicyInput): Plan {
   const after = stateAfterPlan(before, plan);
   const out: Plan = { ...plan };
   if (totals.length > 0) {
-    const cost = estimateCost({ window: input.usage!.window, usage: totals, before: costState(before), after: costState(after) });
+    // Only the provider models usage or routing can reach: the estimator looks up no other.
+    const reach = new Set<string>();
+    for (const u of totals) if (u.providerModelId !== null) reach.add(u.providerModelId);
+    for (const rows of [before, after]) for (const b of rows.backends.values()) reach.add(b.providerModelKey);
+    const cost = estimateCost({ window: input.usage!.window, usage: totals, before: costState(before, reach), after: costState(after, reach) });
     if (cost) {
       out.cost = cost;
       warnings.push(...costWarnings(cost).map(warning));

@@ -91,74 +91,92 @@ export function rowsOfDatabase(
 class Editor {
   readonly rows: PlanRows;
   private readonly providerByName = new Map<string, string>();
-  private readonly pmByName = new Map<string, string>();
   private readonly modelByName = new Map<string, string>();
+  /**
+   * provider key \0 model id -> provider model key, built on first use: only a backend names a
+   * provider model without its id, and most plans would otherwise index 100,000 rows for nothing.
+   */
+  private pmIndex: Map<string, string> | null = null;
+
+  /** The maps copied so far: a map is copied on its first write, so the input stays as it was. */
+  private readonly copied = new Set<keyof PlanRows>();
+  /** Whether a row was removed: only then can children be left without their parent. */
+  private removed = false;
 
   constructor(current: PlanRows) {
-    // Copies of the maps; a row is replaced, never changed in place, so the input stays as it was.
-    this.rows = {
-      providers: new Map(current.providers),
-      providerModels: new Map(current.providerModels),
-      models: new Map(current.models),
-      backends: new Map(current.backends),
-    };
+    this.rows = { ...current };
     for (const p of this.rows.providers.values()) this.providerByName.set(p.name, p.key);
-    for (const m of this.rows.providerModels.values()) this.pmByName.set(pmNameKey(m.providerKey, m.modelId), m.key);
     for (const m of this.rows.models.values()) this.modelByName.set(m.name, m.key);
   }
 
-  /** The row a change is about: its id when the plan recorded one, else its name now. */
-  private keyOf(expect: RowExpectation, byName: string | undefined): string | undefined {
-    return 'id' in expect ? expect.id : byName;
+  /** A map to write to (a row is replaced, never changed in place). */
+  private w<K extends keyof PlanRows>(k: K): PlanRows[K] {
+    if (!this.copied.has(k)) {
+      this.rows[k] = new Map(this.rows[k] as Map<string, unknown>) as PlanRows[K];
+      this.copied.add(k);
+    }
+    return this.rows[k];
   }
 
-  providerKey(name: string): string | undefined {
-    return this.providerByName.get(name);
+  private remove(k: keyof PlanRows, key: string): void {
+    this.w(k).delete(key);
+    this.removed = true;
+  }
+
+  /** The row a change is about: the id the plan recorded; a create (no id) makes a new row. */
+  private keyOf(expect: RowExpectation, created: string): string {
+    return 'id' in expect ? expect.id : created;
+  }
+
+  private pmByName(): Map<string, string> {
+    if (this.pmIndex === null) {
+      this.pmIndex = new Map();
+      for (const m of this.rows.providerModels.values()) this.pmIndex.set(pmNameKey(m.providerKey, m.modelId), m.key);
+    }
+    return this.pmIndex;
   }
 
   pmKey(provider: string, modelId: string): string | undefined {
     const p = this.providerByName.get(provider);
-    return p === undefined ? undefined : this.pmByName.get(pmNameKey(p, modelId));
+    return p === undefined ? undefined : this.pmByName().get(pmNameKey(p, modelId));
   }
 
   provider(c: ChangeOf<'provider'>): void {
-    const key = this.keyOf(c.expect, this.providerByName.get(c.resource.name)) ?? `new:provider:${c.resource.name}`;
+    const key = this.keyOf(c.expect, `new:provider:${c.resource.name}`);
     const old = this.rows.providers.get(key);
     if (old) this.providerByName.delete(old.name);
     if (c.action === 'delete') {
-      this.rows.providers.delete(key);
+      this.remove('providers', key);
       return;
     }
-    this.rows.providers.set(key, { key, name: c.target.name, status: c.target.status });
+    this.w('providers').set(key, { key, name: c.target.name, status: c.target.status });
     this.providerByName.set(c.target.name, key);
   }
 
   providerModel(c: ChangeOf<'providerModel'>): void {
-    const providerKey = this.providerByName.get(c.resource.provider);
-    const byName = providerKey === undefined ? undefined : this.pmByName.get(pmNameKey(providerKey, c.resource.name));
-    const key = this.keyOf(c.expect, byName) ?? `new:providerModel:${c.resource.provider}/${c.resource.name}`;
+    const key = this.keyOf(c.expect, `new:providerModel:${c.resource.provider}/${c.resource.name}`);
     const old = this.rows.providerModels.get(key);
-    if (old) this.pmByName.delete(pmNameKey(old.providerKey, old.modelId));
+    if (old) this.pmIndex?.delete(pmNameKey(old.providerKey, old.modelId));
     if (c.action === 'delete') {
-      this.rows.providerModels.delete(key);
+      this.remove('providerModels', key);
       return;
     }
-    const owner = old?.providerKey ?? providerKey;
+    const owner = old?.providerKey ?? this.providerByName.get(c.resource.provider);
     // A provider model of a provider the state does not know cannot be placed (a plan never holds one).
     if (owner === undefined) return;
-    this.rows.providerModels.set(key, { key, providerKey: owner, modelId: c.target.modelId, status: c.target.status, pricing: c.target.pricing });
-    this.pmByName.set(pmNameKey(owner, c.target.modelId), key);
+    this.w('providerModels').set(key, { key, providerKey: owner, modelId: c.target.modelId, status: c.target.status, pricing: c.target.pricing });
+    this.pmIndex?.set(pmNameKey(owner, c.target.modelId), key);
   }
 
   model(c: RoutingChange<'model', ModelTarget>): void {
-    const key = this.keyOf(c.expect, this.modelByName.get(c.resource.name)) ?? `new:model:${c.resource.name}`;
+    const key = this.keyOf(c.expect, `new:model:${c.resource.name}`);
     const old = this.rows.models.get(key);
     if (old) this.modelByName.delete(old.name);
     if (c.action === 'delete') {
-      this.rows.models.delete(key);
+      this.remove('models', key);
       return;
     }
-    this.rows.models.set(key, { key, name: c.target.name, status: c.target.status, strategy: c.target.routing.strategy });
+    this.w('models').set(key, { key, name: c.target.name, status: c.target.status, strategy: c.target.routing.strategy });
     this.modelByName.set(c.target.name, key);
   }
 
@@ -168,17 +186,20 @@ class Editor {
     if (modelKey === undefined || pmKey === undefined) return;
     const key = backendKey(modelKey, pmKey);
     if (c.action === 'delete') {
-      this.rows.backends.delete(key);
+      this.remove('backends', key);
       return;
     }
     const t = c.target;
-    this.rows.backends.set(key, { modelKey, providerModelKey: pmKey, priority: t.priority, weight: t.weight, status: t.status });
+    this.w('backends').set(key, { modelKey, providerModelKey: pmKey, priority: t.priority, weight: t.weight, status: t.status });
   }
 
   /** Children of removed rows go with them (ON DELETE CASCADE). */
   finish(): PlanRows {
-    const { providers, providerModels, models, backends } = this.rows;
+    if (!this.removed) return this.rows;
+    const { providers, models } = this.rows;
+    const providerModels = this.w('providerModels');
     for (const [k, m] of providerModels) if (!providers.has(m.providerKey)) providerModels.delete(k);
+    const backends = this.w('backends');
     for (const [k, b] of backends) if (!models.has(b.modelKey) || !providerModels.has(b.providerModelKey)) backends.delete(k);
     return this.rows;
   }
@@ -223,10 +244,15 @@ export function stateAfterPlan(current: PlanRows, plan: Pick<Plan, 'changes'>): 
   return e.finish();
 }
 
-/** The rows in the estimator's shape: a provider model serves only when it and its provider are active. */
-export function costState(rows: PlanRows): CostState {
+/**
+ * The rows in the estimator's shape: a provider model serves only when it and its provider are
+ * active. `only`: the provider models the estimate can reach (those that served usage or back a
+ * model); the estimator looks up no other, and dataset L has 100,000 of them.
+ */
+export function costState(rows: PlanRows, only?: ReadonlySet<string>): CostState {
   const providerModels: CostState['providerModels'] = [];
-  for (const m of rows.providerModels.values()) {
+  const pms = only ? [...only].flatMap((k) => rows.providerModels.get(k) ?? []) : rows.providerModels.values();
+  for (const m of pms) {
     const p = rows.providers.get(m.providerKey);
     if (!p) continue;
     const status = m.status === 'active' && p.status === 'active' ? 'active' : 'disabled';

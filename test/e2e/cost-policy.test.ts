@@ -88,7 +88,7 @@ describe.each(targets)('cost and policy on %s', (target) => {
     });
     expect(plan.policy).toBeUndefined();
     expect(plan.warnings.map((w: { code: string; message: string }) => `${w.code}: ${w.message}`)).toEqual([
-      'cost-estimate: cost estimate: 1000 requests (250000000 tokens, $60.00) were made through model facades that no longer exist (unattributed); priced at the provider model that served them',
+      'cost-estimate: 1000 requests (250000000 tokens, $60.00) were made through model facades that no longer exist (unattributed); priced at the provider model that served them',
     ]);
 
     const text = await ws.cli(['plan', 'repo', '--no-color']);
