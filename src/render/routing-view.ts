@@ -4,42 +4,12 @@
 // compute a share themselves. Shares come from src/plan/cost-routing.ts, the one definition of
 // how a model splits its traffic (the cost estimate uses the same), so the plan's "50%" and the
 // cost estimate's 50% cannot disagree.
-import type { ProviderStatus } from '../domain/kinds';
-import type { RoutingStrategy } from '../domain/routing';
 import { compareStrings } from '../plan/canonical';
 import { indexState, sharesOf, type Shares } from '../plan/cost-routing';
 import type { CostState } from '../plan/cost-types';
+import type { ModelRouting, RoutingBackend, RoutingSide } from '../plan/routing-view';
 
-/** One backend of a model as one side (before or after) has it. */
-export interface RoutingBackend {
-  /** Provider name. */
-  provider: string;
-  /** Provider model id (e.g. `gpt-4o`). */
-  providerModel: string;
-  priority: number;
-  weight: number;
-  status: ProviderStatus;
-  /**
-   * false when the provider model or its provider is disabled or missing: the backend is listed
-   * but cannot take traffic. Absent: it can.
-   */
-  serving?: boolean;
-}
-
-/** A model's routing on one side of a change. */
-export interface RoutingSide {
-  /** The model's own status: a disabled model serves nothing. */
-  status: ProviderStatus;
-  strategy: RoutingStrategy;
-  backends: RoutingBackend[];
-}
-
-/** A model's routing before and after: `before` null for a model the plan creates, `after` null for one it deletes. */
-export interface ModelRouting {
-  model: string;
-  before: RoutingSide | null;
-  after: RoutingSide | null;
-}
+export type { ModelRouting, RoutingBackend, RoutingSide };
 
 /** How a backend row differs between the sides. */
 export type RowMark = 'added' | 'removed' | 'changed' | 'same';
