@@ -1,4 +1,4 @@
-// Provider blocks → YAML text of the file format, with the editor's schema comment first.
+// Provider, model and grant blocks → YAML text of the file format, with the editor's schema comment first.
 // cvctl reads files with the YAML 1.2 core schema, which the `yaml` package quotes for; a
 // string that YAML 1.1 tools (older editors, linters) would read as a boolean, number or date
 // (`on`, `0o12`, `2024-10-21`) is quoted too, so every tool reads the same file.
@@ -32,12 +32,20 @@ const escapeNonPrintable = (text: string): string =>
 
 /** One YAML document holding the given provider blocks, with the schema comment on top. */
 export function providersDocument(blocks: Record<string, unknown>[], schemaRef: string): string {
-  const doc = new Document({ version: 1, providers: blocks });
+  return yamlDocument({ providers: blocks }, schemaRef);
+}
+
+// Maps that read best on one line, like the examples: `pricing: {inputPerMTok: 2.5, outputPerMTok: 10}`,
+// `subject: {group: engineering}`, `limits: {requestsPerMinute: 600}`.
+const FLOW_KEYS = new Set(['pricing', 'subject', 'limits']);
+
+/** One YAML document (`version: 1`, then `body`'s keys: providers, models, accessGrants), schema comment on top. */
+export function yamlDocument(body: Record<string, unknown>, schemaRef: string): string {
+  const doc = new Document({ version: 1, ...body });
   visit(doc, {
     Pair(_, pair) {
       const key = isScalar(pair.key) ? pair.key.value : undefined;
-      // Pricing reads best on one line, like the examples: {inputPerMTok: 2.5, outputPerMTok: 10}.
-      if (key === 'pricing' && isMap(pair.value)) pair.value.flow = true;
+      if (typeof key === 'string' && FLOW_KEYS.has(key) && isMap(pair.value)) pair.value.flow = true;
       // The schema asks for a quoted catalog version ("2026.04.15").
       if (key === 'catalog' && isScalar(pair.value)) pair.value.type = Scalar.QUOTE_DOUBLE;
     },

@@ -1,6 +1,7 @@
-// `cvctl export`: the database's providers as files of the format, one file per provider (or
-// every document on stdout). The selection and the documents are pure (selectRows,
-// exportDocuments); writing is the thin part at the end. Read-only on the database.
+// `cvctl export`: the database's providers, models and access grants as files of the format,
+// one file per provider and one per model (or every document on stdout). The selection and the
+// documents are pure (selectRows, exportDocuments, routing.ts); writing is the thin part at the
+// end. Read-only on the database.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Catalog } from '../catalog/catalog';
@@ -8,7 +9,8 @@ import type { CurrentState, ProviderModelRow, ProviderRow } from '../domain/rows
 import { compareStrings } from '../plan/canonical';
 import { CvctlError } from '../errors';
 import { exportProvider, type EnvVariable } from './document';
-import { providersDocument } from './emit';
+import { providersDocument, yamlDocument } from './emit';
+import { routingBlocks, type SelectedRouting } from './routing';
 
 export interface Selected {
   provider: ProviderRow;
@@ -41,8 +43,9 @@ export function selectRows(current: CurrentState, scope: string, includeUnmanage
 }
 
 export interface ExportDocument {
-  provider: string;
-  /** YAML text of one document (schema comment, version, providers: [this one]). */
+  /** Where it goes under --out: `<provider>.yaml`, or `models/<model>.yaml` (a model and its grants). */
+  file: string;
+  /** YAML text of one document (schema comment, version, then providers: [this one], or the model and its grants). */
   text: string;
 }
 
@@ -61,7 +64,7 @@ export function exportDocuments(selected: Selected[], catalog: Catalog, schemaRe
   for (const s of selected) {
     const name = s.provider.name;
     const e = exportProvider(s.provider, s.models, catalog, taken);
-    documents.push({ provider: name, text: providersDocument([e.block], schemaRef) });
+    documents.push({ file: `${name}.yaml`, text: providersDocument([e.block], schemaRef) });
     variables.push(...e.variables);
     if (e.inexact !== undefined) {
       notes.push(
@@ -79,14 +82,37 @@ export function exportDocuments(selected: Selected[], catalog: Catalog, schemaRe
   return { documents, variables, notes };
 }
 
+/**
+ * One document per model name, in `models/<name>.yaml` (a folder of its own, so no model name
+ * can take a provider's file): the model with its routing and backends when selected, then the
+ * selected grants that name it. `schemaRef` is as seen from that folder.
+ */
+export function exportRoutingDocuments(selected: SelectedRouting, schemaRef: string): { documents: ExportDocument[]; notes: string[] } {
+  const documents: ExportDocument[] = [];
+  const notes: string[] = [];
+  for (const s of selected.items) {
+    const b = routingBlocks(s);
+    const body: Record<string, unknown> = {};
+    if (b.model !== null) body.models = [b.model];
+    if (b.grants.length > 0) body.accessGrants = b.grants;
+    documents.push({ file: `models/${s.name}.yaml`, text: yamlDocument(body, schemaRef) });
+    for (const i of b.inexact) notes.push(`model '${s.name}': ${i}, the nearest value the format allows; \`cvctl plan\` will show it changing`);
+  }
+  if (selected.skippedGrants > 0) {
+    const n = selected.skippedGrants;
+    notes.push(`${n} access grant${n === 1 ? '' : 's'} on exported models not managed by this scope left out (made outside cvctl: pass --include-unmanaged)`);
+  }
+  return { documents, notes };
+}
+
 /** All documents as one YAML stream. */
 export function joinDocuments(docs: ExportDocument[]): string {
   return docs.map((d) => d.text).join('---\n');
 }
 
-/** `<dir>/<provider>.yaml`; refuses to overwrite anything unless `force`, before writing any file. */
+/** `<dir>/<provider>.yaml` and `<dir>/models/<model>.yaml`; refuses to overwrite anything unless `force`, before writing any file. */
 export function writeDocuments(dir: string, docs: ExportDocument[], force: boolean, rel: (p: string) => string): string[] {
-  const files = docs.map((d) => ({ file: path.join(dir, `${d.provider}.yaml`), text: d.text }));
+  const files = docs.map((d) => ({ file: path.join(dir, d.file), text: d.text }));
   if (!force) {
     const existing = files.filter((f) => fs.existsSync(f.file)).map((f) => rel(f.file));
     if (existing.length > 0) {
@@ -97,8 +123,10 @@ export function writeDocuments(dir: string, docs: ExportDocument[], force: boole
     }
   }
   try {
-    fs.mkdirSync(dir, { recursive: true });
-    for (const f of files) fs.writeFileSync(f.file, f.text, { mode: 0o644 });
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(f.file), { recursive: true });
+      fs.writeFileSync(f.file, f.text, { mode: 0o644 });
+    }
   } catch (e) {
     throw new CvctlError('IO_ERROR', `cannot write to ${rel(dir)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

@@ -99,8 +99,8 @@ describe('files', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cvctl-export-out-'));
     fs.writeFileSync(path.join(dir, 'b.yaml'), 'keep me');
     const docs = [
-      { provider: 'a', text: 'A' },
-      { provider: 'b', text: 'B' },
+      { file: 'a.yaml', text: 'A' },
+      { file: 'b.yaml', text: 'B' },
     ];
     expect(() => writeDocuments(dir, docs, false, (p) => path.basename(p))).toThrow(
       'refusing to overwrite existing file b.yaml; pass --force to overwrite. Nothing was written',

@@ -130,7 +130,7 @@ describe.each(targets)('export round trip on %s', (target) => {
     const none = await ws.cvctl(['export']);
     expectExit(none, 0, 'export without --include-unmanaged');
     expect(none.stdout).toBe('');
-    expect(none.stderr).toContain("no providers managed by scope 'default'");
+    expect(none.stderr).toContain("no providers, models or access grants managed by scope 'default'");
 
     const exp = await ws.cvctl(['export', '--include-unmanaged', '--out', 'exported']);
     expectExit(exp, 0, 'export');

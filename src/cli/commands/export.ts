@@ -5,14 +5,15 @@ import { exportRows } from '../../app/export';
 export function registerExport(program: Command, run: Runner): void {
   program
     .command('export')
-    .description("write the database's providers and their models as files of this format (read-only)")
-    .option('--out <dir>', 'write one <provider-name>.yaml per provider into this folder (default: all documents to stdout)')
-    .option('--include-unmanaged', 'also export providers and models made outside cvctl (then `plan --adopt` takes them over)')
+    .description("write the database's providers, their models, and the models and access grants clients call as files of this format (read-only)")
+    .option('--out <dir>', 'write one <provider-name>.yaml per provider and one models/<model-name>.yaml per model (with its grants) into this folder (default: all documents to stdout)')
+    .option('--include-unmanaged', 'also export providers, models and grants made outside cvctl (then `plan --adopt` takes them over)')
     .option('--force', 'overwrite existing files in --out')
     .addHelpText(
       'after',
       `
-Exports the providers managed by --scope (default "default"). Catalog models are folded back
+Exports the providers, models and access grants managed by --scope (default "default"); a
+model's file holds its routing, its backends and the grants that name it. Catalog models are folded back
 into models.catalog + exclude + custom overrides where that is exact. Credentials become
 \`from: env\` references with generated names (e.g. OPENAI_PROD_API_KEY), listed on stderr:
 secret values are never exported.`,
@@ -27,7 +28,7 @@ secret values are never exported.`,
         });
         if (out.documents === 0) {
           ctx.info(
-            `cvctl: no providers managed by scope '${ctx.opts.scope}'${o.includeUnmanaged ? ' or made outside cvctl' : ''}; nothing was exported`,
+            `cvctl: no providers, models or access grants managed by scope '${ctx.opts.scope}'${o.includeUnmanaged ? ' or made outside cvctl' : ''}; nothing was exported`,
           );
           return { kind: 'ok' };
         }
