@@ -2,7 +2,7 @@
 // references resolve to now); it never re-diffs the files.
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../state/database';
-import { isChangeOf, type Change, type Plan, type Summary } from '../plan/types';
+import { isChangeOf, type Change, type Plan, type ResourceType, type Summary } from '../plan/types';
 import type { Kek } from '../crypto/kek';
 import { fingerprintKeyFor } from '../crypto/fingerprint';
 import { insertFingerprintKey } from '../state/keys';
@@ -41,19 +41,25 @@ export interface ApplyResult {
   changed: boolean;
 }
 
-export function countDeletes(plan: Plan): { providers: string[]; models: number } {
-  const providers = plan.changes.filter((c) => c.action === 'delete' && c.resource.type === 'provider').map((c) => c.resource.name);
-  const models = plan.changes.filter((c) => c.action === 'delete' && c.resource.type === 'providerModel').length;
-  return { providers, models };
+/** What the plan deletes, per resource type: providers by name (named in the refusal), the rest counted. */
+export function countDeletes(plan: Plan): { providers: string[]; counts: Map<ResourceType, number> } {
+  const providers: string[] = [];
+  const counts = new Map<ResourceType, number>();
+  for (const c of plan.changes) {
+    if (c.action !== 'delete') continue;
+    if (isChangeOf(c, 'provider')) providers.push(c.resource.name);
+    else counts.set(c.resource.type, (counts.get(c.resource.type) ?? 0) + 1);
+  }
+  return { providers, counts };
 }
 
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResult> {
   checkPolicyGuard(plan);
   const del = countDeletes(plan);
-  if ((del.providers.length > 0 || del.models > 0) && !deps.allowDelete) {
+  if ((del.providers.length > 0 || del.counts.size > 0) && !deps.allowDelete) {
     const what = [
       del.providers.length ? `${del.providers.length} provider(s): ${del.providers.slice(0, 5).join(', ')}` : '',
-      del.models ? `${del.models} provider model(s)` : '',
+      ...[...del.counts].map(([type, n]) => `${n} ${specOf(type).label}(s)`),
     ].filter(Boolean);
     throw new CvctlError('DELETE_NOT_ALLOWED', `the plan deletes ${what.join(' and ')}; pass --allow-delete to apply it. Nothing was written`);
   }

@@ -22,32 +22,36 @@ export interface WriteContext {
   now: Date;
 }
 
-const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+export const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const hex = (b: Buffer | undefined | null): string | null => (b ? b.toString('hex') : null);
 
-function encode(type: SqlType, v: unknown): CopyValue {
+export function encode(type: SqlType, v: unknown): CopyValue {
   if (type === 'jsonb') return json(v);
   return v === null || v === undefined ? null : String(v);
 }
 
-const member = (t: object, name: string): unknown => (t as Record<string, unknown>)[name];
+export const member = (t: object, name: string): unknown => (t as Record<string, unknown>)[name];
 
 /** The fields stored in a column of their own, in declared order. */
 const columnFields = (type: ResourceType): FieldSpec[] => specOf(type).fields.filter((f) => f.column !== null);
 
-/** id, parents' ids, name, the declared fields, last_applied: the columns every resource type writes. */
-function commonColumns(type: ResourceType, rows: readonly RowWrite[]): Column[] {
+/**
+ * id, parents' ids, name (when it has a column), the declared fields, last_applied (unless the
+ * table has none: a model backend's record is its model's): the columns a resource type writes.
+ */
+export function commonColumns(type: ResourceType, rows: readonly RowWrite[], lastApplied = true): Column[] {
   const spec = specOf(type);
+  const nameColumn = spec.name.column;
   return [
     { column: 'id', cast: 'uuid', values: rows.map((r) => r.id) },
     ...spec.parents.map((p, i): Column => ({ column: p.column, cast: 'uuid', values: rows.map((r) => r.parentIds[i]) })),
-    { column: spec.name.column, cast: 'text', values: rows.map((r) => encode('text', member(r.target, spec.name.field))) },
+    ...(nameColumn === null ? [] : [{ column: nameColumn, cast: 'text' as const, values: rows.map((r) => encode('text', member(r.target, spec.name.field))) }]),
     ...columnFields(type).map((f): Column => ({
       column: f.column!,
       cast: f.sqlType,
       values: rows.map((r) => encode(f.sqlType, member(r.target, f.name))),
     })),
-    { column: 'last_applied', cast: 'jsonb', values: rows.map((r) => json(r.lastApplied)) },
+    ...(lastApplied ? [{ column: 'last_applied', cast: 'jsonb' as const, values: rows.map((r) => json(r.lastApplied)) }] : []),
   ];
 }
 
@@ -75,9 +79,10 @@ function credentialColumns(rows: readonly RowWrite[]): Column[] {
 }
 
 /** Columns set on update: the name when it can change (a rename), the declared fields, last_applied. */
-function updatedColumns(type: ResourceType): string[] {
+export function updatedColumns(type: ResourceType, lastApplied = true): string[] {
   const spec = specOf(type);
-  return [...(spec.name.renamable ? [spec.name.column] : []), ...columnFields(type).map((f) => f.column!), 'last_applied'];
+  const name = spec.name.renamable && spec.name.column !== null ? [spec.name.column] : [];
+  return [...name, ...columnFields(type).map((f) => f.column!), ...(lastApplied ? ['last_applied'] : [])];
 }
 
 function insertProviders(rows: readonly RowWrite[], w: WriteContext): Statement[] {
@@ -136,7 +141,7 @@ function insertModels(rows: readonly RowWrite[], w: WriteContext): Statement[] {
   if (rows.length === 0) return [];
   const spec = specOf('providerModel');
   const fields = columnFields('providerModel');
-  const columns = ['id', ...spec.parents.map((p) => p.column), spec.name.column, ...fields.map((f) => f.column!), 'last_applied', 'managed_by', 'created_at', 'updated_at'];
+  const columns = ['id', ...spec.parents.map((p) => p.column), spec.name.column!, ...fields.map((f) => f.column!), 'last_applied', 'managed_by', 'created_at', 'updated_at'];
   return [{ copy: spec.table, columns, rows: copyRows(rows, fields, w.scope, w.now.toISOString()) }];
 }
 
@@ -173,10 +178,10 @@ function updateModels(rows: readonly RowWrite[], w: WriteContext): Statement[] {
   ];
 }
 
-type Writer = (rows: readonly RowWrite[], w: WriteContext) => Statement[];
+export type Writer = (rows: readonly RowWrite[], w: WriteContext) => Statement[];
 
-/** Per resource type, the batched insert and update. */
-export const WRITERS: { readonly [T in ResourceType]: { insert: Writer; update: Writer } } = {
+/** Per resource type, the batched insert and update (the routing types': ./convert-routing.ts). */
+export const PROVIDER_WRITERS: { readonly [T in 'provider' | 'providerModel']: { insert: Writer; update: Writer } } = {
   provider: { insert: insertProviders, update: updateProviders },
   providerModel: { insert: insertModels, update: updateModels },
 };

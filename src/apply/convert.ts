@@ -9,7 +9,11 @@ import { lastAppliedOfModel, lastAppliedOfProvider } from '../plan/shapes';
 import { APPLY_STEPS, describeResource, resourceKey, specOf, type ApplyStep } from '../resources/registry';
 import { deleteByIds, type Statement } from '../state/statements';
 import type { StoredCredentials } from './credentials';
-import { WRITERS, type RowWrite } from './convert-rows';
+import { PROVIDER_WRITERS, type RowWrite, type Writer } from './convert-rows';
+import { recordBackends, ROUTING_WRITERS } from './convert-routing';
+
+/** Per resource type, its batched insert and update. */
+const WRITERS: { readonly [T in ResourceType]: { insert: Writer; update: Writer } } = { ...PROVIDER_WRITERS, ...ROUTING_WRITERS };
 
 /** A provider's credentials as apply writes them. */
 export interface CredentialWrite {
@@ -78,16 +82,27 @@ function modelRow(c: WriteChange<'providerModel'>, input: ConvertInput): RowWrit
   return { id: idOf(c, input), parentIds: parentIds(c, input), target: c.target, lastApplied: lastAppliedOfModel(c.target) };
 }
 
+/** A model, backend or grant: its own id, its parents' ids (looked up by their natural keys). */
+function plainRow<T extends 'model' | 'modelBackend' | 'accessGrant'>(c: WriteChange<T>, input: ConvertInput): RowWrite {
+  const t = c.target as { lastApplied?: Record<string, unknown> };
+  return { id: idOf(c as Change, input), parentIds: parentIds(c as Change, input), target: c.target, lastApplied: t.lastApplied ?? {} };
+}
+
 const insertProvider: WriteConverter<'provider'> = { batch: 'insert', row: providerRow };
 const updateProvider: WriteConverter<'provider'> = { batch: 'update', row: providerRow };
 const insertModel: WriteConverter<'providerModel'> = { batch: 'insert', row: modelRow };
 const updateModel: WriteConverter<'providerModel'> = { batch: 'update', row: modelRow };
 const deleteRow: DeleteConverter = { batch: 'delete' };
+const insertPlain = { batch: 'insert', row: plainRow } as const;
+const updatePlain = { batch: 'update', row: plainRow } as const;
 
 /** One entry per resource type × action (an enable or a disable writes the whole target, as an update does). */
 export const CONVERTERS: Converters = {
   provider: { create: insertProvider, update: updateProvider, enable: updateProvider, disable: updateProvider, delete: deleteRow },
   providerModel: { create: insertModel, update: updateModel, enable: updateModel, disable: updateModel, delete: deleteRow },
+  model: { create: insertPlain, update: updatePlain, enable: updatePlain, disable: updatePlain, delete: deleteRow },
+  modelBackend: { create: insertPlain, update: updatePlain, enable: updatePlain, disable: updatePlain, delete: deleteRow },
+  accessGrant: { create: insertPlain, update: updatePlain, enable: updatePlain, disable: updatePlain, delete: deleteRow },
 };
 
 function converterOf(c: Change): WriteConverter<ResourceType> | DeleteConverter {
@@ -109,7 +124,11 @@ export function convertPlan(input: ConvertInput): ConvertedStep[] {
   const w = { scope: input.plan.scope, now: input.now };
   return APPLY_STEPS.map((step) => {
     const changes = byStep.get(`${step.type}:${step.phase}`)!;
-    if (step.phase === 'delete') return { step, statements: deleteByIds(specOf(step.type).table, changes.map((c) => idOf(c, input))) };
+    if (step.phase === 'delete') {
+      const deletes = deleteByIds(specOf(step.type).table, changes.map((c) => idOf(c, input)));
+      // Once the backends are all written and deleted: each touched model's record of them.
+      return { step, statements: step.type === 'modelBackend' ? [...deletes, ...recordBackends(modelsWithBackendRecords(input))] : deletes };
+    }
     const rows: Record<'insert' | 'update', RowWrite[]> = { insert: [], update: [] };
     for (const c of changes) {
       const conv = converterOf(c) as WriteConverter<ResourceType>;
@@ -118,4 +137,15 @@ export function convertPlan(input: ConvertInput): ConvertedStep[] {
     const writer = WRITERS[step.type];
     return { step, statements: [...writer.insert(rows.insert, w), ...writer.update(rows.update, w)] };
   });
+}
+
+/** Models whose last_applied lists backends anew: every model written, every model whose backends change; not those deleted. */
+function modelsWithBackendRecords(input: ConvertInput): string[] {
+  const ids = new Set<string>();
+  const deleted = new Set<string>();
+  for (const c of input.plan.changes) {
+    if (c.resource.type === 'model') (c.action === 'delete' ? deleted : ids).add(idOf(c, input));
+    else if (c.resource.type === 'modelBackend') ids.add(parentIds(c, input)[0]);
+  }
+  return [...ids].filter((id) => !deleted.has(id)).sort();
 }

@@ -18,7 +18,7 @@ import {
   plainFields,
   providerTargetOf,
 } from '../plan/consistency';
-import type { Change, Plan } from '../plan/types';
+import { isChangeOf, type Change, type Plan } from '../plan/types';
 import { isPlainObject } from '../plan/canonical';
 import { primaryCredentialField, type ProviderKind } from '../domain/kinds';
 import { staleLead, staleTail, type LockedRows } from './stale-check';
@@ -61,10 +61,11 @@ export function checkPolicyGuard(plan: Plan): void {
 export function checkGuards(plan: Plan, rows: LockedRows): void {
   // Providers renamed with --adopt (renamedFrom + adopt): the planner takes these over, and their
   // declared models, from whichever scope managed them.
-  const renamedAdopted = new Set(plan.changes.filter((c) => c.resource.type === 'provider' && c.adopt === true && c.renamedFrom !== undefined).map((c) => c.resource.name));
+  const renamedAdopted = new Set(plan.changes.flatMap((c) => (isChangeOf(c, 'provider') && c.adopt === true && c.renamedFrom !== undefined ? [c.resource.name] : [])));
   // Models of a provider the plan renames are still under its earlier name in the database.
-  const renamedTo = new Map(plan.changes.flatMap((c) => (c.resource.type === 'provider' && c.renamedFrom !== undefined ? [[c.renamedFrom, c.resource.name] as const] : [])));
+  const renamedTo = new Map(plan.changes.flatMap((c) => (isChangeOf(c, 'provider') && c.renamedFrom !== undefined ? [[c.renamedFrom, c.resource.name] as const] : [])));
   for (const c of plan.changes) {
+    if (!isChangeOf(c, 'provider') && !isChangeOf(c, 'providerModel')) continue; // the routing types: routing-guards.ts
     if (!('id' in c.expect)) continue; // creates: checked without the database
     if (c.resource.type === 'provider') {
       const row = rows.providers.get(c.expect.id);

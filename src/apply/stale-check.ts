@@ -4,7 +4,8 @@
 // (provider models, model backends): those are counted again, so a row added under a deleted
 // provider in the console is never removed without having been in the reviewed plan.
 import type { Queryable } from '../state/database';
-import type { Change, Plan } from '../plan/types';
+import { isChangeOf, type Change, type Plan } from '../plan/types';
+import { describeResource, identityOf, specOf } from '../resources/registry';
 import { CvctlError } from '../errors';
 import { countCascades, lockProviderModels, lockProviders, type LockedModel, type LockedProvider } from '../state/row-locks';
 
@@ -18,11 +19,9 @@ export interface LockedRows {
   models: Map<string, LockedModel>;
 }
 
-function describe(c: Change): string {
-  if (c.resource.type === 'provider') {
-    return c.renamedFrom !== undefined ? `provider '${c.renamedFrom}' (renamed to '${c.resource.name}')` : `provider '${c.resource.name}'`;
-  }
-  return `provider model '${c.resource.provider}/${c.resource.name}'`;
+export function describe(c: Change): string {
+  if (c.renamedFrom !== undefined) return `${specOf(c.resource.type).label} '${c.renamedFrom}' (renamed to '${identityOf(c.resource).join('/')}')`;
+  return describeResource(c.resource);
 }
 
 /** "the saved plan is stale" (apply --plan) or, planned in this run, "the database changed while planning". */
@@ -40,10 +39,13 @@ export interface StaleCheckOptions {
 }
 
 export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckOptions = {}): Promise<LockedRows> {
-  const providerChanges = plan.changes.filter((c) => c.resource.type === 'provider');
-  const modelChanges = plan.changes.filter((c) => c.resource.type === 'providerModel');
+  const providerChanges = plan.changes.filter((c) => isChangeOf(c, 'provider'));
+  const modelChanges = plan.changes.filter((c) => isChangeOf(c, 'providerModel'));
   const referencedNames = new Set<string>();
-  for (const c of plan.changes) referencedNames.add(c.resource.type === 'provider' ? c.resource.name : c.resource.provider);
+  for (const c of plan.changes) {
+    if (isChangeOf(c, 'provider')) referencedNames.add(c.resource.name);
+    else if (isChangeOf(c, 'providerModel')) referencedNames.add(c.resource.provider);
+  }
   const expectedProviderIds = providerChanges.flatMap((c) => ('id' in c.expect ? [c.expect.id] : []));
 
   const prows = await lockProviders(tx, expectedProviderIds, [...referencedNames]);

@@ -7,7 +7,7 @@ import { CvctlError } from '../errors';
 import { canonicalJson, isPlainObject } from './canonical';
 import { createFields } from './diff';
 import { isChangeOf, type Change, type FieldChange, type Plan, type ProviderModelTarget, type ProviderTarget, type ResourceType } from './types';
-import { describeResource, SENSITIVE_ROOTS, specOf } from '../resources/registry';
+import { anySpecOf, describeResource, SENSITIVE_ROOTS } from '../resources/registry';
 import { flatOf } from '../resources/shape';
 
 export function describeChange(c: Change): string {
@@ -61,7 +61,21 @@ export function modelTargetOf(c: Change): ProviderModelTarget | null {
 }
 
 /** How a refusal names what a target writes, per type (`writes the row named 'x'`). */
-const WRITTEN_NAME: { readonly [T in ResourceType]: string } = { provider: 'the row named', providerModel: 'the model id' };
+const WRITTEN_NAME: { readonly [T in ResourceType]: string } = {
+  provider: 'the row named',
+  providerModel: 'the model id',
+  model: 'the model named',
+  modelBackend: 'the backend',
+  accessGrant: 'the grant',
+};
+
+/** The first ref member the target names otherwise than the change's resource, with the target's value. */
+function misnamed(c: Change, t: object): string | null {
+  const named = anySpecOf(c.resource.type).targetRef(t as never) as Record<string, unknown>;
+  const ref = c.resource as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(named)) if (v !== ref[k]) return String(v);
+  return null;
+}
 
 /**
  * Credentials: which fields a change shows as changed, added or removed, against the set
@@ -108,19 +122,21 @@ export function checkPlanConsistency(plan: Plan): void {
       if (c.target !== undefined || (c.fields ?? []).length > 0) throw inconsistent(c, 'is a delete that also writes fields');
       continue;
     }
-    const spec = specOf(c.resource.type);
+    const spec = anySpecOf(c.resource.type);
     const t: object | undefined = c.target;
     if (!isPlainObject(t)) throw inconsistent(c, 'has no target of its resource type');
-    const written = t[spec.name.field];
-    if (written !== c.resource.name) throw inconsistent(c, `writes ${WRITTEN_NAME[c.resource.type]} '${String(written)}'`);
+    const written = misnamed(c, t);
+    if (written !== null) throw inconsistent(c, `writes ${WRITTEN_NAME[c.resource.type]} '${written}'`);
     if (c.action === 'create') {
-      const diff = differingPaths(plainFields(c), createFields(flatOf(spec, t, c.resource.name)));
+      const diff = differingPaths(plainFields(c), createFields(flatOf(spec, t, String(t[spec.name.field]))));
       if (diff.length > 0) throw inconsistent(c, `writes other values than it shows (${list(diff)})`);
     }
     const pt = providerTargetOf(c);
     if (pt) checkCredentials(c, pt);
     else if ((c.fields ?? []).some((f) => isCredentialPath(f.path))) throw inconsistent(c, `shows credentials a ${spec.label} does not have`);
-    if (c.action === 'enable' && c.target?.status !== 'active') throw inconsistent(c, 'is an enable that does not set status active');
-    if (c.action === 'disable' && c.target?.status !== 'disabled') throw inconsistent(c, 'is a disable that does not set status disabled');
+    const status = 'status' in t ? t.status : undefined;
+    if ((c.action === 'enable' || c.action === 'disable') && status === undefined) throw inconsistent(c, `is an ${c.action} of a ${spec.label}, which has no status`);
+    if (c.action === 'enable' && status !== 'active') throw inconsistent(c, 'is an enable that does not set status active');
+    if (c.action === 'disable' && status !== 'disabled') throw inconsistent(c, 'is a disable that does not set status disabled');
   }
 }

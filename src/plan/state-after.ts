@@ -226,6 +226,9 @@ export type RoutingChange<T extends keyof RoutingRefs, Target> =
 const APPLY: { [T in ResourceType]: (e: Editor, c: ChangeOf<T>) => void } = {
   provider: (e, c) => e.provider(c),
   providerModel: (e, c) => e.providerModel(c),
+  model: (e, c) => e.model(c),
+  modelBackend: (e, c) => e.modelBackend(c),
+  accessGrant: () => undefined,
 };
 
 function applyChange(e: Editor, c: Change): void {

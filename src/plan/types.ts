@@ -15,12 +15,17 @@ export type Action = (typeof ACTIONS)[number];
  * level); adding one adds its ref and its target below (CONTRACT.md section 5 adds `model`
  * {name}, `modelBackend` {model, provider, name} and `accessGrant` {model, subject}).
  */
-export const RESOURCE_TYPES = ['provider', 'providerModel'] as const;
+export const RESOURCE_TYPES = ['provider', 'providerModel', 'model', 'modelBackend', 'accessGrant'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 export interface ResourceRefs {
   provider: { type: 'provider'; name: string };
   providerModel: { type: 'providerModel'; provider: string; name: string };
+  model: { type: 'model'; name: string };
+  /** name: the provider model id. */
+  modelBackend: { type: 'modelBackend'; model: string; provider: string; name: string };
+  /** subject: `group:NAME` or `user:EMAIL` (subjectKey in src/domain/routing.ts). */
+  accessGrant: { type: 'accessGrant'; model: string; subject: string };
 }
 export type ResourceRef<T extends ResourceType = ResourceType> = ResourceRefs[T];
 
@@ -46,6 +51,8 @@ export interface Cascade {
   providerModels: number;
   modelBackends: number;
   modelsLeftWithoutBackends: string[];
+  /** extension: on a model's delete, the access grants the database deletes with it. */
+  accessGrants?: number;
 }
 
 /** Optimistic-concurrency expectation recorded at plan time and checked at apply time. */
@@ -131,6 +138,9 @@ export interface AccessGrantTarget {
 export interface Targets {
   provider: ProviderTarget;
   providerModel: ProviderModelTarget;
+  model: ModelTarget;
+  modelBackend: ModelBackendTarget;
+  accessGrant: AccessGrantTarget;
 }
 
 /** Why a change exists (extension): a closed set, written in plan JSON as these texts. */

@@ -1,7 +1,8 @@
 // Pieces shared by the text and markdown renderers. Renderers see only the Plan (what is in
 // the saved JSON), so `cvctl show plan.json` prints exactly what `cvctl plan` printed.
+import { assertNever } from '../domain/kinds';
 import { canonicalJson, compareStrings, isPlainObject } from '../plan/canonical';
-import type { Action, Cascade, Change, FieldChange, Plan, ResourceRef, SensitiveValue, Summary } from '../plan/types';
+import type { Action, Cascade, Change, FieldChange, Plan, ResourceRef, ResourceType, SensitiveValue, Summary } from '../plan/types';
 import { ACTIONS } from '../plan/types';
 
 /**
@@ -33,6 +34,8 @@ export function quoteList(names: string[]): string {
 }
 
 export interface ProviderGroup<C = Change> {
+  /** A provider with its provider models, or a model with its backends and grants. */
+  kind: 'provider' | 'model';
   name: string;
   /** The provider's own change; null when only its models change. */
   change: C | null;
@@ -46,24 +49,52 @@ export function groupByProvider(plan: Plan): ProviderGroup[] {
   return groupChanges(plan.changes, (a, b) => MODEL_RANK[a.action] - MODEL_RANK[b.action]);
 }
 
-/** Changes (of a plan or a drift report) per provider, by name; its models by `rank`, then id. */
+/**
+ * Changes (of a plan or a drift report) per provider, by name, then per model (the request
+ * path's facades, with their backends and grants); members by `rank`, then name.
+ */
 export function groupChanges<C extends { resource: ResourceRef }>(changes: C[], rank: (a: C, b: C) => number): ProviderGroup<C>[] {
   const groups = new Map<string, ProviderGroup<C>>();
-  const get = (name: string): ProviderGroup<C> => {
-    let g = groups.get(name);
+  const get = (kind: ProviderGroup['kind'], name: string): ProviderGroup<C> => {
+    const key = `${kind}\u0000${name}`;
+    let g = groups.get(key);
     if (g === undefined) {
-      g = { name, change: null, models: [] };
-      groups.set(name, g);
+      g = { kind, name, change: null, models: [] };
+      groups.set(key, g);
     }
     return g;
   };
   for (const c of changes) {
-    if (c.resource.type === 'provider') get(c.resource.name).change = c;
-    else get(c.resource.provider).models.push(c);
+    const r: ResourceRef = c.resource;
+    if (r.type === 'provider' || r.type === 'model') get(r.type, r.name).change = c;
+    else if (r.type === 'providerModel') get('provider', r.provider).models.push(c);
+    else get('model', r.model).models.push(c);
   }
-  const out = [...groups.values()].sort((a, b) => compareStrings(a.name, b.name));
-  for (const g of out) g.models.sort((a, b) => rank(a, b) || compareStrings(a.resource.name, b.resource.name));
+  // Providers first (the order of apply), then models.
+  const out = [...groups.values()].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'provider' ? -1 : 1) || compareStrings(a.name, b.name));
+  for (const g of out) g.models.sort((a, b) => rank(a, b) || compareStrings(memberName(a.resource), memberName(b.resource)));
   return out;
+}
+
+/** A member of a group as its lines name it: a provider model's id, `backend P/M`, `grant group:x`. */
+export function memberName(r: ResourceRef): string {
+  switch (r.type) {
+    case 'modelBackend':
+      return `backend ${r.provider}/${r.name}`;
+    case 'accessGrant':
+      return `grant ${r.subject}`;
+    case 'provider':
+    case 'providerModel':
+    case 'model':
+      return r.name;
+    default:
+      return assertNever(r, 'resource');
+  }
+}
+
+/** What a group's members are called in its header. */
+export function membersLabel(kind: ProviderGroup['kind']): string {
+  return kind === 'provider' ? 'provider models' : 'backends and grants';
 }
 
 export function modelCounts(models: Change[]): string {
@@ -119,11 +150,12 @@ function prefixPart(v: SensitiveValue): string {
 }
 
 /** "deletes 12 provider models, 3 model backends; leaves model 'gpt' with no backend" */
-export function describeCascade(c: Cascade | undefined, type: 'provider' | 'providerModel'): string {
+export function describeCascade(c: Cascade | undefined, type: ResourceType): string {
   if (c === undefined) return '';
   const parts: string[] = [];
   if (type === 'provider') parts.push(plural(c.providerModels, 'provider model'));
-  if (c.modelBackends > 0 || type === 'provider') parts.push(plural(c.modelBackends, 'model backend'));
+  if (c.modelBackends > 0 || type === 'provider' || type === 'model') parts.push(plural(c.modelBackends, 'model backend'));
+  if (type === 'model') parts.push(plural(c.accessGrants ?? 0, 'access grant'));
   let s = parts.length > 0 ? `deletes ${parts.join(', ')}` : '';
   const left = c.modelsLeftWithoutBackends;
   if (left.length > 0) {

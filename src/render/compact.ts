@@ -3,12 +3,13 @@
 // the top of the markdown PR comment. Rotating one key across 3,000 providers is one line here,
 // not 9,000. Groups come from the Plan alone, so `show --compact` prints what `plan --compact` did.
 import { compareStrings } from '../plan/canonical';
-import type { Action, Change, Plan } from '../plan/types';
+import type { Action, Change, Plan, ResourceType } from '../plan/types';
+import { identityOf, specOf } from '../resources/registry';
 import { ACTIONS } from '../plan/types';
 import { describeCascade, describeField, groupByProvider, headerNotes, markOf, modelCounts } from './common';
 
 export interface ChangeGroup {
-  type: 'provider' | 'providerModel';
+  type: ResourceType;
   action: Action;
   /** What each change of the group does, identical for all of them. */
   what: string;
@@ -37,10 +38,10 @@ function describeChange(c: Change): string {
 }
 
 function displayName(c: Change): string {
-  return c.resource.type === 'provider' ? c.resource.name : `${c.resource.provider}/${c.resource.name}`;
+  return identityOf(c.resource).join('/');
 }
 
-const TYPE_RANK = { provider: 0, providerModel: 1 } as const;
+const TYPE_RANK: { readonly [T in ResourceType]: number } = { provider: 0, providerModel: 1, model: 2, modelBackend: 3, accessGrant: 4 };
 
 /** Identical changes together: by type, action, then largest group first, then description. */
 export function groupChanges(plan: Plan): ChangeGroup[] {
@@ -67,7 +68,7 @@ export function groupChanges(plan: Plan): ChangeGroup[] {
 /** "3,000 providers" / "1 provider model". */
 export function groupCount(g: ChangeGroup): string {
   const n = g.names.length;
-  const word = g.type === 'provider' ? 'provider' : 'provider model';
+  const word = specOf(g.type).label;
   return `${n.toLocaleString('en-US')} ${n === 1 ? word : `${word}s`}`;
 }
 
@@ -97,7 +98,7 @@ export function providerLines(plan: Plan): Array<{ action: Action | null; text: 
     if (c !== null) {
       if (c.action === 'delete') {
         parts.push(...headerNotes(c));
-        const cascade = describeCascade(c.cascade, 'provider');
+        const cascade = describeCascade(c.cascade, c.resource.type);
         if (cascade !== '') parts.push(cascade);
       } else if (c.action === 'create') {
         parts.push(describeChange(c));
@@ -106,17 +107,17 @@ export function providerLines(plan: Plan): Array<{ action: Action | null; text: 
       }
     }
     if (g.models.length > 0) parts.push(`models: ${modelCounts(g.models)}`);
-    return { action: c?.action ?? null, name: g.name, desc: parts.filter((p) => p !== '').join('; ') };
+    return { action: c?.action ?? null, kind: g.kind, name: g.name, desc: parts.filter((p) => p !== '').join('; ') };
   });
   const same = new Map<string, string[]>();
   for (const e of entries) {
-    const key = `${e.action ?? ''}\u0000${e.desc}`;
+    const key = `${e.kind}\u0000${e.action ?? ''}\u0000${e.desc}`;
     same.set(key, [...(same.get(key) ?? []), e.name]);
   }
   const out: Array<{ action: Action | null; text: string }> = [];
   const folded = new Set<string>();
   for (const e of entries) {
-    const key = `${e.action ?? ''}\u0000${e.desc}`;
+    const key = `${e.kind}\u0000${e.action ?? ''}\u0000${e.desc}`;
     const names = same.get(key) ?? [];
     const mark = e.action !== null ? markOf(e.action) : ' ';
     const tail = e.desc !== '' ? `  ${e.desc}` : '';
@@ -124,7 +125,7 @@ export function providerLines(plan: Plan): Array<{ action: Action | null; text: 
       out.push({ action: e.action, text: `${mark} ${e.name}${tail}` });
     } else if (!folded.has(key)) {
       folded.add(key);
-      out.push({ action: e.action, text: `${mark} ${names.length.toLocaleString('en-US')} providers ${someNames(names)}${tail}` });
+      out.push({ action: e.action, text: `${mark} ${names.length.toLocaleString('en-US')} ${e.kind}s ${someNames(names)}${tail}` });
     }
   }
   return out;

@@ -52,7 +52,7 @@ function header(c: DriftChange, what: string, p: DriftPainter, withNotes = true)
 function providerBlock(g: DriftGroup, p: DriftPainter): string[] {
   const c = g.change;
   const models = g.models.length > 0 ? { counts: labelCounts(g.models), lines: () => g.models.flatMap((m) => modelLines(m, p)) } : null;
-  return block(g.name, c === null ? null : (title) => ownLines(c, title, p), models, p);
+  return block(g, c === null ? null : (title) => ownLines(c, title, p), models, p);
 }
 
 function ownLines(c: DriftChange, title: string, p: DriftPainter): string[] {

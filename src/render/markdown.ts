@@ -16,6 +16,8 @@ import {
   headerNotes,
   isSensitive,
   markOf,
+  memberName,
+  membersLabel,
   modelCounts,
   plural,
   type ProviderGroup,
@@ -95,25 +97,25 @@ function section(g: ProviderGroup): string {
   const body: string[] = [];
   const c = g.change;
   if (c !== null) {
-    body.push(`@@ ${c.action} provider ${JSON.stringify(g.name)} @@`);
+    body.push(`@@ ${c.action} ${g.kind} ${JSON.stringify(g.name)} @@`);
     if (c.action === 'delete') {
-      body.push(`- provider ${JSON.stringify(g.name)}${c.reason ? ` (${c.reason})` : ''}`);
-      const cascade = describeCascade(c.cascade, 'provider');
+      body.push(`- ${g.kind} ${JSON.stringify(g.name)}${c.reason ? ` (${c.reason})` : ''}`);
+      const cascade = describeCascade(c.cascade, c.resource.type);
       if (cascade !== '') body.push(`- ${cascade}`);
     }
     body.push(...diffFields(c, ''));
   }
   if (g.models.length > 0) {
-    body.push(`@@ provider models: ${modelCounts(g.models)} @@`);
+    body.push(`@@ ${membersLabel(g.kind)}: ${modelCounts(g.models)} @@`);
     const rows = new Map(g.models.map((m) => [m, modelRow(m)] as const));
     const layout = layoutRows([...rows.values()].filter((r): r is ModelRow => r !== undefined));
     for (const m of g.models) body.push(...modelDiff(m, rows.get(m), layout));
   }
-  const name = `provider <code>${htmlText(g.name)}</code>`;
+  const name = `${g.kind} <code>${htmlText(g.name)}</code>`;
   const head = g.change ? `<b>${markOf(g.change.action)} ${g.change.action}</b> ${name}` : name;
   const extra = [
     ...(g.change ? headerNotes(g.change).map(htmlText) : []),
-    ...(g.models.length > 0 ? [`provider models: ${modelCounts(g.models)}`] : []),
+    ...(g.models.length > 0 ? [`${membersLabel(g.kind)}: ${modelCounts(g.models)}`] : []),
   ];
   return detailsSection(head, extra, body);
 }
@@ -133,11 +135,11 @@ function diffFields(c: Change, indent: string): string[] {
  * other fields as -/+ lines.
  */
 function modelDiff(m: Change, row: ModelRow | undefined, layout: RowLayout): string[] {
-  const id = m.resource.name;
+  const id = memberName(m.resource);
   const notes = headerNotes(m);
   const suffix = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   if (m.action === 'delete') {
-    const cascade = describeCascade(m.cascade, 'providerModel');
+    const cascade = describeCascade(m.cascade, m.resource.type);
     return [`- ${id}${suffix}${cascade !== '' ? `: ${cascade}` : ''}`];
   }
   if (row === undefined) return [`  ${markOf(m.action)} ${id}${suffix}`, ...diffFields(m, '    ')];

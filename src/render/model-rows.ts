@@ -9,6 +9,7 @@
 // gets a line of its own and its columns go on the next line, so one long fine-tune id
 // (`ft:gpt-4o-mini-2024-07-18:acme:support:abc123`) never pushes every other row right.
 import type { Change, FieldChange, ProviderModelTarget } from '../plan/types';
+import { memberName } from './common';
 
 export const ID_CAP = 32;
 export const PRICE_UNIT_NOTE = 'prices in USD per 1M tokens';
@@ -67,7 +68,7 @@ export function modelRow(c: Change): ModelRow | undefined {
     input.changed = output.changed = true;
   }
   return {
-    id: c.resource.name,
+    id: memberName(c.resource),
     cells: { kind: kind.text, context: context.text, input: input.text, output: output.text },
     changed: kind.changed || context.changed || input.changed || output.changed,
   };

@@ -1,8 +1,8 @@
 // Pieces shared by every text renderer (plan, drift): ANSI colouring (only when asked, which
 // the CLI decides from the terminal, NO_COLOR and --no-color), and the blocks both print the
 // same way: a provider's block frame, aligned field lines, cascades and warnings.
-import type { Cascade } from '../plan/types';
-import { describeCascade, fieldKey } from './common';
+import type { Cascade, ResourceType } from '../plan/types';
+import { describeCascade, fieldKey, membersLabel } from './common';
 
 export const ANSI = { green: 32, yellow: 33, red: 31, bold: 1, dim: 2 } as const;
 export type Style = keyof typeof ANSI;
@@ -28,7 +28,7 @@ export function fieldLines<F extends { path: string }>(fields: F[], indent: stri
 }
 
 /** What a delete takes with it, in red, or nothing. */
-export function cascadeLines(c: Cascade | undefined, type: 'provider' | 'providerModel', indent: string, p: Painter): string[] {
+export function cascadeLines(c: Cascade | undefined, type: ResourceType, indent: string, p: Painter): string[] {
   const cascade = describeCascade(c, type);
   return cascade === '' ? [] : [`${indent}${p.paint(cascade, 'red')}`];
 }
@@ -38,14 +38,14 @@ export function cascadeLines(c: Cascade | undefined, type: 'provider' | 'provide
  * says it is unchanged; then the count of its models' changes and their lines.
  */
 export function providerBlock(
-  name: string,
+  group: { kind: 'provider' | 'model'; name: string },
   own: ((title: string) => string[]) | null,
   models: { counts: string; lines: () => string[] } | null,
   p: Painter,
 ): string[] {
-  const title = `provider ${JSON.stringify(name)}`;
-  const out = own === null ? [`  ${title} ${p.paint('(provider unchanged)', 'dim')}`] : own(title);
-  if (models !== null) out.push(`    provider models: ${models.counts}`, ...models.lines());
+  const title = `${group.kind} ${JSON.stringify(group.name)}`;
+  const out = own === null ? [`  ${title} ${p.paint(`(${group.kind} unchanged)`, 'dim')}`] : own(title);
+  if (models !== null) out.push(`    ${membersLabel(group.kind)}: ${models.counts}`, ...models.lines());
   return out;
 }
 

@@ -10,6 +10,7 @@ import {
   groupByProvider,
   headerNotes,
   markOf,
+  memberName,
   modelCounts,
   NO_CHANGES,
   summaryLine,
@@ -67,7 +68,7 @@ function withNotes(head: string, c: Change): string {
 function providerBlock(g: ProviderGroup, p: PlanPainter): string[] {
   const c = g.change;
   const models = g.models.length > 0 ? { counts: modelCounts(g.models), lines: () => modelLines(g.models, p) } : null;
-  return block(g.name, c === null ? null : (title) => ownLines(c, title, p), models, p);
+  return block(g, c === null ? null : (title) => ownLines(c, title, p), models, p);
 }
 
 function ownLines(c: Change, title: string, p: PlanPainter): string[] {
@@ -75,7 +76,7 @@ function ownLines(c: Change, title: string, p: PlanPainter): string[] {
     p.as(withNotes(`${markOf(c.action)} ${title}`, c), c.action),
     // The provider name is already in the header; a create need not repeat it.
     ...fieldLines(c, '    ', (f) => f.path !== 'name'),
-    ...(c.action === 'delete' ? cascadeLines(c.cascade, 'provider', '    ', p) : []),
+    ...(c.action === 'delete' ? cascadeLines(c.cascade, c.resource.type, '    ', p) : []),
   ];
 }
 
@@ -102,9 +103,9 @@ function modelLines(models: Change[], p: PlanPainter): string[] {
       if (m.action !== 'create') out.push(...fieldLines(m, '          ', (f) => !inRow(f.path)));
       continue;
     }
-    out.push(`      ${mark} ${m.resource.name}${suffix}`);
+    out.push(`      ${mark} ${memberName(m.resource)}${suffix}`);
     if (m.action === 'delete') {
-      out.push(...cascadeLines(m.cascade, 'providerModel', '          ', p));
+      out.push(...cascadeLines(m.cascade, m.resource.type, '          ', p));
     } else {
       out.push(...fieldLines(m, '          '));
     }

@@ -19,4 +19,6 @@ export const PROVIDER_MODEL: ResourceSpec<'providerModel'> = {
   ],
   uniqueConstraint: 'provider_models_provider_model_key',
   read: 'byParent',
+  // The provider is the change's own: a provider model's target does not repeat it.
+  targetRef: (t) => ({ name: t.modelId }),
 };

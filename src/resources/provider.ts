@@ -22,4 +22,5 @@ export const PROVIDER: ResourceSpec<'provider'> = {
   ],
   uniqueConstraint: 'providers_name_key',
   read: 'all',
+  targetRef: (t) => ({ type: 'provider', name: t.name }),
 };

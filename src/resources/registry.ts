@@ -7,22 +7,33 @@ import { compareStrings } from '../plan/canonical';
 import type { Action, ResourceRef, ResourceType } from '../plan/types';
 import { PROVIDER } from './provider';
 import { PROVIDER_MODEL } from './provider-model';
+import { MODEL } from './model';
+import { MODEL_BACKEND } from './model-backend';
+import { ACCESS_GRANT } from './access-grant';
 import type { AnyResourceSpec, FieldSpec, ResourceSpec } from './types';
 
 export const RESOURCES: { readonly [T in ResourceType]: ResourceSpec<T> } = {
   provider: PROVIDER,
   providerModel: PROVIDER_MODEL,
+  model: MODEL,
+  modelBackend: MODEL_BACKEND,
+  accessGrant: ACCESS_GRANT,
 };
 
 export function specOf<T extends ResourceType>(type: T): ResourceSpec<T> {
   return RESOURCES[type] as ResourceSpec<T>;
 }
 
+/** A type's declaration where the type is any of them (a change's): one of the union, not a spec of the union. */
+export function anySpecOf(type: ResourceType): AnyResourceSpec {
+  return RESOURCES[type] as AnyResourceSpec;
+}
+
 const SPECS: readonly AnyResourceSpec[] = Object.values(RESOURCES);
 
 /** The identity values of a ref, in the declared order. */
 export function identityOf(r: ResourceRef): string[] {
-  const spec: AnyResourceSpec = specOf(r.type);
+  const spec = anySpecOf(r.type);
   return spec.identity.map((k: string) => String((r as unknown as Record<string, unknown>)[k]));
 }
 
@@ -122,8 +133,12 @@ function mergeOrders(lists: ReadonlyArray<readonly string[]>): string[] {
 /** Member order of a written resource ref: `type`, then the identities (`provider` before `name`). */
 export const REF_MEMBER_ORDER: readonly string[] = ['type', ...mergeOrders(SPECS.map((s) => s.identity as readonly string[]))];
 
-/** Member order of a written target: names, then the fields in field order, then the last-applied record. */
+/**
+ * Member order of a written target: the parents' names a target repeats (a backend's model and
+ * provider), names, a grant's subject type, then the fields in field order, then the
+ * last-applied record.
+ */
 export const TARGET_MEMBER_ORDER: readonly string[] = [
-  ...mergeOrders([SPECS.map((s) => s.name.field), FIELD_ROOT_ORDER]),
+  ...mergeOrders([['model', 'provider'], SPECS.map((s) => s.name.field), ['subject', 'subjectType'], FIELD_ROOT_ORDER]),
   'lastApplied',
 ];

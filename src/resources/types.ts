@@ -3,10 +3,10 @@
 // table and how its rows are read. Diff, serialization, the plan's checks, the apply converter
 // and the renderers read these declarations instead of writing out field lists of their own.
 // Pure data and pure functions: no I/O.
-import type { ResourceRef, ResourceType } from '../plan/types';
+import type { ResourceRef, ResourceType, Targets } from '../plan/types';
 
 /** How a field's value travels to its column (every value is sent as text and cast). */
-export type SqlType = 'text' | 'jsonb' | 'boolean' | 'int';
+export type SqlType = 'text' | 'jsonb' | 'boolean' | 'int' | 'timestamptz';
 
 export interface FieldSpec {
   /** The member in targets, shapes and last-applied records; the root of plan field paths. */
@@ -51,8 +51,11 @@ export interface ResourceSpec<T extends ResourceType = ResourceType> {
   level: number;
   /** The ref members that identify a resource, in sort order (the natural key). */
   identity: ReadonlyArray<Exclude<keyof ResourceRef<T>, 'type'>>;
-  /** The target member holding the resource's own name, its column, and whether an update may change it (a rename). */
-  name: { field: string; column: string; renamable: boolean };
+  /**
+   * The target member holding the resource's own name, its column (null: the name is a parent's,
+   * as a model backend's provider model), and whether an update may change it (a rename).
+   */
+  name: { field: string; column: string | null; renamable: boolean };
   parents: ReadonlyArray<ParentLink<T>>;
   /** The compared and displayed fields, in display order (the name excluded). */
   fields: readonly FieldSpec[];
@@ -63,6 +66,11 @@ export interface ResourceSpec<T extends ResourceType = ResourceType> {
    * table in one statement; `byParent` one JSON array per parent row (250,000 rows).
    */
   read: 'all' | 'byParent';
+  /**
+   * The ref members a target repeats (a provider model's target names its id, not its provider):
+   * a change's target must name its own resource (src/plan/consistency.ts).
+   */
+  targetRef(t: Targets[T]): Partial<ResourceRef<T>>;
 }
 
 /** Any one resource type's declaration. */

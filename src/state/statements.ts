@@ -20,7 +20,7 @@ export interface CopyStatement {
 export type Statement = SqlStatement | CopyStatement;
 
 /** How a text value becomes the column's type (`bytea`: hex text). */
-export type Cast = 'text' | 'jsonb' | 'boolean' | 'int' | 'uuid' | 'bytea';
+export type Cast = 'text' | 'jsonb' | 'boolean' | 'int' | 'uuid' | 'bytea' | 'timestamptz';
 
 /** One column of a batched write: its value in each row, as text or null. */
 export interface Column {

@@ -58,6 +58,12 @@ describe('convertPlan', () => {
     expect(steps.map((s) => `${s.step.type}:${s.step.phase}`)).toEqual([
       'provider:write',
       'providerModel:write',
+      'model:write',
+      'modelBackend:write',
+      'accessGrant:write',
+      'accessGrant:delete',
+      'modelBackend:delete',
+      'model:delete',
       'providerModel:delete',
       'provider:delete',
     ]);

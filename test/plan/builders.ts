@@ -5,7 +5,7 @@ import type { DesiredModel, DesiredProvider, DesiredState, LocatedSecretRef, Pro
 import { computePlan, type CredentialStatus, type PlanInput } from '../../src/plan/compute';
 import { isChangeOf, type Change } from '../../src/plan/types';
 import { CONVERTERS, type CredentialWrite } from '../../src/apply/convert';
-import { resourceKey, specOf } from '../../src/resources/registry';
+import { identityOf, resourceKey, specOf } from '../../src/resources/registry';
 import { recordOf } from '../../src/resources/shape';
 
 export const NOW = new Date('2026-04-20T12:00:00.000Z');
@@ -157,7 +157,7 @@ export function appliedState(desired: DesiredProvider[], scope = 'default'): { p
         stored: null,
         fingerprints: Object.fromEntries(Object.keys(spec.credentials).map((f) => [f, fp(spec.name, f)])),
       });
-    } else ids.set(resourceKey(c.resource), `pm-${c.resource.provider}-${c.resource.name}`);
+    } else if (isChangeOf(c, 'providerModel')) ids.set(resourceKey(c.resource), `pm-${c.resource.provider}-${c.resource.name}`);
   }
   const convertInput = { plan, now: NOW, ids, credentials };
   const providers: ProviderRow[] = [];
@@ -169,7 +169,7 @@ export function appliedState(desired: DesiredProvider[], scope = 'default'): { p
       const fields = recordOf(specOf('provider'), w.target) as Pick<ProviderRow, 'kind' | 'status' | 'config' | 'labels' | 'protected' | 'onRemove'>;
       const fingerprints = credentials.get(resourceKey(c.resource))!.fingerprints;
       providers.push(providerRow(c.resource.name, { ...fields, credentialFingerprints: fingerprints, lastApplied: w.lastApplied, managedBy: scope }));
-    } else {
+    } else if (isChangeOf(c, 'providerModel')) {
       const w = CONVERTERS.providerModel.create.row(c, convertInput);
       const fields = recordOf(specOf('providerModel'), w.target) as Pick<ProviderModelRow, 'kind' | 'status' | 'contextWindow' | 'pricing' | 'source'>;
       providerModels.push(modelRow(c.resource.provider, c.resource.name, { ...fields, lastApplied: w.lastApplied, managedBy: scope }));
@@ -185,7 +185,7 @@ export function rowsMatching(desired: DesiredProvider[], scope = 'default'): Cur
 
 /** "create openai-prod", "update openai-prod/gpt-4o [pricing.inputPerMTok]" */
 export function brief(c: Change, withFields = true): string {
-  const r = c.resource.type === 'provider' ? c.resource.name : `${c.resource.provider}/${c.resource.name}`;
+  const r = identityOf(c.resource).join('/');
   const fields = withFields && c.fields && c.fields.length > 0 ? ` [${c.fields.map((f) => f.path).join(',')}]` : '';
   return `${c.action}${c.adopt ? '(adopt)' : ''} ${r}${fields}`;
 }

@@ -51,7 +51,7 @@ function refusal(plan: Plan): string {
 }
 
 const change = (p: Plan, name: string, type = 'provider'): Change =>
-  p.changes.find((c) => c.resource.type === type && c.resource.name === name)!;
+  p.changes.find((c) => c.resource.type === type && 'name' in c.resource && c.resource.name === name)!;
 
 describe('checkPlanConsistency', () => {
   it.each([

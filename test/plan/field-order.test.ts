@@ -5,7 +5,10 @@
 import { comparePaths, createFields, joinPath, rankOf, sortFields } from '../../src/plan/diff';
 import type { FieldChange } from '../../src/plan/types';
 
-const ROOTS = ['name', 'kind', 'status', 'config', 'labels', 'protected', 'onRemove', 'contextWindow', 'pricing', 'source', 'credentials'];
+const ROOTS = [
+  'name', 'kind', 'status', 'config', 'labels', 'protected', 'onRemove', 'contextWindow', 'pricing', 'source',
+  'description', 'routing', 'priority', 'weight', 'limits', 'expiresAt', 'credentials',
+];
 
 /** The definition: the root segment is what precedes the first `.` or `[`. */
 function rankBySlice(path: string): number {

@@ -246,7 +246,7 @@ describe.each(targets)('saved-plan tampering on %s', (target) => {
     const name = clone(ws.read('good.json'));
     const c = main(name);
     c.action = 'bogus' as Change['action'];
-    c.resource.name = `openai-main${forged}`;
+    (c.resource as { name: string }).name = `openai-main${forged}`;
     ws.write('newline-name.json', redigest(name));
     await refused('newline-name.json', /invalid plan file: .*openai-main\\ncvctl: Apply complete/);
     const kek = clone(ws.read('good.json'));

@@ -14,7 +14,7 @@ import { ACTIONS, PLAN_FORMAT_VERSION, type Change, type FieldChange, type PlanW
 import { ABSENT, PRESENT, fpSide, labelCredential, labelValues, lastAppliedCredential, type CredentialSide } from './label';
 import { applyIgnores } from './ignore';
 import { deletedKey, labelCreate, type DeletedRow } from './deleted';
-import { combineLabels, DRIFT_LABELS, type DriftChange, type DriftField, type DriftReport, type DriftSummary } from './types';
+import { combineLabels, DRIFT_LABELS, isProviderSide, type DriftChange, type DriftField, type ProviderSideChange, type DriftReport, type DriftSummary } from './types';
 
 export interface DriftInput {
   desired: DesiredState;
@@ -61,10 +61,11 @@ export function computeDrift(input: DriftInput): DriftReport {
     deleted: new Map(
       (input.deleted ?? []).filter((d) => d.managedBy === input.scope).map((d) => [deletedKey(d.provider, d.modelId), d]),
     ),
-    renamedFrom: new Map(plan.changes.flatMap((c) => (c.renamedFrom !== undefined ? [[c.resource.name, c.renamedFrom] as const] : []))),
+    renamedFrom: new Map(plan.changes.filter(isProviderSide).flatMap((c) => (c.renamedFrom !== undefined ? [[c.resource.name, c.renamedFrom] as const] : []))),
   };
   const changes: DriftChange[] = [];
-  for (const c of plan.changes) {
+  // (Routing changes are not labelled yet: issue 15, part 5.)
+  for (const c of plan.changes.filter(isProviderSide)) {
     const d = annotate(ix, c);
     if (d !== null) changes.push(d);
   }
@@ -90,7 +91,7 @@ export function computeDrift(input: DriftInput): DriftReport {
   });
 }
 
-function head(c: Change): Pick<DriftChange, 'action' | 'resource' | 'cascade' | 'renamedFrom' | 'reason'> {
+function head(c: ProviderSideChange): Pick<DriftChange, 'action' | 'resource' | 'cascade' | 'renamedFrom' | 'reason'> {
   return {
     action: c.action,
     resource: c.resource,
@@ -105,7 +106,7 @@ function isUnknownSecret(v: unknown): boolean {
 }
 
 /** A plan change → a labelled difference, or null when nothing provably differs. */
-function annotate(ix: Index, c: Change): DriftChange | null {
+function annotate(ix: Index, c: ProviderSideChange): DriftChange | null {
   if (c.adopt) {
     // A stored credential compared with an unresolved one is an unknown, not a difference
     // (one the row lacks is: the field is added either way).
@@ -143,7 +144,7 @@ function flatOf(record: Record<string, unknown> | null, flatten: (r: Record<stri
 }
 
 /** An update of a managed row: label every differing field with the last apply. */
-function threeWay(ix: Index, c: Change): DriftChange | null {
+function threeWay(ix: Index, c: ProviderSideChange): DriftChange | null {
   let record: Record<string, unknown> | null;
   let credentialSides: ((field: string) => [CredentialSide, CredentialSide, CredentialSide]) | null = null;
   let flat: FlatMap | null;

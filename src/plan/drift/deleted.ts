@@ -7,11 +7,11 @@
 // it (a provider's delete also records its models, which the cascade takes with it); cvctl's
 // own deletes forget the entry instead. Here that record is the third side of the comparison:
 // the files against what the last apply wrote, the database side being "no row".
-import type { Change, FieldChange } from '../types';
+import type { FieldChange } from '../types';
 import { deepEqual, sortKeysDeep } from '../canonical';
 import { modelFlat, providerFlat, type ModelShape, type ProviderShape } from '../shapes';
 import type { FlatMap } from '../diff';
-import type { DriftChange, DriftField, DriftLabel } from './types';
+import type { DriftChange, DriftField, DriftLabel, ProviderSideChange } from './types';
 
 /** One row of cvctl_deleted_rows (of this scope). */
 export interface DeletedRow {
@@ -37,7 +37,7 @@ export const DELETED_UNKNOWN = 'deleted in the database; the last apply did not 
  * credentials fingerprinted with the deleted row's id (the key the last apply's fingerprints use).
  */
 export function labelCreate(
-  c: Change,
+  c: ProviderSideChange,
   deleted: DeletedRow | undefined,
   fingerprints: Record<string, string | null> | undefined,
 ): DriftChange {

@@ -2,7 +2,7 @@
 // change and on every field of a field-by-field comparison, plus counts per label. It is a
 // report, not a plan: it has no digest, no row expectations and no targets, so it can never
 // be mistaken for (or applied as) a saved plan.
-import type { Action, Cascade, PlanWarning, ResourceRef, Summary } from '../types';
+import type { Action, Cascade, Change, PlanWarning, ResourceRef, Summary } from '../types';
 
 export const DRIFT_LABELS = ['drift', 'pending', 'conflict', 'unmanaged'] as const;
 /**
@@ -34,9 +34,15 @@ export interface DriftField {
  */
 export type DriftAction = Action | 'none';
 
+/** A plan change of the types drift reports (providers and their models, for now). */
+export type ProviderSideChange = Extract<Change, { resource: { type: 'provider' | 'providerModel' } }>;
+
+export const isProviderSide = (c: Change): c is ProviderSideChange => c.resource.type === 'provider' || c.resource.type === 'providerModel';
+
 export interface DriftChange {
   action: DriftAction;
-  resource: ResourceRef;
+  /** (The routing types' drift is not reported yet: issue 15, part 5.) */
+  resource: ResourceRef<'provider' | 'providerModel'>;
   drift: DriftLabel;
   fields?: DriftField[];
   cascade?: Cascade;
