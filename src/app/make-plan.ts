@@ -6,7 +6,6 @@ import type { Database } from '../state/database';
 import type { Plan } from '../plan/types';
 import type { DesiredState, LocatedSecretRef } from '../domain/types';
 import { readState } from '../state/read-state';
-import { readRouting } from '../state/read-routing';
 import { readUsage, usageWindow } from '../state/read-usage';
 import { inSnapshot } from '../state/snapshot';
 import { computePlan } from '../plan/compute';
@@ -14,6 +13,7 @@ import { addCostAndPolicy } from '../plan/cost-policy';
 import { planDigest } from '../plan/serialize';
 import { CATALOG_VERSION } from '../domain/kinds';
 import { CvctlError } from '../errors';
+import { formatDiagnostic, hasErrors, sortDiagnostics } from '../config/diagnostics';
 import { cvctlVersion } from '../version';
 import { credentialStatus, loadDesired, type SecretsOptions } from './inputs';
 import { stopAt } from '../testing/stop-at';
@@ -30,17 +30,18 @@ export interface MakePlanOptions extends SecretsOptions {
 export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): Promise<Plan> {
   const desired = await loadDesired(ctx, o.paths);
   const window = o.costWindowDays === null ? null : usageWindow(o.costWindowDays, ctx.now());
-  // One snapshot for the rows, the usage aggregate (one query) and, only when there is usage to
-  // price, the routing. Plans compare with the rows, never with models' last-applied records (drift does).
-  const { current, usage, routing } = await inSnapshot(db, async (tx) => {
-    const current = await readState(tx, { modelLastApplied: false });
+  // One snapshot for the rows (models, backends and grants included: the plan diffs them) and
+  // the usage aggregate (one query). Plans compare with the rows, never with models'
+  // last-applied records (drift does).
+  const { current, usage } = await inSnapshot(db, async (tx) => {
+    const current = await readState(tx, { modelLastApplied: false, routing: true });
     const usage = window ? await readUsage(tx, window) : undefined;
-    const routing = usage?.totals?.length ? await readRouting(tx) : undefined;
-    return { current, usage, routing };
+    return { current, usage };
   });
+  const routing = usage?.totals?.length ? current.routing : undefined;
   stopAt('plan:state-read');
   const credentials = await credentialStatus(ctx, db, desired, current, o, { for: 'plan' });
-  const { plan: diff, problems } = computePlan({
+  const { plan: diff, problems, diagnostics } = computePlan({
     // Relative before planning, not after.
     desired: withRelativeBaseDirs(desired, ctx.cwd),
     current,
@@ -55,6 +56,13 @@ export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): 
     // a 100,000-change plan costs seconds).
     digest: false,
   });
+  // The files' references to rows in the database, as the plan leaves it: like validate's errors.
+  const refused = sortDiagnostics(diagnostics);
+  for (const d of refused) if (d.severity !== 'info' || ctx.opts.verbose) ctx.io.stderr(formatDiagnostic(d) + '\n');
+  if (hasErrors(refused)) {
+    const n = refused.filter((d) => d.severity === 'error').length;
+    throw new CvctlError('INVALID_CONFIG', `${n} error${n === 1 ? '' : 's'} in the files against the database (see above); nothing was planned`);
+  }
   if (problems.length > 0) {
     const lines = problems.map((p) => (p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.column}: ${p.message}` : p.message));
     throw new CvctlError('OWNERSHIP', lines.length === 1 ? lines[0] : `${lines.length} ownership problems:\n  ${lines.join('\n  ')}`);

@@ -97,6 +97,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       const ids = new Map<string, string>();
       const rowId = (c: Change): string => ('id' in c.expect ? c.expect.id : newId());
       for (const [name, id] of locked.providerIds) ids.set(resourceKey({ type: 'provider', name }), id);
+      // Models and provider models the routing changes name without writing them, as they are now.
+      for (const [key, id] of locked.routing.parentIds) ids.set(key, id);
       for (const c of plan.changes) if (isChangeOf(c, 'provider')) ids.set(resourceKey(c.resource), rowId(c));
       const credentials = new Map<string, CredentialWrite>();
       for (const c of plan.changes) {

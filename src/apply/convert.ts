@@ -145,7 +145,10 @@ function modelsWithBackendRecords(input: ConvertInput): string[] {
   const deleted = new Set<string>();
   for (const c of input.plan.changes) {
     if (c.resource.type === 'model') (c.action === 'delete' ? deleted : ids).add(idOf(c, input));
-    else if (c.resource.type === 'modelBackend') ids.add(parentIds(c, input)[0]);
+    else if (c.resource.type === 'modelBackend') {
+      const id = input.ids.get(resourceKey({ type: 'model', name: c.resource.model }));
+      if (id !== undefined) ids.add(id);
+    }
   }
   return [...ids].filter((id) => !deleted.has(id)).sort();
 }

@@ -22,13 +22,14 @@ import { isChangeOf, type Change, type Plan } from '../plan/types';
 import { isPlainObject } from '../plan/canonical';
 import { primaryCredentialField, type ProviderKind } from '../domain/kinds';
 import { staleLead, staleTail, type LockedRows } from './stale-check';
+import { checkRoutingGuards } from './routing-guards';
 
-function guard(c: Change, what: string): CvctlError {
+export function guard(c: Change, what: string): CvctlError {
   return new CvctlError('PLAN_GUARD', `${describeChange(c)} ${what}. Nothing was written`);
 }
 
 /** takeOver: the plan renames the row's provider with --adopt, which may take it from another scope. */
-function checkOwner(c: Change, managedBy: string | null, scope: string, takeOver = false): void {
+export function checkOwner(c: Change, managedBy: string | null, scope: string, takeOver = false): void {
   if (managedBy === scope) return;
   if (takeOver && c.adopt === true && c.action !== 'delete') return;
   if (managedBy === null) {
@@ -59,6 +60,7 @@ export function checkPolicyGuard(plan: Plan): void {
 }
 
 export function checkGuards(plan: Plan, rows: LockedRows): void {
+  checkRoutingGuards(plan, rows.routing);
   // Providers renamed with --adopt (renamedFrom + adopt): the planner takes these over, and their
   // declared models, from whichever scope managed them.
   const renamedAdopted = new Set(plan.changes.flatMap((c) => (isChangeOf(c, 'provider') && c.adopt === true && c.renamedFrom !== undefined ? [c.resource.name] : [])));

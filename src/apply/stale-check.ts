@@ -6,6 +6,7 @@
 import type { Queryable } from '../state/database';
 import { isChangeOf, type Change, type Plan } from '../plan/types';
 import { describeResource, identityOf, specOf } from '../resources/registry';
+import { checkAndLockRouting, type LockedRouting } from './routing-stale';
 import { CvctlError } from '../errors';
 import { countCascades, lockProviderModels, lockProviders, type LockedModel, type LockedProvider } from '../state/row-locks';
 
@@ -17,6 +18,8 @@ export interface LockedRows {
   /** The locked rows as they are now, by id: what apply re-checks the plan against (plan-guards.ts). */
   providers: Map<string, LockedProvider>;
   models: Map<string, LockedModel>;
+  /** Models, backends and grants the plan touches, and the ids of the parents it names (./routing-stale.ts). */
+  routing: LockedRouting;
 }
 
 export function describe(c: Change): string {
@@ -100,13 +103,15 @@ export async function checkAndLockRows(tx: Queryable, plan: Plan, o: StaleCheckO
       }
     }
   }
+  const routing = await checkAndLockRouting(tx, plan, renamedTo);
+  stale.push(...routing.stale);
   if (stale.length === 0) stale.push(...(await cascadeChanges(tx, plan)));
   if (stale.length > 0) {
     const saved = o.savedPlan ?? true;
     const more = stale.length > 5 ? ` (and ${stale.length - 5} more)` : '';
     throw new CvctlError('STALE_PLAN', `${staleLead(saved)}: ${stale.slice(0, 5).join('; ')}${more}. ${staleTail(saved)}`);
   }
-  return { providerIds: new Map([...byName].map(([n, r]) => [n, r.id])), providers: byId, models };
+  return { providerIds: new Map([...byName].map(([n, r]) => [n, r.id])), providers: byId, models, routing };
 }
 
 const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;

@@ -1,6 +1,7 @@
 // Current state: rows as read from the database by src/state, consumed by src/plan.
 import type { ModelKind, OnRemove, ProviderKind, ProviderStatus } from './kinds';
 import type { Pricing } from './types';
+import type { RoutingState } from './routing-rows';
 
 export interface ProviderRow {
   id: string;
@@ -53,4 +54,6 @@ export interface CurrentState {
   backends: BackendRef[];
   /** For every user-facing model that has backends: how many it has in total. */
   modelBackendCounts: Record<string, number>;
+  /** Models, their backends and access grants (src/state/read-routing.ts); absent: not read (none planned). */
+  routing?: RoutingState;
 }

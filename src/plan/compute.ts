@@ -6,6 +6,11 @@ import { applyCascades } from './cascade';
 import { compareStrings } from './canonical';
 import type { Buckets, Ctx, PlanInput, PlanProblem } from './context';
 import { planDesiredProvider, planProviderRemoval } from './providers';
+import { planModels } from './routing';
+import { routingIndex } from './routing-index';
+import { planGrants } from './routing-members';
+import { checkRouting, keptModelsWithoutBackends } from './routing-checks';
+import type { Diagnostic } from '../config/diagnostics';
 import { matchRenamed, rowsOfMatch } from './rename';
 import { planDigest } from './serialize';
 import { ACTIONS, PLAN_FORMAT_VERSION, type Plan, type ResourceRef, type Summary } from './types';
@@ -15,7 +20,12 @@ export type { CredentialStatus, PlanInput, PlanProblem } from './context';
 export type { CredentialFieldStatus } from './credentials';
 export { lastAppliedOfModel, lastAppliedOfProvider } from './shapes';
 
-export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProblem[] } {
+/**
+ * problems: rows the plan may not touch (ownership, renames). diagnostics: the files' references
+ * checked against the database as the plan leaves it (src/plan/routing-checks.ts); an error
+ * among them refuses the plan.
+ */
+export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProblem[]; diagnostics: Diagnostic[] } {
   const rowsByName = new Map<string, ProviderRow>();
   for (const r of input.current.providers) rowsByName.set(r.name, r);
   const modelsByProviderId = new Map<string, ProviderModelRow[]>();
@@ -24,7 +34,7 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
     list.push(m);
     modelsByProviderId.set(m.providerId, list);
   }
-  const out: Buckets = { changes: [], deletes: [], warnings: [], problems: [] };
+  const out: Buckets = { changes: [], deletes: [], routingDeletes: [], warnings: [], problems: [] };
   const ctx: Ctx = { input, modelsByProviderId, out };
 
   const desired = [...input.desired.providers].sort((a, b) => compareStrings(a.spec.name, b.spec.name));
@@ -42,11 +52,19 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
     .sort((a, b) => compareStrings(a.name, b.name));
   for (const row of removed) planProviderRemoval(ctx, row);
 
+  // Models, their backends, access grants (after the providers: the checks read their changes).
+  const routing = routingIndex(input);
+  planModels(ctx, routing);
+  planGrants(ctx, routing);
+
   // One order for display and apply (src/resources/registry.ts): parents' writes before their
   // children's, deletes after, children's before their parents'. Cascades are counted in it.
   const deletes = sortByChangeOrder(out.deletes, (d) => d.change);
   const cascadeWarnings = applyCascades(deletes, input.current);
-  const changes = [...sortByChangeOrder(out.changes, (c) => c), ...deletes.map((d) => d.change)];
+  const allDeletes = sortByChangeOrder([...out.routingDeletes, ...deletes.map((d) => d.change)], (c) => c);
+  const changes = [...sortByChangeOrder(out.changes, (c) => c), ...allDeletes];
+  const diagnostics = checkRouting(input, routing, changes);
+  out.problems.push(...keptModelsWithoutBackends(input, routing, changes));
 
   const summary = Object.fromEntries(ACTIONS.map((a) => [a, 0])) as Summary;
   for (const c of changes) summary[c.action] += 1;
@@ -68,7 +86,7 @@ export function computePlan(input: PlanInput): { plan: Plan; problems: PlanProbl
   const problems = [...out.problems].sort(
     (a, b) => compareStrings(problemKey(a.resource), problemKey(b.resource)) || compareStrings(a.code, b.code),
   );
-  return { plan, problems };
+  return { plan, problems, diagnostics };
 }
 
 /** Problems by resource (a provider's before its models'), then code. */

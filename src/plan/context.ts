@@ -31,7 +31,7 @@ export interface PlanInput {
 
 /** Rows the plan may not touch, or renames it cannot make; the caller turns these into CvctlError('OWNERSHIP'). */
 export interface PlanProblem {
-  code: 'unmanaged-exists' | 'owned-by-other-scope' | 'rename-conflict';
+  code: 'unmanaged-exists' | 'owned-by-other-scope' | 'rename-conflict' | 'model-without-active-backend';
   message: string;
   resource: ResourceRef;
   pos?: SourcePos;
@@ -42,6 +42,8 @@ export interface Buckets {
   /** Creates, updates, enables and disables. */
   changes: Change[];
   deletes: PendingDelete[];
+  /** Deletes of models, backends and grants: their cascades are counted where they are made. */
+  routingDeletes: Change[];
   warnings: PlanWarning[];
   problems: PlanProblem[];
 }

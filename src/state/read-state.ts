@@ -12,6 +12,7 @@
 // what it saw minutes earlier.
 import type { BackendRef, CurrentState, ProviderModelRow, ProviderRow } from '../domain/rows';
 import type { Database, Queryable } from './database';
+import { readRouting } from './read-routing';
 
 // Never the credential ciphertext columns here: they are read only when needed (readCredentialColumns).
 export const PROVIDERS_SQL = `select id, name, kind, status, config, labels,
@@ -43,6 +44,11 @@ const PROVIDER_MODELS_SQL_LEAN = providerModelsSql(false);
 export interface ReadStateOptions {
   /** Read provider models' last_applied (default true; drift needs it, plans do not). */
   modelLastApplied?: boolean;
+  /**
+   * Also read models, backends and grants (./read-routing.ts) in the same snapshot: three
+   * statements, and the backends the cascade counts come from them (no fourth read of model_backends).
+   */
+  routing?: boolean;
 }
 
 type ModelTuple = [
@@ -108,11 +114,14 @@ async function readAll(q: Queryable, o: ReadStateOptions): Promise<CurrentState>
   const modelsSql = o.modelLastApplied === false ? PROVIDER_MODELS_SQL_LEAN : PROVIDER_MODELS_SQL;
   const groups = await q.query<{ providerId: string; models: ModelTuple[] }>(modelsSql);
   const providerModels = unpackModels(groups.rows);
-  const backends = (await q.query<BackendRef>(BACKENDS_SQL)).rows;
+  const routing = o.routing ? await readRouting(q) : undefined;
+  const backends: BackendRef[] = routing
+    ? routing.backends.map((b) => ({ providerModelId: b.providerModelId, backendId: b.id, modelId: b.modelId, modelName: b.modelName }))
+    : (await q.query<BackendRef>(BACKENDS_SQL)).rows;
   // Every model_backends row is read, so counting here gives each model's total backends.
   const modelBackendCounts: Record<string, number> = {};
   for (const b of backends) modelBackendCounts[b.modelId] = (modelBackendCounts[b.modelId] ?? 0) + 1;
-  return { providers, providerModels, backends, modelBackendCounts };
+  return { providers, providerModels, backends, modelBackendCounts, ...(routing ? { routing } : {}) };
 }
 
 export interface CredentialColumns {
