@@ -52,6 +52,8 @@ export interface DatabaseProviderModel {
   deleted?: boolean;
   /** Where the files make it so, when they do (named in the message). */
   pos?: SourcePos;
+  /** What in the plan deletes it, when no place in the files does (a provider removed from them). */
+  deletedBy?: string;
 }
 
 export interface ReferenceLookup {
@@ -191,7 +193,7 @@ export function checkDeferredReferences(desired: DesiredState, db: ReferenceLook
     if (row === undefined) {
       out.push(diagnosticAt('unknown-provider-model', `backend ${refName(b)} names a provider model that is in neither the files nor the database`, b.pos));
     } else if (row.deleted) {
-      const where = row.pos ? ` (at ${at(row.pos)})` : '';
+      const where = row.pos ? ` (at ${at(row.pos)})` : row.deletedBy ? ` (${row.deletedBy})` : '';
       out.push(diagnosticAt('backend-provider-model-deleted', `backend ${refName(b)} routes to a provider model that this plan deletes${where}`, b.pos));
     } else if (row.kind !== model.kind) {
       out.push(kindMismatch(model, b, row.kind));

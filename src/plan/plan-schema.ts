@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import type Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isPlainObject } from './canonical';
-import { ACTIONS } from './types';
+import { ACTIONS, RESOURCE_TYPES, type ResourceType } from './types';
+import { anySpecOf } from '../resources/registry';
 
 type Obj = Record<string, unknown>;
 
@@ -164,7 +165,9 @@ function explain(e: ErrorObject): { text: string; at: string } {
 /** `change 3 (openai-prod/gpt-4o)`: how the reader finds the change in the file. */
 function describe(c: unknown, i: number): string {
   const r = isPlainObject(c) && isPlainObject(c.resource) ? c.resource : {};
-  const name = typeof r.provider === 'string' ? `${r.provider}/${String(r.name)}` : String(r.name ?? '?');
+  // (The members are checked by the schema, not yet here: any of them may be missing.)
+  const parts = [r.model, r.provider, r.name ?? r.subject].filter((p) => p !== undefined).map(String);
+  const name = parts.length > 0 ? parts.join('/') : '?';
   return `change ${i + 1} (${name})`;
 }
 
@@ -183,23 +186,25 @@ function place(raw: Obj, pointer: string): string {
 
 // ---- what a schema cannot say ----
 
-/** The resource types this cvctl applies; the schema also admits those of the next versions. */
-const APPLIED_TYPES = ['provider', 'providerModel'];
+/** The resource types this cvctl applies (every type the schema admits). */
+const APPLIED_TYPES: readonly string[] = RESOURCE_TYPES;
 
 function changeProblem(c: Obj): string | null {
   const r = c.resource as Obj;
   if (!APPLIED_TYPES.includes(r.type as string)) {
-    return `unknown resource type ${JSON.stringify(r.type)} (this cvctl applies provider and providerModel changes)`;
+    return `unknown resource type ${JSON.stringify(r.type)} (this cvctl applies ${RESOURCE_TYPES.join(', ')} changes)`;
   }
+  const spec = anySpecOf(r.type as ResourceType);
   if (c.renamedFrom !== undefined) {
-    if (r.type !== 'provider' || c.action !== 'update') return "'renamedFrom' is only allowed on a provider update";
-    if (c.renamedFrom === r.name) return "'renamedFrom' must differ from the provider's name";
+    if (!spec.name.renamable || c.action !== 'update') return "'renamedFrom' is only allowed on a provider or model update";
+    if (c.renamedFrom === r.name) return `'renamedFrom' must differ from the ${spec.label}'s name`;
     if ((c.expect as Obj).absent === true) return 'a rename must name the row it renames';
   }
   if (c.action === 'delete') return null;
-  // Apply writes the target's name (a provider update sets it: renames): it must be the name shown.
-  const written = r.type === 'provider' ? 'name' : 'modelId';
-  return (c.target as Obj)[written] === r.name ? null : `the target's ${written} is not the resource's name`;
+  // Apply writes the target's name and parents' names (a rename sets the name): they must be the ones shown.
+  const named = spec.targetRef(c.target as never) as Obj;
+  for (const [k, v] of Object.entries(named)) if (v !== r[k]) return `the target's ${k === 'name' ? spec.name.field : k} is not the resource's ${k}`;
+  return null;
 }
 
 function semanticProblem(raw: Obj): string | null {

@@ -47,6 +47,7 @@ export function referenceLookup(input: PlanInput, ix: RoutingIndex, changes: rea
       status: mAfter?.status ?? pm.status,
       providerStatus: pAfter?.status ?? p.status,
       deleted: (pAfter?.deleted ?? false) || (mAfter?.deleted ?? false),
+      ...(pAfter?.deleted ? { deletedBy: `provider '${p.name}' is removed from the files, and deleting it deletes its provider models` } : {}),
     });
   }
   return {

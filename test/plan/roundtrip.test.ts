@@ -94,9 +94,11 @@ describe('parsePlan refuses', () => {
     expect(planInvalid(edited(plan, (r) => (r.changes[0].action = 'explode'), true))).toBe(
       'invalid plan file: change 1 (anthropic-prod): unknown action "explode"',
     );
-    expect(planInvalid(edited(plan, (r) => (r.changes[1].resource.type = 'model'), true))).toMatch(
-      /change 2 .*unknown resource type "model"/,
+    expect(planInvalid(edited(plan, (r) => (r.changes[1].resource.type = 'widget'), true))).toMatch(
+      /change 2 .*resource type/,
     );
+    // A type this cvctl applies, with another type's members: the resource's shape is refused.
+    expect(planInvalid(edited(plan, (r) => (r.changes[1].resource.type = 'model'), true))).toMatch(/change 2 /);
   });
 
   it('a rename edited after it was written, or a re-signed rename that is not one', () => {
@@ -113,7 +115,7 @@ describe('parsePlan refuses', () => {
       /target's modelId is not the resource's name/,
     );
     const onCreate = edited(mixedPlan(), (r) => (r.changes.find((c: { action: string }) => c.action === 'create').renamedFrom = 'x'), true);
-    expect(planInvalid(onCreate)).toMatch(/'renamedFrom' is only allowed on a provider update/);
+    expect(planInvalid(onCreate)).toMatch(/'renamedFrom' is only allowed on a provider or model update/);
   });
 
   it('summaries that do not match the changes, and broken targets', () => {

@@ -138,13 +138,23 @@ describe('plan.schema.json', () => {
   /** The resources, cost and policy of CONTRACT.md sections 5-7, in a plan. */
   function nextVersionPlan(): Raw {
     const p = JSON.parse(saved.signed) as Raw;
-    const add = (resource: Raw) => {
-      p.changes.push({ action: 'create', resource, expect: { absent: true }, target: {} });
+    const add = (resource: Raw, target: Raw) => {
+      p.changes.push({ action: 'create', resource, expect: { absent: true }, target });
       p.summary.create += 1;
     };
-    add({ type: 'model', name: 'chat-default' });
-    add({ type: 'modelBackend', model: 'chat-default', provider: 'openai-main', name: 'gpt-4o' });
-    add({ type: 'accessGrant', model: 'chat-default', subject: 'group:engineering' });
+    const routing = { strategy: 'fallback', retries: 1, failoverOn: ['rate-limit', 'server-error', 'timeout'] };
+    add(
+      { type: 'model', name: 'chat-default' },
+      { name: 'chat-default', kind: 'chat', status: 'active', description: null, labels: {}, routing, protected: false, onRemove: 'delete', lastApplied: {} },
+    );
+    add(
+      { type: 'modelBackend', model: 'chat-default', provider: 'openai-main', name: 'gpt-4o' },
+      { model: 'chat-default', provider: 'openai-main', providerModel: 'gpt-4o', priority: 1, weight: 100, status: 'active' },
+    );
+    add(
+      { type: 'accessGrant', model: 'chat-default', subject: 'group:engineering' },
+      { model: 'chat-default', subjectType: 'group', subject: 'engineering', limits: { requestsPerMinute: 600 }, expiresAt: null, lastApplied: {} },
+    );
     p.cost = {
       currency: 'USD', windowDays: 30, from: '2026-11-06', to: '2026-12-05', before: 1520.4, after: 1790.1, delta: 269.7,
       items: [{ resource: { type: 'providerModel', provider: 'openai-main', name: 'gpt-4o' }, reason: 'price', delta: 250 }],
@@ -164,13 +174,21 @@ describe('plan.schema.json', () => {
     expect(checkPlanShape(p)).toBeNull();
   });
 
-  test('admits the resource types, cost and policy of contract sections 5-7; this cvctl refuses to apply those types', () => {
+  test('admits the resource types, cost and policy of contract sections 5-7, with the targets of each type', () => {
     const p = nextVersionPlan();
     expect(errorsOf(p)).toBe('');
-    expect(checkPlanShape(p)).toBe('change 3 (chat-default): unknown resource type "model" (this cvctl applies provider and providerModel changes)');
+    expect(checkPlanShape(p)).toBeNull();
     const bad: [string, (q: Raw) => void][] = [
       ['backend without provider', (q) => delete q.changes[3].resource.provider],
       ['grant with a name', (q) => (q.changes[4].resource.name = 'x')],
+      ['model target without routing', (q) => delete q.changes[2].target.routing],
+      ['routing strategy', (q) => (q.changes[2].target.routing.strategy = 'random')],
+      ['backend weight 0', (q) => (q.changes[3].target.weight = 0)],
+      ['backend priority 101', (q) => (q.changes[3].target.priority = 101)],
+      ['backend target with a credential', (q) => (q.changes[3].target.credentials = {})],
+      ['grant subject type', (q) => (q.changes[4].target.subjectType = 'team')],
+      ['grant limit unknown', (q) => (q.changes[4].target.limits.requestsPerHour = 1)],
+      ['grant expiry not a time', (q) => (q.changes[4].target.expiresAt = 'tomorrow')],
       ['cost reason', (q) => (q.cost.items[0].reason = 'magic')],
       ['violation code', (q) => (q.policy.violations[0].code = 'price')],
     ];
@@ -179,6 +197,13 @@ describe('plan.schema.json', () => {
       edit(q);
       expect({ what, valid: errorsOf(q) === '' }).toEqual({ what, valid: false });
     }
+    // What a schema cannot say: the target names the change's own resource.
+    const other = nextVersionPlan();
+    other.changes[3].target.model = 'other-model';
+    expect(checkPlanShape(other)).toBe("change 4 (chat-default/openai-main/gpt-4o): the target's model is not the resource's model");
+    const subject = nextVersionPlan();
+    subject.changes[4].target.subject = 'admins';
+    expect(checkPlanShape(subject)).toBe("change 5 (chat-default/group:engineering): the target's subject is not the resource's subject");
   });
 });
 
