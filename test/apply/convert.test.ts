@@ -8,6 +8,7 @@ import { RESOURCE_TYPES, ACTIONS, type Change, type Plan } from '../../src/plan/
 import { isCopy } from '../../src/state/statements';
 import { deletesPlan, mixedPlan, renamesPlan } from '../render/fixtures';
 import { convertInputFor } from './support';
+import { routingPlan } from '../plan/routing-fixtures';
 
 const DIR = path.join(__dirname, 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -49,6 +50,7 @@ describe('convertPlan', () => {
     ['mixed', mixedPlan],
     ['deletes', deletesPlan],
     ['renames', renamesPlan],
+    ['routing', routingPlan],
   ])('the %s plan becomes the statements in its golden file', (name, make) => {
     golden(`${name}.txt`, text(convert(make())));
   });

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { ConvertInput, CredentialWrite } from '../../src/apply/convert';
 import { isChangeOf, type Plan } from '../../src/plan/types';
-import { resourceKey } from '../../src/resources/registry';
+import { resourceKey, specOf } from '../../src/resources/registry';
 import { fp } from '../plan/builders';
 
 /** A uuid-shaped id derived from a resource key (stable across runs). */
@@ -19,9 +19,10 @@ export function convertInputFor(plan: Plan, now: Date): ConvertInput {
   for (const c of plan.changes) {
     const key = resourceKey(c.resource);
     ids.set(key, idFor(key));
-    if (isChangeOf(c, 'providerModel')) {
-      const parent = resourceKey({ type: 'provider', name: c.resource.provider });
-      ids.set(parent, idFor(parent));
+    // Parents the plan names without writing them: ids as apply would look them up.
+    for (const p of specOf(c.resource.type).parents) {
+      const parent = resourceKey(p.ref(c.resource as never));
+      if (!ids.has(parent)) ids.set(parent, idFor(parent));
     }
     if (!isChangeOf(c, 'provider') || c.action === 'delete') continue;
     const fields = Object.keys(c.target.credentials ?? {}).sort();
