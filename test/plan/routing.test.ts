@@ -44,7 +44,7 @@ describe('planning models, backends and grants', () => {
     expect(rename).toMatchObject({ renamedFrom: 'fast', expect: { id: 'm-fast', rowVersion: 7 } });
     const del = plan.changes.find((c) => c.action === 'delete' && c.resource.type === 'model')!;
     expect(del.cascade).toEqual({ providerModels: 0, modelBackends: 1, modelsLeftWithoutBackends: [], accessGrants: 1 });
-    expect(plan.summary).toEqual({ create: 4, update: 5, disable: 1, enable: 0, delete: 3 });
+    expect(plan.summary).toEqual({ create: 5, update: 4, disable: 1, enable: 0, delete: 3 });
   });
 
   test('round-trips plan -> JSON -> plan unchanged, and the reader accepts it', () => {
