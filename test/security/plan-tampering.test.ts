@@ -49,7 +49,7 @@ const V4 = `${V2}  - name: openai-new
 /** Every table cvctl writes, as canonical text; history without its records of refused applies (checked apart). */
 async function snapshot(db: Database): Promise<string> {
   const out: Record<string, string[]> = {};
-  for (const t of ['providers', 'provider_models', 'models', 'model_backends', 'cvctl_keys']) {
+  for (const t of ['providers', 'provider_models', 'models', 'model_backends', 'access_grants', 'cvctl_keys']) {
     const r = await db.query<{ j: string }>(`select to_jsonb(x)::text as j from ${t} x`);
     out[t] = r.rows.map((row) => row.j).sort();
   }
@@ -463,6 +463,43 @@ describe.each(targets)('saved-plan tampering on %s', (target) => {
       fs.rmSync(elsewhere.dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  describe('a saved plan of models, backends and grants', () => {
+    const ROUTING = `${V1}models:
+  - name: chat-default
+    kind: chat
+    routing: {strategy: weighted}
+    backends:
+      - {providerModel: openai-main/gpt-4o, weight: 100}
+accessGrants:
+  - model: chat-default
+    subject: {group: engineering}
+    limits: {requestsPerMinute: 600}
+`;
+    const of = (p: Plan, type: string): Change => p.changes.find((c) => c.resource.type === type)!;
+    const target = (p: Plan, type: string): Record<string, unknown> => of(p, type).target as unknown as Record<string, unknown>;
+
+    beforeAll(async () => {
+      files(ws, 'r1', ROUTING);
+      expect((await ws.cli(['plan', 'r1', '--out', 'routing.json'])).code).toBe(0);
+    });
+
+    test.each([
+      ['model', 'routing', (t: Record<string, unknown>) => void (t.routing = { strategy: 'fallback', retries: 1, failoverOn: ['timeout'] }), /model 'chat-default' writes other values than it shows \(routing/],
+      ['modelBackend', 'weight', (t: Record<string, unknown>) => void (t.weight = 1000), /model backend 'chat-default\/openai-main\/gpt-4o' writes other values than it shows \(weight\)/],
+      ['accessGrant', 'limits', (t: Record<string, unknown>) => void (t.limits = { requestsPerMinute: 10000000 }), /access grant 'chat-default\/group:engineering' writes other values than it shows \(limits/],
+      ['accessGrant', 'subject', (t: Record<string, unknown>) => void (t.subject = 'admins'), /the target's subject is not the resource's subject/],
+      ['modelBackend', 'model', (t: Record<string, unknown>) => void (t.model = 'other'), /the target's model is not the resource's model/],
+    ])('an edit of the %s target\'s %s: refused by the tag, and with a valid tag by the checks alone', async (type, what, edit, why) => {
+      const p = clone(ws.read('routing.json'));
+      edit(target(p, type));
+      ws.write(`routing-${type}-${what}.json`, redigest(p));
+      // (A target naming another resource is refused by the reader, before the tag is checked.)
+      await refused(`routing-${type}-${what}.json`, new RegExp(`not match its authentication tag: the file was changed|${why.source}`));
+      ws.write(`routing-${type}-${what}-signed.json`, await resign(ws, p));
+      await refused(`routing-${type}-${what}-signed.json`, why);
+    });
+  });
 
   test('nothing above changed the database, and the untampered plan applies', async () => {
     expect(await snapshot(ws.fresh.db)).toBe(before);
