@@ -3,35 +3,24 @@
 // with its version (xmin) or as absent; it is locked FOR UPDATE and compared. It also resolves
 // the ids of the parents the routing changes name by natural key (a backend's model and provider
 // model, a grant's model) when the plan does not write them. At most five statements, whatever
-// the number of rows.
+// the number of rows (their SQL: src/state/routing-locks.ts).
 import type { Queryable } from '../state/database';
 import { isChangeOf, type Change, type Plan, type ResourceRef } from '../plan/types';
-import type { ModelRow } from '../domain/routing-rows';
 import { resourceKey } from '../resources/registry';
+import type { Versioned } from '../state/row-locks';
+import {
+  countModelChildren,
+  lockBackendRows,
+  lockGrantRows,
+  lockModels,
+  providerModelIds,
+  type LockedBackend,
+  type LockedFacade,
+  type LockedGrant,
+} from '../state/routing-locks';
 import { describe } from './stale-check';
 
-export type LockedFacade = Pick<ModelRow, 'id' | 'name' | 'kind' | 'status' | 'description' | 'labels' | 'routing' | 'protected' | 'onRemove' | 'managedBy'>;
-
-export interface LockedBackend {
-  id: string;
-  model: string;
-  modelManagedBy: string | null;
-  provider: string;
-  providerModel: string;
-  priority: number;
-  weight: number;
-  status: 'active' | 'disabled';
-}
-
-export interface LockedGrant {
-  id: string;
-  model: string;
-  subjectType: 'user' | 'group';
-  subject: string;
-  limits: Record<string, unknown>;
-  expiresAt: string | null;
-  managedBy: string | null;
-}
+export type { LockedBackend, LockedFacade, LockedGrant };
 
 export interface LockedRouting {
   models: Map<string, LockedFacade>;
@@ -43,8 +32,6 @@ export interface LockedRouting {
   parentIds: Map<string, string>;
   stale: string[];
 }
-
-type Versioned<T> = T & { v: number | string };
 
 const expectedIds = (cs: Change[]): string[] => cs.flatMap((c) => ('id' in c.expect ? [c.expect.id] : []));
 
@@ -70,14 +57,9 @@ export async function checkAndLockRouting(tx: Queryable, plan: Plan, providerRen
   const names = new Set<string>();
   for (const c of modelChanges) names.add((c.resource as ResourceRef<'model'>).name);
   for (const c of [...backendChanges, ...grantChanges]) names.add((c.resource as { model: string }).model);
-  const mrows = await tx.query<Versioned<LockedFacade>>(
-    `select id::text as id, name, xmin::text::bigint as v, kind, status, description, labels, routing, protected,
-            on_remove as "onRemove", managed_by as "managedBy"
-       from models where id = any($1::uuid[]) or name = any($2::text[]) for update`,
-    [expectedIds(modelChanges), [...names]],
-  );
-  const mById = new Map(mrows.rows.map((r) => [r.id, r]));
-  for (const r of mrows.rows) {
+  const mrows = await lockModels(tx, expectedIds(modelChanges), [...names]);
+  const mById = new Map(mrows.map((r) => [r.id, r]));
+  for (const r of mrows) {
     out.models.set(r.id, r);
     out.modelsByName.set(r.name, r);
   }
@@ -107,14 +89,8 @@ export async function checkAndLockRouting(tx: Queryable, plan: Plan, providerRen
   }
   if (pmRefs.size > 0) {
     const refs = [...pmRefs.values()];
-    const pms = await tx.query<{ id: string; provider: string; modelId: string }>(
-      `select pm.id::text as id, p.name as provider, pm.model_id as "modelId"
-         from provider_models pm join providers p on p.id = pm.provider_id
-        where (p.name, pm.model_id) in (select * from unnest($1::text[], $2::text[]))
-        for key share of pm`,
-      [refs.map((r) => earlier.get(r.provider) ?? r.provider), refs.map((r) => r.name)],
-    );
-    for (const r of pms.rows) {
+    const pms = await providerModelIds(tx, refs.map((r) => earlier.get(r.provider) ?? r.provider), refs.map((r) => r.name));
+    for (const r of pms) {
       out.parentIds.set(resourceKey({ type: 'providerModel', provider: providerRenames.get(r.provider) ?? r.provider, name: r.modelId }), r.id);
     }
   }
@@ -142,20 +118,11 @@ async function lockBackends(tx: Queryable, out: LockedRouting, changes: Change[]
     const pm = parentId(out, written, { type: 'providerModel', provider: r.provider, name: r.name });
     if (m && pm) pairs.push([m, pm, c]);
   }
-  const rows = await tx.query<Versioned<LockedBackend> & { modelId: string; providerModelId: string }>(
-    `select mb.id::text as id, mb.xmin::text::bigint as v, mb.model_id::text as "modelId", mb.provider_model_id::text as "providerModelId",
-            m.name as model, m.managed_by as "modelManagedBy", p.name as provider, pm.model_id as "providerModel",
-            mb.priority, mb.weight, mb.status
-       from model_backends mb join models m on m.id = mb.model_id
-            join provider_models pm on pm.id = mb.provider_model_id join providers p on p.id = pm.provider_id
-      where mb.id = any($1::uuid[]) or (mb.model_id, mb.provider_model_id) in (select * from unnest($2::uuid[], $3::uuid[]))
-      for update of mb`,
-    [expectedIds(changes), pairs.map((p) => p[0]), pairs.map((p) => p[1])],
-  );
-  const byId = new Map(rows.rows.map((r) => [r.id, r]));
-  for (const r of rows.rows) out.backends.set(r.id, r);
+  const rows = await lockBackendRows(tx, expectedIds(changes), pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const r of rows) out.backends.set(r.id, r);
   checkVersions(changes, byId, out.stale);
-  const taken = new Set(rows.rows.map((r) => `${r.modelId}\u0000${r.providerModelId}`));
+  const taken = new Set(rows.map((r) => `${r.modelId}\u0000${r.providerModelId}`));
   for (const [m, pm, c] of pairs) if (taken.has(`${m}\u0000${pm}`)) out.stale.push(`${describe(c)} was created in the database since the plan was made`);
 }
 
@@ -169,19 +136,11 @@ async function lockGrants(tx: Queryable, out: LockedRouting, changes: Change[], 
     const i = r.subject.indexOf(':');
     if (m) keys.push([m, r.subject.slice(0, i), r.subject.slice(i + 1), c]);
   }
-  const rows = await tx.query<Versioned<LockedGrant> & { modelId: string }>(
-    `select g.id::text as id, g.xmin::text::bigint as v, g.model_id::text as "modelId", m.name as model,
-            g.subject_type as "subjectType", g.subject, g.limits, g.expires_at as "expiresAt", g.managed_by as "managedBy"
-       from access_grants g join models m on m.id = g.model_id
-      where g.id = any($1::uuid[])
-         or (g.model_id, g.subject_type, g.subject) in (select * from unnest($2::uuid[], $3::text[], $4::text[]))
-      for update of g`,
-    [expectedIds(changes), keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
-  );
-  const byId = new Map(rows.rows.map((r) => [r.id, r]));
-  for (const r of rows.rows) out.grants.set(r.id, r);
+  const rows = await lockGrantRows(tx, expectedIds(changes), keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2]));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const r of rows) out.grants.set(r.id, r);
   checkVersions(changes, byId, out.stale);
-  const taken = new Set(rows.rows.map((r) => `${r.modelId}\u0000${r.subjectType}\u0000${r.subject}`));
+  const taken = new Set(rows.map((r) => `${r.modelId}\u0000${r.subjectType}\u0000${r.subject}`));
   for (const [m, t, s, c] of keys) if (taken.has(`${m}\u0000${t}\u0000${s}`)) out.stale.push(`${describe(c)} was created in the database since the plan was made`);
 }
 
@@ -194,14 +153,7 @@ const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 
 async function modelCascades(tx: Queryable, modelChanges: Change[]): Promise<string[]> {
   const deletes = modelChanges.filter((c) => c.action === 'delete' && 'id' in c.expect && c.cascade);
   if (deletes.length === 0) return [];
-  const r = await tx.query<{ id: string; backends: number | string; grants: number | string }>(
-    `select m.id::text as id,
-            (select count(*) from model_backends mb where mb.model_id = m.id) as backends,
-            (select count(*) from access_grants g where g.model_id = m.id) as grants
-       from models m where m.id = any($1::uuid[])`,
-    [expectedIds(deletes)],
-  );
-  const now = new Map(r.rows.map((row) => [row.id, { backends: Number(row.backends), grants: Number(row.grants) }]));
+  const now = await countModelChildren(tx, expectedIds(deletes));
   const out: string[] = [];
   for (const c of deletes) {
     const n = now.get((c.expect as { id: string }).id) ?? { backends: 0, grants: 0 };
