@@ -4,7 +4,8 @@ import * as readline from 'node:readline';
 import { Command, CommanderError } from 'commander';
 import { makeContext } from './context';
 import type { Context, DatabaseOpener, Io } from '../app/context';
-import { exitCodeFor, formatError, type Outcome } from './exit';
+import { formatError } from '../render/error';
+import { exitCodeFor, type Outcome } from './exit';
 import { registerValidate } from './commands/validate';
 import { registerCatalog } from './commands/catalog';
 import { registerDb } from './commands/db';
@@ -109,7 +110,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<number>
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version "fail" with exit code 0; usage errors were already printed.
-      return e.exitCode === 0 ? 0 : 1;
+      return exitCodeFor({ kind: e.exitCode === 0 ? 'ok' : 'failed' });
     }
     outcome = { kind: 'error', error: e };
   }

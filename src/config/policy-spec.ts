@@ -2,7 +2,7 @@
 // violation can name the rule it breaks; and the "at most one policy section" check. Positions
 // come from a callback (as in build-spec.ts), so this file knows nothing about YAML.
 import type { SourcePos } from '../domain/types';
-import type { Diagnostic } from './diagnostics';
+import { at, type Diagnostic } from './diagnostics';
 import type { PathSeg } from './event-index';
 import { POLICY_CODES } from './policy-codes';
 
@@ -79,10 +79,6 @@ export function buildPolicySpec(raw: Raw, ctx: PolicyContext): PolicySpec {
   return spec;
 }
 
-export function formatPos(p: SourcePos): string {
-  return `${p.file}:${p.line}:${p.column}`;
-}
-
 /**
  * At most one document may hold a `policy` section: with two, which rules apply would depend on
  * file order. Every section is reported (sorted diagnostics put them in file order), each
@@ -91,7 +87,7 @@ export function formatPos(p: SourcePos): string {
 export function checkPolicySections(sections: readonly SourcePos[]): Diagnostic[] {
   if (sections.length < 2) return [];
   return sections.map((pos, i) => {
-    const others = sections.filter((_, j) => j !== i).map(formatPos).join(', ');
+    const others = sections.filter((_, j) => j !== i).map(at).join(', ');
     return {
       severity: POLICY_CODES['duplicate-policy'].severity,
       code: 'duplicate-policy',

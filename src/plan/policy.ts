@@ -2,9 +2,9 @@
 // checkPolicyStatic needs only what the files declare (run by `validate` and `plan`);
 // checkPolicyCost needs the plan's cost estimate (run by `plan`, re-checked by `apply`).
 // Every violation is an error diagnostic at the entry that violates, and names the rule's place.
-import type { Diagnostic } from '../config/diagnostics';
+import { at, type Diagnostic } from '../config/diagnostics';
 import { POLICY_CODES, type PolicyCode } from '../config/policy-codes';
-import { formatPos, type PolicySpec } from '../config/policy-spec';
+import type { PolicySpec } from '../config/policy-spec';
 import type { Pricing, SourcePos } from '../domain/types';
 import { fromCents, toCents } from './cost-routing';
 
@@ -80,7 +80,7 @@ function maxPrice(policy: PolicySpec, pms: readonly PolicyProviderModel[]): Diag
   const rule = policy.maxPricePerMTok;
   if (!rule) return [];
   const out: Diagnostic[] = [];
-  const where = `maxPricePerMTok at ${formatPos(rule.pos)}`;
+  const where = `maxPricePerMTok at ${at(rule.pos)}`;
   for (const pm of pms) {
     // An unknown price is not above the cap: the cost estimate warns about missing prices.
     if (pm.status !== 'active' || !pm.pricing) continue;
@@ -113,7 +113,7 @@ function providerKinds(policy: PolicySpec, providers: readonly PolicyProvider[])
     .map((p) =>
       violation(
         'policy-provider-kind',
-        `provider '${p.name}' is of kind '${p.kind}', which the policy does not allow (allowed: ${list}; allowedProviderKinds at ${formatPos(rule.pos)})`,
+        `provider '${p.name}' is of kind '${p.kind}', which the policy does not allow (allowed: ${list}; allowedProviderKinds at ${at(rule.pos)})`,
         p.kindPos ?? p.pos,
       ),
     );
@@ -143,7 +143,7 @@ function regions(policy: PolicySpec, providers: readonly PolicyProvider[]): Diag
     out.push(
       violation(
         'policy-region',
-        `provider '${p.name}' (${p.kind}) ${what}, which the policy does not allow for ${p.kind} (allowed: ${list}; allowedRegions at ${formatPos(rule.pos)})`,
+        `provider '${p.name}' (${p.kind}) ${what}, which the policy does not allow for ${p.kind} (allowed: ${list}; allowedRegions at ${at(rule.pos)})`,
         region === undefined ? p.pos : (p.regionPos ?? p.pos),
       ),
     );
@@ -163,7 +163,7 @@ function fallback(policy: PolicySpec, models: readonly PolicyModel[]): Diagnosti
     out.push(
       violation(
         'policy-require-fallback',
-        `model '${m.name}' has ${has}; the policy requires active backends on at least 2 providers (requireFallback at ${formatPos(rule.pos)})`,
+        `model '${m.name}' has ${has}; the policy requires active backends on at least 2 providers (requireFallback at ${at(rule.pos)})`,
         m.pos,
       ),
     );
@@ -179,7 +179,7 @@ function grantLimits(policy: PolicySpec, grants: readonly PolicyGrant[]): Diagno
     .map((g) =>
       violation(
         'policy-grant-limits',
-        `access grant of model '${g.model}' to ${g.subject} sets no limit; the policy requires at least one of requestsPerMinute, tokensPerDay, monthlyBudgetUsd (requireGrantLimits at ${formatPos(rule.pos)})`,
+        `access grant of model '${g.model}' to ${g.subject} sets no limit; the policy requires at least one of requestsPerMinute, tokensPerDay, monthlyBudgetUsd (requireGrantLimits at ${at(rule.pos)})`,
         g.pos,
       ),
     );

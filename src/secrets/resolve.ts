@@ -48,7 +48,7 @@ export class SecretResolutionError extends CvctlError {
   }
 }
 
-export function formatPos(pos: SourcePos): string {
+function formatPos(pos: SourcePos): string {
   return `${pos.file}:${pos.line}:${pos.column}`;
 }
 

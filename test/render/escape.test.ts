@@ -10,7 +10,7 @@ import { computeDrift } from '../../src/plan/drift/compute';
 import { renderHistory } from '../../src/render/history';
 import type { RunRecord } from '../../src/state/runs';
 import { providersDocument } from '../../src/export/emit';
-import { formatError } from '../../src/cli/exit';
+import { formatError } from '../../src/render/error';
 import { CvctlError } from '../../src/errors';
 import { parsePlan } from '../../src/plan/serialize';
 import { hostilePlan } from './fixtures';
