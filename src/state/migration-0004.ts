@@ -7,12 +7,8 @@
 // kind NULL = not declared; a planner infers it from the backends). No constraint is added that
 // an existing row could violate (e.g. no name format check on `models`: console names may not
 // follow the file's pattern, and the migration must not fail on them).
+import { deletedRowStatements } from './deleted-rows';
 import type { Migration } from './migrations';
-
-/** Upserts one record of a routing row deleted outside cvctl (shared by both triggers). */
-const RECORD_CONFLICT = `on conflict (resource_type, model, member) do update
-             set row_id = excluded.row_id, managed_by = excluded.managed_by,
-                 last_applied = excluded.last_applied, deleted_at = excluded.deleted_at`;
 
 export const MIGRATION_4: Migration = {
   version: 4,
@@ -59,60 +55,13 @@ export const MIGRATION_4: Migration = {
     // own because the keys differ (a grant is (model, subject), not (provider, model id)) and
     // readers of cvctl_deleted_rows key its rows by (provider, model_id) alone.
     // member: '' for a model; 'group:NAME' or 'user:EMAIL' for a grant.
-    `create table cvctl_deleted_routing_rows (
-      resource_type text not null constraint cvctl_deleted_routing_rows_type_check check (resource_type in ('model', 'accessGrant')),
-      model text not null,
-      member text not null default '',
-      row_id uuid not null,
-      managed_by text not null,
-      last_applied jsonb,
-      deleted_at timestamptz not null default now(),
-      primary key (resource_type, model, member)
-    )`,
-    `create function cvctl_note_model_delete() returns trigger language plpgsql
-       security definer set search_path from current as $fn$
-     begin
-       if coalesce(current_setting('cvctl.deleting', true), '') = 'on' then
-         -- cvctl removes it on purpose, grants included: nothing of it is missing any more.
-         delete from cvctl_deleted_routing_rows where model = old.name;
-         return old;
-       end if;
-       if old.managed_by is not null then
-         insert into cvctl_deleted_routing_rows (resource_type, model, member, row_id, managed_by, last_applied)
-           values ('model', old.name, '', old.id, old.managed_by, old.last_applied)
-           ${RECORD_CONFLICT};
-       end if;
-       -- Its grants go with it (ON DELETE CASCADE): recorded here, while they are still visible.
-       -- Whoever owns the model: a scope may grant access to a model made in the console.
-       insert into cvctl_deleted_routing_rows (resource_type, model, member, row_id, managed_by, last_applied)
-         select 'accessGrant', old.name, g.subject_type || ':' || g.subject, g.id, g.managed_by, g.last_applied
-           from access_grants g where g.model_id = old.id and g.managed_by is not null
-         ${RECORD_CONFLICT};
-       return old;
-     end $fn$`,
-    `create function cvctl_note_access_grant_delete() returns trigger language plpgsql
-       security definer set search_path from current as $fn$
-     declare
-       mname text;
-     begin
-       -- NULL when the model itself is being deleted (a cascade): its trigger handled it.
-       select name into mname from models where id = old.model_id;
-       if mname is null then return old; end if;
-       if coalesce(current_setting('cvctl.deleting', true), '') = 'on' then
-         delete from cvctl_deleted_routing_rows
-          where resource_type = 'accessGrant' and model = mname and member = old.subject_type || ':' || old.subject;
-         return old;
-       end if;
-       if old.managed_by is null then return old; end if;
-       insert into cvctl_deleted_routing_rows (resource_type, model, member, row_id, managed_by, last_applied)
-         values ('accessGrant', mname, old.subject_type || ':' || old.subject, old.id, old.managed_by, old.last_applied)
-         ${RECORD_CONFLICT};
-       return old;
-     end $fn$`,
-    `create trigger cvctl_note_model_delete before delete on models
-       for each row execute function cvctl_note_model_delete()`,
-    `create trigger cvctl_note_access_grant_delete after delete on access_grants
-       for each row execute function cvctl_note_access_grant_delete()`,
+    // Unlike migration 2, a model's grants are recorded whoever owns the model: a scope may
+    // grant access to a model made in the console.
+    ...deletedRowStatements({
+      table: 'cvctl_deleted_routing_rows', parentKey: 'model', childKey: 'member',
+      parent: { type: 'model', table: 'models', children: 'grants', childrenOfUnmanaged: true },
+      child: { type: 'accessGrant', table: 'access_grants', alias: 'g', parentId: 'model_id', key: (row) => `${row}.subject_type || ':' || ${row}.subject` },
+    }),
     // Written by the gateway, read by cvctl (section 6). Only created when missing: a gateway
     // that made its own keeps it as it is (cvctl checks its columns before reading it).
     //

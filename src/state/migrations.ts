@@ -10,6 +10,7 @@ import { CvctlError } from '../errors';
 import type { Database, Queryable } from './database';
 import { NOT_MIGRATED_MESSAGE } from './db-errors';
 import { MIGRATION_LOCK_NAMESPACE } from './lock';
+import { deletedRowStatements } from './deleted-rows';
 import { MIGRATION_4 } from './migration-0004';
 
 export interface Migration {
@@ -129,67 +130,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `alter table cvctl_runs add column dirty boolean`,
       `comment on column cvctl_runs.dirty is 'the working tree had uncommitted changes under the applied paths; NULL = not known'`,
       // One row per managed row deleted outside cvctl (the console), with the last-applied
-      // record it carried. cvctl's own deletes (apply sets cvctl.deleting) remove the entry instead.
-      `create table cvctl_deleted_rows (
-        resource_type text not null constraint cvctl_deleted_rows_type_check check (resource_type in ('provider', 'providerModel')),
-        provider text not null,
-        model_id text not null default '',
-        row_id uuid not null,
-        managed_by text not null,
-        last_applied jsonb,
-        deleted_at timestamptz not null default now(),
-        primary key (resource_type, provider, model_id)
-      )`,
-      // SECURITY DEFINER: the console's role may delete providers without any right on cvctl's
-      // own tables. search_path is pinned to the schema the migration ran in.
-      `create function cvctl_note_provider_delete() returns trigger language plpgsql
-         security definer set search_path from current as $fn$
-       begin
-         if coalesce(current_setting('cvctl.deleting', true), '') = 'on' then
-           -- cvctl removes it on purpose: nothing of it is missing any more.
-           delete from cvctl_deleted_rows where provider = old.name;
-           return old;
-         end if;
-         if old.managed_by is null then return old; end if;
-         insert into cvctl_deleted_rows (resource_type, provider, row_id, managed_by, last_applied)
-           values ('provider', old.name, old.id, old.managed_by, old.last_applied)
-           on conflict (resource_type, provider, model_id) do update
-             set row_id = excluded.row_id, managed_by = excluded.managed_by,
-                 last_applied = excluded.last_applied, deleted_at = excluded.deleted_at;
-         -- Its models go with it (ON DELETE CASCADE): recorded here, while they are still visible.
-         insert into cvctl_deleted_rows (resource_type, provider, model_id, row_id, managed_by, last_applied)
-           select 'providerModel', old.name, m.model_id, m.id, m.managed_by, m.last_applied
-             from provider_models m where m.provider_id = old.id and m.managed_by is not null
-           on conflict (resource_type, provider, model_id) do update
-             set row_id = excluded.row_id, managed_by = excluded.managed_by,
-                 last_applied = excluded.last_applied, deleted_at = excluded.deleted_at;
-         return old;
-       end $fn$`,
-      `create function cvctl_note_provider_model_delete() returns trigger language plpgsql
-         security definer set search_path from current as $fn$
-       declare
-         pname text;
-       begin
-         -- NULL when the provider itself is being deleted (a cascade): its trigger handled it.
-         select name into pname from providers where id = old.provider_id;
-         if pname is null then return old; end if;
-         if coalesce(current_setting('cvctl.deleting', true), '') = 'on' then
-           delete from cvctl_deleted_rows
-            where resource_type = 'providerModel' and provider = pname and model_id = old.model_id;
-           return old;
-         end if;
-         if old.managed_by is null then return old; end if;
-         insert into cvctl_deleted_rows (resource_type, provider, model_id, row_id, managed_by, last_applied)
-           values ('providerModel', pname, old.model_id, old.id, old.managed_by, old.last_applied)
-           on conflict (resource_type, provider, model_id) do update
-             set row_id = excluded.row_id, managed_by = excluded.managed_by,
-                 last_applied = excluded.last_applied, deleted_at = excluded.deleted_at;
-         return old;
-       end $fn$`,
-      `create trigger cvctl_note_provider_delete before delete on providers
-         for each row execute function cvctl_note_provider_delete()`,
-      `create trigger cvctl_note_provider_model_delete after delete on provider_models
-         for each row execute function cvctl_note_provider_model_delete()`,
+      // record it carried. cvctl's own deletes (apply sets cvctl.deleting) remove the entry
+      // instead. Built as it ran: the builder keeps this migration's text byte for byte.
+      ...deletedRowStatements({
+        table: 'cvctl_deleted_rows', parentKey: 'provider', childKey: 'model_id',
+        parent: { type: 'provider', table: 'providers', children: 'models' },
+        child: { type: 'providerModel', table: 'provider_models', alias: 'm', parentId: 'provider_id', key: (row) => `${row}.model_id` },
+      }),
     ],
   },
   {
