@@ -15,10 +15,12 @@
 // resolve); the backend prefixes its own.
 import { promises as fsp } from 'node:fs';
 import {
-  DEFAULT_TIMEOUT_MS,
+  credentialDefaults,
+  type CredentialOptions,
   httpJson,
   isLoopbackHost,
   nonEmptyEnv,
+  postTokenForm,
   SourceError,
   TokenCache,
   tokenFrom,
@@ -28,45 +30,35 @@ export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const DEFAULT_IMDS_HOST = 'http://169.254.169.254';
 export const DEFAULT_IMDS_TIMEOUT_MS = 3000;
 
-export interface AzureAuthOptions {
-  env?: NodeJS.ProcessEnv;
-  fetch?: typeof fetch;
-  timeoutMs?: number;
+export interface AzureAuthOptions extends CredentialOptions {
   /** Deadline for IMDS / the App Service identity endpoint (default 3 s). */
   imdsTimeoutMs?: number;
-  now?: () => number;
 }
 
 type Token = { token: string; expiresInSec: number };
 
 export class AzureCredentials {
-  readonly #env: NodeJS.ProcessEnv;
-  readonly #fetch: typeof fetch;
-  readonly #timeoutMs: number;
+  readonly #o: Required<CredentialOptions>;
   readonly #imdsTimeoutMs: number;
-  readonly #now: () => number;
   /** One cache per resource (https://vault.azure.net, or a sovereign cloud's). */
   readonly #caches = new Map<string, TokenCache>();
 
   constructor(opts: AzureAuthOptions = {}) {
-    this.#env = opts.env ?? process.env;
-    this.#fetch = opts.fetch ?? fetch;
-    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#o = credentialDefaults(opts);
     this.#imdsTimeoutMs = opts.imdsTimeoutMs ?? DEFAULT_IMDS_TIMEOUT_MS;
-    this.#now = opts.now ?? Date.now;
   }
 
   /** True when the token comes from AZURE_ACCESS_TOKEN (a 401 cannot be fixed by retrying). */
   get isFixedToken(): boolean {
-    return nonEmptyEnv(this.#env, 'AZURE_ACCESS_TOKEN') !== undefined;
+    return nonEmptyEnv(this.#o.env, 'AZURE_ACCESS_TOKEN') !== undefined;
   }
 
   /** A bearer token for `resource` (e.g. https://vault.azure.net). */
   async accessToken(resource: string): Promise<string> {
-    const direct = nonEmptyEnv(this.#env, 'AZURE_ACCESS_TOKEN');
+    const direct = nonEmptyEnv(this.#o.env, 'AZURE_ACCESS_TOKEN');
     if (direct) return direct;
     let cache = this.#caches.get(resource);
-    if (!cache) this.#caches.set(resource, (cache = new TokenCache(this.#now)));
+    if (!cache) this.#caches.set(resource, (cache = new TokenCache(this.#o.now)));
     return cache.get(() => this.#fetchToken(resource));
   }
 
@@ -75,10 +67,10 @@ export class AzureCredentials {
   }
 
   async #fetchToken(resource: string): Promise<Token> {
-    const tenant = nonEmptyEnv(this.#env, 'AZURE_TENANT_ID');
-    const clientId = nonEmptyEnv(this.#env, 'AZURE_CLIENT_ID');
-    const secret = nonEmptyEnv(this.#env, 'AZURE_CLIENT_SECRET');
-    const federatedFile = nonEmptyEnv(this.#env, 'AZURE_FEDERATED_TOKEN_FILE');
+    const tenant = nonEmptyEnv(this.#o.env, 'AZURE_TENANT_ID');
+    const clientId = nonEmptyEnv(this.#o.env, 'AZURE_CLIENT_ID');
+    const secret = nonEmptyEnv(this.#o.env, 'AZURE_CLIENT_SECRET');
+    const federatedFile = nonEmptyEnv(this.#o.env, 'AZURE_FEDERATED_TOKEN_FILE');
     if (tenant && clientId && secret) {
       return this.#clientCredentials(tenant, clientId, resource, { client_secret: secret }, [secret], 'client secret');
     }
@@ -110,7 +102,7 @@ export class AzureCredentials {
     scrub: string[],
     how: string,
   ): Promise<Token> {
-    const authority = nonEmptyEnv(this.#env, 'AZURE_AUTHORITY_HOST') ?? DEFAULT_AUTHORITY_HOST;
+    const authority = nonEmptyEnv(this.#o.env, 'AZURE_AUTHORITY_HOST') ?? DEFAULT_AUTHORITY_HOST;
     let url: URL;
     try {
       url = new URL(`${encodeURIComponent(tenant)}/oauth2/v2.0/token`, authority.endsWith('/') ? authority : `${authority}/`);
@@ -122,21 +114,13 @@ export class AzureCredentials {
       throw new SourceError('auth', 'AZURE_AUTHORITY_HOST must be https (http only for 127.0.0.1/localhost)');
     }
     const label = `Entra ID token for client ${clientId} in tenant ${tenant} (${how})`;
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, scope: `${resource}/.default`, ...proof });
-    const res = await httpJson(
-      this.#fetch,
-      label,
-      url,
-      { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body: body.toString() },
-      this.#timeoutMs,
-      'the token endpoint',
-    );
-    return tokenFrom(res.status, res.json, label, this.#now, scrub);
+    const form = { grant_type: 'client_credentials', client_id: clientId, scope: `${resource}/.default`, ...proof };
+    return postTokenForm(this.#o, label, url, form, scrub);
   }
 
   async #managedIdentity(resource: string, clientId: string | undefined): Promise<Token> {
-    const endpoint = nonEmptyEnv(this.#env, 'IDENTITY_ENDPOINT');
-    const header = nonEmptyEnv(this.#env, 'IDENTITY_HEADER');
+    const endpoint = nonEmptyEnv(this.#o.env, 'IDENTITY_ENDPOINT');
+    const header = nonEmptyEnv(this.#o.env, 'IDENTITY_HEADER');
     let url: URL;
     let headers: Record<string, string>;
     let where: string;
@@ -148,7 +132,7 @@ export class AzureCredentials {
         headers = { 'X-IDENTITY-HEADER': header };
         where = 'the App Service identity endpoint';
       } else {
-        const host = nonEmptyEnv(this.#env, 'AZURE_POD_IDENTITY_AUTHORITY_HOST') ?? DEFAULT_IMDS_HOST;
+        const host = nonEmptyEnv(this.#o.env, 'AZURE_POD_IDENTITY_AUTHORITY_HOST') ?? DEFAULT_IMDS_HOST;
         url = new URL('metadata/identity/oauth2/token', host.endsWith('/') ? host : `${host}/`);
         url.searchParams.set('api-version', '2018-02-01');
         headers = { Metadata: 'true' };
@@ -163,7 +147,7 @@ export class AzureCredentials {
 
     let res;
     try {
-      res = await httpJson(this.#fetch, label, url, { method: 'GET', headers }, this.#imdsTimeoutMs, where);
+      res = await httpJson(this.#o.fetch, label, url, { method: 'GET', headers }, this.#imdsTimeoutMs, where);
     } catch {
       // Off Azure nothing answers: the common case on a laptop, and not worth retrying.
       throw new SourceError(
@@ -177,7 +161,7 @@ export class AzureCredentials {
       // IMDS answers 400 "Identity not found" when no (or another) identity is assigned.
       throw new SourceError('auth', `${label}: no managed identity is assigned to this machine${clientId ? ' with that client id' : ''}`);
     }
-    return tokenFrom(res.status, res.json, label, this.#now);
+    return tokenFrom(res.status, res.json, label, this.#o.now);
   }
 }
 

@@ -16,10 +16,9 @@ import type { SecretBackend, SecretValue } from '../resolver';
 import {
   checkedValue,
   DEFAULT_TIMEOUT_MS,
-  httpJson,
+  getWithBearer,
   isLoopbackHost,
   isRetryableStatus,
-  relabel,
   serverText,
   SourceError,
 } from './common';
@@ -81,22 +80,10 @@ export class AzureKeyVaultBackend implements SecretBackend {
     const vault = parseVaultUrl(ref.vaultUrl, label);
     const resource = keyVaultResource(vault);
 
-    let token: string;
-    try {
-      token = await this.#credentials.accessToken(resource);
-    } catch (e) {
-      throw relabel(e, label);
-    }
     const url = new URL(`secrets/${encodeURIComponent(name)}${version ? `/${encodeURIComponent(version)}` : ''}`, vault);
     url.searchParams.set('api-version', KEY_VAULT_API_VERSION);
-    const res = await httpJson(
-      this.#fetch,
-      label,
-      url,
-      { method: 'GET', headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } },
-      this.#timeoutMs,
-      'Key Vault',
-    );
+    const token = () => this.#credentials.accessToken(resource);
+    const res = await getWithBearer(this.#fetch, label, url, token, this.#timeoutMs, 'Key Vault');
 
     if (res.status === 200) {
       const body = (res.json ?? {}) as { value?: unknown; attributes?: { enabled?: unknown } };

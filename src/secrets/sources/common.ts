@@ -142,6 +142,58 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
+/**
+ * GET a secret store's JSON API with a bearer token: the token from `token` (a credential
+ * failure is prefixed with the reference it stopped), then one httpJson call.
+ */
+export async function getWithBearer(
+  fetchFn: typeof fetch,
+  label: string,
+  url: URL,
+  token: () => Promise<string>,
+  timeoutMs: number,
+  what: string,
+): Promise<HttpResult> {
+  let bearer: string;
+  try {
+    bearer = await token();
+  } catch (e) {
+    throw relabel(e, label);
+  }
+  const headers = { Authorization: `Bearer ${bearer}`, Accept: 'application/json' };
+  return httpJson(fetchFn, label, url, { method: 'GET', headers }, timeoutMs, what);
+}
+
+/** What a cloud credential chain takes from outside (tests pass their own). */
+export interface CredentialOptions {
+  env?: NodeJS.ProcessEnv;
+  fetch?: typeof fetch;
+  /** Deadline of a token request (default 10 s). */
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+export function credentialDefaults(opts: CredentialOptions): Required<CredentialOptions> {
+  return { env: opts.env ?? process.env, fetch: opts.fetch ?? fetch, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, now: opts.now ?? Date.now };
+}
+
+/**
+ * An OAuth token request: `form` POSTed to a token endpoint, the answer read by tokenFrom.
+ * `scrub`: strings sent in the form (a client secret) that an error must not echo.
+ */
+export async function postTokenForm(
+  o: Required<CredentialOptions>,
+  label: string,
+  url: URL,
+  form: Record<string, string>,
+  scrub: string[] = [],
+): Promise<{ token: string; expiresInSec: number }> {
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };
+  const init = { method: 'POST', headers, body: new URLSearchParams(form).toString() };
+  const res = await httpJson(o.fetch, label, url, init, o.timeoutMs, 'the token endpoint');
+  return tokenFrom(res.status, res.json, label, o.now, scrub);
+}
+
 /** A credential error (no label: shared by concurrent resolves), prefixed with the reference it stopped. */
 export function relabel(e: unknown, label: string): unknown {
   if (e instanceof SourceError) return new SourceError(e.reason, `${label}: ${e.message}`, { retryable: e.retryable, cause: e });

@@ -17,20 +17,16 @@ import { createSign } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_TIMEOUT_MS, httpJson, nonEmptyEnv, SourceError, TokenCache, tokenFrom } from './common';
+import { credentialDefaults, type CredentialOptions, httpJson, nonEmptyEnv, postTokenForm, SourceError, TokenCache, tokenFrom } from './common';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 export const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 export const DEFAULT_METADATA_HOST = 'metadata.google.internal';
 export const DEFAULT_METADATA_TIMEOUT_MS = 3000;
 
-export interface GoogleAuthOptions {
-  env?: NodeJS.ProcessEnv;
-  fetch?: typeof fetch;
-  timeoutMs?: number;
+export interface GoogleAuthOptions extends CredentialOptions {
   /** Deadline for the metadata server (default 3 s). */
   metadataTimeoutMs?: number;
-  now?: () => number;
 }
 
 interface KeyFile {
@@ -47,25 +43,19 @@ interface KeyFile {
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 export class GoogleCredentials {
-  readonly #env: NodeJS.ProcessEnv;
-  readonly #fetch: typeof fetch;
-  readonly #timeoutMs: number;
+  readonly #o: Required<CredentialOptions>;
   readonly #metadataTimeoutMs: number;
-  readonly #now: () => number;
   readonly #cache: TokenCache;
 
   constructor(opts: GoogleAuthOptions = {}) {
-    this.#env = opts.env ?? process.env;
-    this.#fetch = opts.fetch ?? fetch;
-    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#o = credentialDefaults(opts);
     this.#metadataTimeoutMs = opts.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS;
-    this.#now = opts.now ?? Date.now;
-    this.#cache = new TokenCache(this.#now);
+    this.#cache = new TokenCache(this.#o.now);
   }
 
   /** An OAuth access token for cloud-platform; cached until shortly before it expires. */
   async accessToken(): Promise<string> {
-    const direct = nonEmptyEnv(this.#env, 'GOOGLE_OAUTH_ACCESS_TOKEN');
+    const direct = nonEmptyEnv(this.#o.env, 'GOOGLE_OAUTH_ACCESS_TOKEN');
     if (direct) return direct;
     return this.#cache.get(() => this.#fetchToken());
   }
@@ -76,7 +66,7 @@ export class GoogleCredentials {
   }
 
   async #fetchToken(): Promise<{ token: string; expiresInSec: number }> {
-    const explicit = nonEmptyEnv(this.#env, 'GOOGLE_APPLICATION_CREDENTIALS');
+    const explicit = nonEmptyEnv(this.#o.env, 'GOOGLE_APPLICATION_CREDENTIALS');
     if (explicit) return this.#fromKeyFile(explicit, 'GOOGLE_APPLICATION_CREDENTIALS');
     const wellKnown = this.#wellKnownFile();
     if (await exists(wellKnown)) return this.#fromKeyFile(wellKnown, 'the gcloud ADC file');
@@ -85,10 +75,10 @@ export class GoogleCredentials {
 
   #wellKnownFile(): string {
     const configDir =
-      nonEmptyEnv(this.#env, 'CLOUDSDK_CONFIG') ??
+      nonEmptyEnv(this.#o.env, 'CLOUDSDK_CONFIG') ??
       (process.platform === 'win32'
-        ? path.join(nonEmptyEnv(this.#env, 'APPDATA') ?? os.homedir(), 'gcloud')
-        : path.join(nonEmptyEnv(this.#env, 'HOME') ?? os.homedir(), '.config', 'gcloud'));
+        ? path.join(nonEmptyEnv(this.#o.env, 'APPDATA') ?? os.homedir(), 'gcloud')
+        : path.join(nonEmptyEnv(this.#o.env, 'HOME') ?? os.homedir(), '.config', 'gcloud'));
     return path.join(configDir, 'application_default_credentials.json');
   }
 
@@ -131,7 +121,7 @@ export class GoogleCredentials {
 
   /** A signed JWT asserting the service account, for the jwt-bearer grant (RFC 7523). */
   #signJwt(email: string, pem: string, kid: string | undefined, aud: string, file: string): string {
-    const iat = Math.floor(this.#now() / 1000);
+    const iat = Math.floor(this.#o.now() / 1000);
     const header = { alg: 'RS256', typ: 'JWT', ...(kid ? { kid } : {}) };
     const claims = { iss: email, scope: CLOUD_PLATFORM_SCOPE, aud, iat, exp: iat + 3600 };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
@@ -152,28 +142,16 @@ export class GoogleCredentials {
       throw new SourceError('auth', `Google credentials: token_uri is not a URL`);
     }
     const label = `Google OAuth token for ${who}`;
-    const res = await httpJson(
-      this.#fetch,
-      label,
-      url,
-      {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        body: new URLSearchParams(form).toString(),
-      },
-      this.#timeoutMs,
-      'the token endpoint',
-    );
-    return tokenFrom(res.status, res.json, label, this.#now);
+    return postTokenForm(this.#o, label, url, form);
   }
 
   async #fromMetadataServer(): Promise<{ token: string; expiresInSec: number }> {
-    const host = nonEmptyEnv(this.#env, 'GCE_METADATA_HOST', 'GCE_METADATA_IP') ?? DEFAULT_METADATA_HOST;
+    const host = nonEmptyEnv(this.#o.env, 'GCE_METADATA_HOST', 'GCE_METADATA_IP') ?? DEFAULT_METADATA_HOST;
     const url = new URL(`http://${host}/computeMetadata/v1/instance/service-accounts/default/token`);
     const label = 'Google credentials from the metadata server';
     let res;
     try {
-      res = await httpJson(this.#fetch, label, url, { headers: { 'Metadata-Flavor': 'Google' } }, this.#metadataTimeoutMs, 'the metadata server');
+      res = await httpJson(this.#o.fetch, label, url, { headers: { 'Metadata-Flavor': 'Google' } }, this.#metadataTimeoutMs, 'the metadata server');
     } catch {
       // Not on Google Cloud: the usual case off GCP, and retrying will not change it.
       throw new SourceError(
@@ -186,7 +164,7 @@ export class GoogleCredentials {
     if (res.status === 404) {
       throw new SourceError('auth', `${label}: this instance has no service account attached`);
     }
-    return tokenFrom(res.status, res.json, label, this.#now);
+    return tokenFrom(res.status, res.json, label, this.#o.now);
   }
 }
 

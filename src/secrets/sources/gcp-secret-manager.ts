@@ -16,11 +16,10 @@ import type { SecretBackend, SecretValue } from '../resolver';
 import {
   checkedValue,
   DEFAULT_TIMEOUT_MS,
-  httpJson,
+  getWithBearer,
   isLoopbackHost,
   isRetryableStatus,
   nonEmptyEnv,
-  relabel,
   serverText,
   SourceError,
   utf8,
@@ -74,21 +73,8 @@ export class GcpSecretManagerBackend implements SecretBackend {
     }
     const base = this.#base(label);
 
-    let token: string;
-    try {
-      token = await this.#credentials.accessToken();
-    } catch (e) {
-      throw relabel(e, label);
-    }
     const url = new URL(`v1/${name}:access`, base);
-    const res = await httpJson(
-      this.#fetch,
-      label,
-      url,
-      { method: 'GET', headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } },
-      this.#timeoutMs,
-      'Secret Manager',
-    );
+    const res = await getWithBearer(this.#fetch, label, url, () => this.#credentials.accessToken(), this.#timeoutMs, 'Secret Manager');
 
     if (res.status === 200) {
       const payload = (res.json as { payload?: { data?: unknown; dataCrc32c?: unknown } } | undefined)?.payload;
