@@ -12,6 +12,7 @@
 // Retries: the SDK's own retry is off (maxAttempts 1). The resolver retries anything marked
 // retryable with backoff; two nested retry loops would multiply the calls (3 x 3) under
 // throttling, exactly when the service asks for fewer.
+import type { SecretRef } from '../../domain/types';
 import { CvctlError } from '../../errors';
 import { DEFAULT_TIMEOUT_MS, errCode, nonEmptyEnv, serverText, SourceError } from './common';
 
@@ -36,6 +37,12 @@ export interface AwsClientConfig {
   credentials?: AwsCredentials;
   maxAttempts: number;
   requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
+}
+
+/** A module loaded on first use: start-up costs nothing for repositories that do not use this source. */
+export function loadOnFirstUse<T>(load: () => T): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= load());
 }
 
 /** The region of a reference: its own, else AWS_REGION / AWS_DEFAULT_REGION, else the SDK's (config file). */
@@ -86,6 +93,65 @@ export class ClientPerRegion<C extends { destroy(): void }> {
   destroy(): void {
     for (const c of this.#clients.values()) c.destroy();
     this.#clients.clear();
+  }
+}
+
+/**
+ * What each AWS backend holds: its environment, the deadline of a call and one SDK client per
+ * region; and how it calls: one command under the deadline, a failure mapped by the backend.
+ */
+export abstract class AwsBackend<C extends { destroy(): void }> {
+  abstract readonly source: string;
+  protected readonly env: NodeJS.ProcessEnv;
+  protected readonly timeoutMs: number;
+  readonly #clients: ClientPerRegion<C>;
+
+  /** AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL: read from the backend's env, not the SDK's. */
+  protected abstract readonly endpointVars: string[];
+  /** The service's SDK client; called on a region's first use (after the subclass's fields are set). */
+  protected abstract newClient(config: AwsClientConfig): C;
+
+  constructor(opts: AwsBackendOptions = {}) {
+    this.env = opts.env ?? process.env;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#clients = new ClientPerRegion((region) => this.newClient(awsClientConfig(opts, this.env, region, this.endpointVars)));
+  }
+
+  /** How many SDK clients exist (one per region used). */
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** How messages name a reference, e.g. `aws-ssm parameter '/prod/openai' (region eu-west-1)`. */
+  protected abstract label(ref: SecretRef, region: string | undefined): string;
+
+  /** A reference's region and label, once the member naming the secret (`idKey`) is checked present. */
+  protected target(ref: SecretRef, idKey: 'secretId' | 'name'): { region: string | undefined; label: string; id: string } {
+    const region = awsRegion(this.env, ref.region);
+    const label = this.label(ref, region);
+    const id = ref[idKey];
+    if (typeof id !== 'string' || id.trim() === '') {
+      throw new SourceError('config', `an ${this.source} secret reference needs '${idKey}'`);
+    }
+    return { region, label, id };
+  }
+
+  protected async call<T>(
+    region: string | undefined,
+    send: (client: C, abortSignal: AbortSignal) => Promise<T>,
+    fail: (e: unknown, signal: AbortSignal) => SourceError,
+  ): Promise<T> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      return await send(this.#clients.get(region), signal);
+    } catch (e) {
+      throw fail(e, signal);
+    }
+  }
+
+  /** Closes the SDK clients' sockets (tests; a CLI run just exits). */
+  destroy(): void {
+    this.#clients.destroy();
   }
 }
 

@@ -11,67 +11,40 @@
 import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import type { SecretRef } from '../../domain/types';
 import type { SecretBackend, SecretValue } from '../resolver';
-import { awsClientConfig, awsError, awsRegion, ClientPerRegion, type AwsBackendOptions } from './aws-common';
-import { checkedValue, DEFAULT_TIMEOUT_MS, pickJsonKey, SourceError, utf8 } from './common';
+import { AwsBackend, awsError, loadOnFirstUse, type AwsClientConfig } from './aws-common';
+import { checkedValue, pickJsonKey, SourceError, utf8 } from './common';
 
-type SecretsManagerClient = SecretsManagerSdk.SecretsManagerClient;
-let sdk: typeof SecretsManagerSdk | undefined;
-/** Loaded on first use: start-up costs nothing for repositories that do not use this source. */
-const sm = (): typeof SecretsManagerSdk => (sdk ??= require('@aws-sdk/client-secrets-manager') as typeof SecretsManagerSdk);
+const sm = loadOnFirstUse(() => require('@aws-sdk/client-secrets-manager') as typeof SecretsManagerSdk);
 
-const SOURCE = 'aws-secrets-manager';
-export const SECRETS_MANAGER_ENDPOINT_VARS = ['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL'];
-
-/** `aws-secrets-manager secret 'prod/openai' (region eu-west-1, stage AWSPREVIOUS)` */
-export function secretsManagerLabel(ref: SecretRef, region: string | undefined): string {
-  const extras: string[] = [];
-  if (region) extras.push(`region ${region}`);
-  if (ref.versionStage) extras.push(`stage ${ref.versionStage}`);
-  return `${SOURCE} secret '${String(ref.secretId ?? '')}'${extras.length ? ` (${extras.join(', ')})` : ''}`;
-}
-
-export class AwsSecretsManagerBackend implements SecretBackend {
+export class AwsSecretsManagerBackend extends AwsBackend<SecretsManagerSdk.SecretsManagerClient> implements SecretBackend {
   readonly source = 'aws-secrets-manager' as const;
-  readonly #env: NodeJS.ProcessEnv;
-  readonly #timeoutMs: number;
-  readonly #clients: ClientPerRegion<SecretsManagerClient>;
 
-  constructor(opts: AwsBackendOptions = {}) {
-    this.#env = opts.env ?? process.env;
-    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#clients = new ClientPerRegion(
-      (region) => new (sm().SecretsManagerClient)(awsClientConfig(opts, this.#env, region, SECRETS_MANAGER_ENDPOINT_VARS)),
-    );
+  /** `aws-secrets-manager secret 'prod/openai' (region eu-west-1, stage AWSPREVIOUS)` */
+  protected label(ref: SecretRef, region: string | undefined): string {
+    const extras: string[] = [];
+    if (region) extras.push(`region ${region}`);
+    if (ref.versionStage) extras.push(`stage ${ref.versionStage}`);
+    return `${this.source} secret '${String(ref.secretId ?? '')}'${extras.length ? ` (${extras.join(', ')})` : ''}`;
   }
 
-  /** How many SDK clients exist (one per region used). */
-  get clientCount(): number {
-    return this.#clients.size;
-  }
+  protected readonly endpointVars = ['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL'];
+  protected newClient = (config: AwsClientConfig): SecretsManagerSdk.SecretsManagerClient => new (sm().SecretsManagerClient)(config);
 
   async resolve(ref: SecretRef): Promise<SecretValue> {
-    const region = awsRegion(this.#env, ref.region);
-    const label = secretsManagerLabel(ref, region);
-    if (typeof ref.secretId !== 'string' || ref.secretId.trim() === '') {
-      throw new SourceError('config', `an ${SOURCE} secret reference needs 'secretId'`);
-    }
+    const { region, label, id } = this.target(ref, 'secretId');
     if (ref.jsonKey !== undefined && (typeof ref.jsonKey !== 'string' || ref.jsonKey === '')) {
       throw new SourceError('config', `${label}: 'jsonKey' must be a non-empty string`);
     }
 
-    const signal = AbortSignal.timeout(this.#timeoutMs);
-    let out: { SecretString?: string; SecretBinary?: Uint8Array };
-    try {
-      out = await this.#clients.get(region).send(
-        new (sm().GetSecretValueCommand)({
-          SecretId: ref.secretId,
-          ...(ref.versionStage ? { VersionStage: ref.versionStage } : {}),
-        }),
-        { abortSignal: signal },
-      );
-    } catch (e) {
-      throw secretsManagerError(e, label, signal, this.#timeoutMs);
-    }
+    const command = new (sm().GetSecretValueCommand)({
+      SecretId: id,
+      ...(ref.versionStage ? { VersionStage: ref.versionStage } : {}),
+    });
+    const out: { SecretString?: string; SecretBinary?: Uint8Array } = await this.call(
+      region,
+      (client, abortSignal) => client.send(command, { abortSignal }),
+      (e, signal) => secretsManagerError(e, label, signal, this.timeoutMs),
+    );
 
     let text: string;
     if (typeof out.SecretString === 'string') {
@@ -84,11 +57,6 @@ export class AwsSecretsManagerBackend implements SecretBackend {
     }
     if (ref.jsonKey !== undefined) return pickJsonKey(label, text, ref.jsonKey);
     return checkedValue(label, text);
-  }
-
-  /** Closes the SDK clients' sockets (tests; a CLI run just exits). */
-  destroy(): void {
-    this.#clients.destroy();
   }
 }
 
