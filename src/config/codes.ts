@@ -1,8 +1,8 @@
 // Every diagnostic code that `cvctl validate` (src/config) can report, with its default
-// severity and a one-line meaning. Codes are stable: tests, CI scripts and the generated
-// docs rely on them, so add new ones but never rename or reuse one.
+// severity and a one-line meaning (the policy codes too; policy-codes.ts names them). Codes
+// are stable: tests, CI scripts and the generated docs rely on them, so add new ones but
+// never rename or reuse one.
 import type { Severity } from './diagnostics';
-import { POLICY_CODES } from './policy-codes';
 
 export interface DiagnosticCodeInfo {
   severity: Severity;
@@ -66,7 +66,13 @@ export const DIAGNOSTIC_CODES = {
   'grant-expired': { severity: 'warning', meaning: 'An access grant\'s expiresAt is in the past: it is applied, but lets nobody in.' },
   'internal-error': { severity: 'error', meaning: 'cvctl failed unexpectedly on this file; please report it.' },
   // Policy
-  ...POLICY_CODES,
+  'duplicate-policy': { severity: 'error', meaning: 'A second `policy` section in the files (at most one document may hold one); each place is reported, naming the others.' },
+  'policy-max-price': { severity: 'error', meaning: 'policy.maxPricePerMTok: an active provider model is priced above the maximum input or output price per 1M tokens.' },
+  'policy-provider-kind': { severity: 'error', meaning: 'policy.allowedProviderKinds: a provider is of a kind the policy does not list.' },
+  'policy-region': { severity: 'error', meaning: 'policy.allowedRegions: a provider of a listed kind is in a region (config.region or config.location) the policy does not list for that kind, or sets none.' },
+  'policy-require-fallback': { severity: 'error', meaning: 'policy.requireFallback: an active model does not have active backends on at least 2 providers.' },
+  'policy-grant-limits': { severity: 'error', meaning: 'policy.requireGrantLimits: an access grant sets no limit.' },
+  'policy-cost-increase': { severity: 'error', meaning: 'policy.maxMonthlyCostIncrease: the plan raises the estimated monthly cost (cost delta x 30 / window days) by more than the maximum (checked by `plan` and `apply`, not by `validate`: it needs usage from the database).' },
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
