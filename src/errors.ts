@@ -12,29 +12,34 @@ export interface ErrorCodeInfo {
   refusal: boolean;
 }
 
+/** cvctl decided not to write (a guard, bad input, or the user said no). */
+const REFUSED = { exit: 1, refusal: true } as const;
+/** cvctl tried and could not (lock timeout, KMS, database, secrets, I/O). */
+const FAILED = { exit: 1, refusal: false } as const;
+
 /** The one table of error codes: what each gives as exit code and as the result of an apply. */
 export const ERROR_TABLE = {
-  USAGE: { exit: 1, refusal: true }, // bad flags or arguments
-  INVALID_CONFIG: { exit: 1, refusal: true }, // the files have error diagnostics
-  DB_UNREACHABLE: { exit: 1, refusal: false },
-  DB_AUTH: { exit: 1, refusal: false },
-  DB_NOT_MIGRATED: { exit: 1, refusal: false },
-  DB_READ_ONLY: { exit: 1, refusal: false },
-  DB_ERROR: { exit: 1, refusal: false },
-  LOCK_TIMEOUT: { exit: 1, refusal: false },
-  STALE_PLAN: { exit: 1, refusal: true },
-  PLAN_INVALID: { exit: 1, refusal: true }, // edited, other scope, other format version
-  PLAN_UNAUTHENTICATED: { exit: 1, refusal: true }, // apply --plan: no tag, a tag that does not verify, another database or KEK
-  PLAN_INCONSISTENT: { exit: 1, refusal: true }, // apply --plan: what a change writes differs from what it shows
-  PLAN_GUARD: { exit: 1, refusal: true }, // apply: protected, ownership re-checked against the rows at apply time
-  OWNERSHIP: { exit: 1, refusal: true }, // unmanaged row without --adopt, or a row of another scope
-  DELETE_NOT_ALLOWED: { exit: 1, refusal: true },
-  APPROVAL_REQUIRED: { exit: 1, refusal: true },
-  ABORTED: { exit: 1, refusal: true },
-  SECRET_UNRESOLVED: { exit: 1, refusal: false },
-  KMS_ERROR: { exit: 1, refusal: false },
-  CRYPTO_INTEGRITY: { exit: 1, refusal: false },
-  IO_ERROR: { exit: 1, refusal: false },
+  USAGE: REFUSED, // bad flags or arguments
+  INVALID_CONFIG: REFUSED, // the files have error diagnostics
+  DB_UNREACHABLE: FAILED,
+  DB_AUTH: FAILED,
+  DB_NOT_MIGRATED: FAILED,
+  DB_READ_ONLY: FAILED,
+  DB_ERROR: FAILED,
+  LOCK_TIMEOUT: FAILED,
+  STALE_PLAN: REFUSED,
+  PLAN_INVALID: REFUSED, // edited, other scope, other format version
+  PLAN_UNAUTHENTICATED: REFUSED, // apply --plan: no tag, a tag that does not verify, another database or KEK
+  PLAN_INCONSISTENT: REFUSED, // apply --plan: what a change writes differs from what it shows
+  PLAN_GUARD: REFUSED, // apply: protected, ownership re-checked against the rows at apply time
+  OWNERSHIP: REFUSED, // unmanaged row without --adopt, or a row of another scope
+  DELETE_NOT_ALLOWED: REFUSED,
+  APPROVAL_REQUIRED: REFUSED,
+  ABORTED: REFUSED,
+  SECRET_UNRESOLVED: FAILED,
+  KMS_ERROR: FAILED,
+  CRYPTO_INTEGRITY: FAILED,
+  IO_ERROR: FAILED,
 } as const satisfies Record<string, ErrorCodeInfo>;
 export type ErrorCode = keyof typeof ERROR_TABLE;
 export const ERROR_CODES = Object.keys(ERROR_TABLE) as ErrorCode[];
