@@ -1,5 +1,6 @@
 // Field-level diffs: values are flattened to dotted paths (`config.x.y`, `labels.team`,
 // `pricing.inputPerMTok`) and compared leaf by leaf, so a plan names exactly what changes.
+import { BoundedInterner } from './intern';
 import type { FieldChange } from './types';
 import { compareStrings, deepEqual, sortKeysDeep } from './canonical';
 import { FIELD_ROOT_ORDER } from '../resources/registry';
@@ -66,31 +67,17 @@ export function diffFlat(before: FlatMap, after: FlatMap): FieldChange[] {
 
 // A create's fields with a scalar value repeat across resources (`kind: chat`, `status: active`,
 // `pricing.inputPerMTok: 0.1` on most of 100,000 models): one frozen object per (path, value)
-// instead of one per resource. Nothing mutates a plan's fields; freezing makes sure. Emptied at
-// CREATE_FIELDS_MAX entries, like PATHS.
-const CREATE_FIELDS = new Map<string, Map<unknown, FieldChange>>();
-const CREATE_FIELDS_MAX = 50_000;
-let createFieldCount = 0;
+// instead of one per resource. Nothing mutates a plan's fields; freezing makes sure.
+const CREATE_FIELDS = new BoundedInterner<string, unknown, FieldChange>(50_000, (path, value) =>
+  Object.freeze({ path, before: null, after: value }),
+);
 
 function createField(path: string, value: unknown): FieldChange {
   // (-0 is kept apart: a Map would file it under 0.)
   if ((typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') || Object.is(value, -0)) {
     return { path, before: null, after: sortKeysDeep(value) };
   }
-  let byValue = CREATE_FIELDS.get(path);
-  if (byValue === undefined) CREATE_FIELDS.set(path, (byValue = new Map()));
-  let field = byValue.get(value);
-  if (field === undefined) {
-    if (createFieldCount >= CREATE_FIELDS_MAX) {
-      CREATE_FIELDS.clear();
-      CREATE_FIELDS.set(path, byValue);
-      byValue.clear();
-      createFieldCount = 0;
-    }
-    byValue.set(value, (field = Object.freeze({ path, before: null, after: value })));
-    createFieldCount++;
-  }
-  return field;
+  return CREATE_FIELDS.get(path, value);
 }
 
 /** The fields of a create: every leaf that is set, with before null. */

@@ -2,6 +2,7 @@
 // `pricing.inputPerMTok`) so that a plan names exactly which leaf changes. Kept apart from
 // diff.ts so that the resource registry (src/resources), which diff.ts reads, can flatten too.
 import { isPlainObject } from './canonical';
+import { BoundedInterner } from './intern';
 
 // Keys that are not plain identifiers (label keys like `app.kubernetes.io/name`, Azure
 // deployment maps keyed by `gpt-4.1`) are quoted so that a path stays unambiguous.
@@ -12,28 +13,11 @@ function makePath(base: string, key: string): string {
 }
 
 // Paths repeat across resources (every model has `pricing.inputPerMTok`): one string per path
-// instead of a new one per resource keeps ~200,000 strings out of a 100,000-model plan, which
-// the young-generation collector would otherwise copy while the plan is alive. Emptied when it
-// reaches PATHS_MAX entries, so a long-lived process (tests) does not grow it without bound.
-const PATHS = new Map<string, Map<string, string>>();
-const PATHS_MAX = 50_000;
-let pathCount = 0;
+// instead of a new one per resource keeps ~200,000 strings out of a 100,000-model plan.
+const PATHS = new BoundedInterner<string, string, string>(50_000, makePath);
 
 export function joinPath(base: string, key: string): string {
-  let byKey = PATHS.get(base);
-  if (byKey === undefined) PATHS.set(base, (byKey = new Map()));
-  let path = byKey.get(key);
-  if (path === undefined) {
-    if (pathCount >= PATHS_MAX) {
-      PATHS.clear();
-      PATHS.set(base, byKey);
-      byKey.clear();
-      pathCount = 0;
-    }
-    byKey.set(key, (path = makePath(base, key)));
-    pathCount++;
-  }
-  return path;
+  return PATHS.get(base, key);
 }
 
 export type FlatMap = Map<string, unknown>;
