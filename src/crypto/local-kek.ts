@@ -230,13 +230,7 @@ async function createKeyFile(abs: string): Promise<Buffer> {
   const tmp = path.join(dir, `.${path.basename(abs)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let won = false;
   try {
-    const h = await fsp.open(tmp, 'wx', 0o600);
-    try {
-      await h.writeFile(key);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
+    await writeNewFile(tmp, key);
     try {
       await fsp.link(tmp, abs);
       won = true;
@@ -266,15 +260,20 @@ async function createKeyFile(abs: string): Promise<Buffer> {
   return readAfterLostRace(abs);
 }
 
+/** Create `file` (owner-only; EEXIST if it exists), write `key` and sync it to disk. */
+async function writeNewFile(file: string, key: Buffer): Promise<void> {
+  const h = await fsp.open(file, 'wx', 0o600);
+  try {
+    await h.writeFile(key);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
 async function createExclusive(abs: string, key: Buffer): Promise<boolean> {
   try {
-    const h = await fsp.open(abs, 'wx', 0o600);
-    try {
-      await h.writeFile(key);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
+    await writeNewFile(abs, key);
     return true;
   } catch (e) {
     if (errnoCode(e) === 'EEXIST') return false;
