@@ -86,23 +86,23 @@ function parseIntArray(s: string): Array<number | string | null> {
 
 const parseJson: TextParser = (s) => JSON.parse(s) as unknown;
 
-/** OID -> parser. Types not listed keep each library's default (text, uuid, bool, int4, ...). */
-export const TEXT_PARSERS: Readonly<Record<number, TextParser>> = {
-  [OID.BOOL]: (s) => s === 't',
-  [OID.BYTEA]: parseBytea,
-  [OID.INT8]: parseInteger,
-  [OID.INT2]: Number,
-  [OID.INT4]: Number,
-  [OID.OID]: Number,
-  [OID.XID]: parseInteger,
-  [OID.XID8]: parseInteger,
-  [OID.FLOAT4]: Number,
-  [OID.FLOAT8]: Number,
-  [OID.INT8_ARRAY]: parseIntArray,
-  [OID.JSON]: parseJson,
-  [OID.JSONB]: parseJson,
-  [OID.DATE]: (s) => s,
-  [OID.TIMESTAMP]: (s) => parseTimestamp(s.endsWith('BC') ? s : `${s}+00`),
-  [OID.TIMESTAMPTZ]: parseTimestamp,
-  [OID.NUMERIC]: (s) => s,
-};
+const asText: TextParser = (s) => s;
+
+/** Parsers, each with the types it reads. Types not listed keep each library's default (text, uuid, bool, int4, ...). */
+const PARSERS: ReadonlyArray<readonly [TextParser, readonly number[]]> = [
+  [(s) => s === 't', [OID.BOOL]],
+  [parseBytea, [OID.BYTEA]],
+  // 64-bit integers (and transaction ids) as numbers only when exact; see parseInteger.
+  [parseInteger, [OID.INT8, OID.XID, OID.XID8]],
+  [Number, [OID.INT2, OID.INT4, OID.OID, OID.FLOAT4, OID.FLOAT8]],
+  [parseIntArray, [OID.INT8_ARRAY]],
+  [parseJson, [OID.JSON, OID.JSONB]],
+  [asText, [OID.DATE, OID.NUMERIC]],
+  [(s) => parseTimestamp(s.endsWith('BC') ? s : `${s}+00`), [OID.TIMESTAMP]],
+  [parseTimestamp, [OID.TIMESTAMPTZ]],
+];
+
+/** OID -> parser. */
+export const TEXT_PARSERS: Readonly<Record<number, TextParser>> = Object.fromEntries(
+  PARSERS.flatMap(([parse, oids]) => oids.map((oid) => [oid, parse] as const)),
+);
