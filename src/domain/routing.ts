@@ -42,18 +42,23 @@ export interface ModelBackendSpec {
   pos: SourcePos;
 }
 
-/** A user-facing Model as written in a file (defaults applied). */
-export interface ModelSpec {
-  name: string;
-  /** Earlier names (`renamedFrom`): the row under one of them is renamed, keeping its backends and grants. */
-  renamedFrom?: RenamedFrom[];
+/** A model's own values: what a spec, a plan target and a last-applied record have in common. */
+export interface ModelValues {
   kind: ModelKind;
   status: ProviderStatus;
   description: string | null;
   labels: Record<string, string>;
   protected: boolean;
   onRemove: OnRemove;
+  /** The file's keys as written (defaults applied): stored in models.routing. */
   routing: RoutingSpec;
+}
+
+/** A user-facing Model as written in a file (defaults applied). */
+export interface ModelSpec extends ModelValues {
+  name: string;
+  /** Earlier names (`renamedFrom`): the row under one of them is renamed, keeping its backends and grants. */
+  renamedFrom?: RenamedFrom[];
   /** In file order; the complete list (a backend not listed is removed). */
   backends: ModelBackendSpec[];
   pos: SourcePos;

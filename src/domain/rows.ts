@@ -1,23 +1,16 @@
 // Current state: rows as read from the database by src/state, consumed by src/plan.
-import type { ModelKind, OnRemove, ProviderKind, ProviderStatus } from './kinds';
-import type { Pricing } from './types';
+import type { ProviderModelValues, ProviderValues } from './types';
 import type { RoutingState } from './routing-rows';
 
-export interface ProviderRow {
+export interface ProviderRow extends ProviderValues {
   id: string;
   name: string;
-  kind: ProviderKind;
-  status: ProviderStatus;
-  config: Record<string, unknown>;
-  labels: Record<string, string>;
   credentialPrefix: string | null;
   credentialUpdatedAt: string | null;
   /** field -> hex HMAC-SHA-256 fingerprint of the stored value (see src/crypto/fingerprint). */
   credentialFingerprints: Record<string, string>;
   /** Scope that manages the row, or null when it was made outside cvctl (the console). */
   managedBy: string | null;
-  protected: boolean;
-  onRemove: OnRemove;
   /** The spec as last applied by cvctl (for 3-way drift), or null. */
   lastApplied: Record<string, unknown> | null;
   /** PostgreSQL xmin: changes on every UPDATE, whoever makes it (console included): used to detect stale plans. */
@@ -26,15 +19,9 @@ export interface ProviderRow {
   updatedAt: string;
 }
 
-export interface ProviderModelRow {
+export interface ProviderModelRow extends ProviderModelValues {
   id: string;
   providerId: string;
-  modelId: string;
-  kind: ModelKind;
-  status: ProviderStatus;
-  contextWindow: number | null;
-  pricing: Pricing | null;
-  source: string;
   managedBy: string | null;
   lastApplied: Record<string, unknown> | null;
   rowVersion: number;

@@ -98,8 +98,24 @@ export interface ProviderSpec {
   at?: ProviderPositions;
 }
 
-/** A provider model after catalog expansion and custom overrides. */
-export interface DesiredModel {
+/**
+ * A provider's own values: what a database row, a plan target and a last-applied record have in
+ * common (declared once, src/resources/provider.ts).
+ */
+export interface ProviderValues {
+  kind: ProviderKind;
+  status: ProviderStatus;
+  config: Record<string, unknown>;
+  labels: Record<string, string>;
+  protected: boolean;
+  onRemove: OnRemove;
+}
+
+/**
+ * A provider model's own values: what a desired model, a database row, a plan target and a
+ * last-applied record have in common (declared once, src/resources/provider-model.ts).
+ */
+export interface ProviderModelValues {
   modelId: string;
   kind: ModelKind;
   status: ProviderStatus;
@@ -108,6 +124,9 @@ export interface DesiredModel {
   /** `catalog:2026.04.15` or `custom` */
   source: string;
 }
+
+/** A provider model after catalog expansion and custom overrides. */
+export type DesiredModel = ProviderModelValues;
 
 export interface DesiredProvider {
   spec: ProviderSpec;

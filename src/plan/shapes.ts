@@ -1,8 +1,7 @@
 // The comparable shape of a provider and of a provider model, common to a desired spec, a
 // database row and a last-applied record; plus the plan targets and last-applied records
 // built from them, from the fields the registry declares (src/resources).
-import type { ModelKind, OnRemove, ProviderKind, ProviderStatus } from '../domain/kinds';
-import type { Pricing } from '../domain/types';
+import type { ProviderModelValues, ProviderValues } from '../domain/types';
 import { sortKeysDeep } from './canonical';
 import type { FlatMap } from './paths';
 import { PROVIDER } from '../resources/provider';
@@ -10,22 +9,10 @@ import { PROVIDER_MODEL } from '../resources/provider-model';
 import { flatOf, recordOf } from '../resources/shape';
 import type { CredentialTarget, ProviderModelTarget, ProviderTarget } from './types';
 
-export interface ProviderShape {
-  kind: ProviderKind;
-  status: ProviderStatus;
-  config: Record<string, unknown>;
-  labels: Record<string, string>;
-  protected: boolean;
-  onRemove: OnRemove;
-}
+export type ProviderShape = ProviderValues;
 
-export interface ModelShape {
-  kind: ModelKind;
-  status: ProviderStatus;
-  contextWindow: number | null;
-  pricing: Pricing | null;
-  source: string;
-}
+/** A provider model's values without its id (its identity). */
+export type ModelShape = Omit<ProviderModelValues, 'modelId'>;
 
 /** Flattened provider fields (credentials are diffed separately: they are fingerprints). */
 export function providerFlat(p: ProviderShape, name?: string): FlatMap {

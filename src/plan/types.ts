@@ -1,8 +1,8 @@
 // The Plan: versioned, serializable data (CONTRACT.md section 4). Apply reads only this;
 // renderers render only this. Fields marked "extension" are additions beyond the contract.
-import type { ModelKind, OnRemove, ProviderKind, ProviderStatus } from '../domain/kinds';
-import type { FailoverTrigger, GrantLimits, GrantSubjectType, RoutingStrategy } from '../domain/routing';
-import type { Pricing, SecretRef, SourcePos } from '../domain/types';
+import type { ProviderStatus } from '../domain/kinds';
+import type { GrantLimits, GrantSubjectType, ModelValues } from '../domain/routing';
+import type { ProviderModelValues, ProviderValues, SecretRef, SourcePos } from '../domain/types';
 import type { PlanCost } from './cost-types';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -70,27 +70,15 @@ export interface CredentialTarget {
   fingerprint?: string;
 }
 
-export interface ProviderTarget {
+export interface ProviderTarget extends ProviderValues {
   name: string;
-  kind: ProviderKind;
-  status: ProviderStatus;
-  config: Record<string, unknown>;
-  labels: Record<string, string>;
-  protected: boolean;
-  onRemove: OnRemove;
   /** Credential fields to write; null when the stored credentials stay as they are. */
   credentials: Record<string, CredentialTarget> | null;
   /** The record stored in last_applied (for 3-way drift). */
   lastApplied: Record<string, unknown>;
 }
 
-export interface ProviderModelTarget {
-  modelId: string;
-  kind: ModelKind;
-  status: ProviderStatus;
-  contextWindow: number | null;
-  pricing: Pricing | null;
-  source: string;
+export interface ProviderModelTarget extends ProviderModelValues {
   lastApplied: Record<string, unknown>;
 }
 
@@ -98,16 +86,8 @@ export interface ProviderModelTarget {
  * A user-facing Model (CONTRACT.md section 5). Added to RESOURCE_TYPES with its registry module
  * (src/resources/model.ts); its backends are separate `modelBackend` changes.
  */
-export interface ModelTarget {
+export interface ModelTarget extends ModelValues {
   name: string;
-  kind: ModelKind;
-  status: ProviderStatus;
-  description: string | null;
-  labels: Record<string, string>;
-  protected: boolean;
-  onRemove: OnRemove;
-  /** The file's keys as written (defaults applied): stored in models.routing. */
-  routing: { strategy: RoutingStrategy; retries: number; failoverOn: FailoverTrigger[] };
   lastApplied: Record<string, unknown>;
 }
 

@@ -1,6 +1,7 @@
 // The access grant resource: a row of `access_grants`, who (a group or a user) may call a
 // model, with which limits. Identity (model, subject); the subject is written in plans as
 // `group:NAME` / `user:EMAIL` and stored as subject_type + subject.
+import { children, field } from './fields';
 import type { ResourceSpec } from './types';
 
 export const ACCESS_GRANT: ResourceSpec<'accessGrant'> = {
@@ -14,8 +15,8 @@ export const ACCESS_GRANT: ResourceSpec<'accessGrant'> = {
   parents: [{ type: 'model', column: 'model_id', ref: (r) => ({ type: 'model', name: r.model }) }],
   fields: [
     // The file's keys as written: limits.requestsPerMinute, limits.tokensPerDay, limits.monthlyBudgetUsd.
-    { name: 'limits', column: 'limits', sqlType: 'jsonb', flatten: 'children', sensitive: false, label: 'limits' },
-    { name: 'expiresAt', column: 'expires_at', sqlType: 'timestamptz', flatten: 'leaf', sensitive: false, label: 'expires' },
+    children('limits'),
+    field('expiresAt', 'timestamptz', { column: 'expires_at', label: 'expires' }),
   ],
   uniqueConstraint: 'access_grants_model_subject_key',
   read: 'all',

@@ -2,6 +2,7 @@
 // routes to. It has no name column of its own: its identity is its two parents (the model, and
 // the provider model named `PROVIDER/MODEL_ID` in the files), and no owner of its own either: it
 // follows its model's managed_by, whose last_applied record lists it.
+import { field, STATUS } from './fields';
 import type { ResourceSpec } from './types';
 
 export const MODEL_BACKEND: ResourceSpec<'modelBackend'> = {
@@ -17,9 +18,9 @@ export const MODEL_BACKEND: ResourceSpec<'modelBackend'> = {
     { type: 'providerModel', column: 'provider_model_id', ref: (r) => ({ type: 'providerModel', provider: r.provider, name: r.name }) },
   ],
   fields: [
-    { name: 'priority', column: 'priority', sqlType: 'int', flatten: 'leaf', sensitive: false, label: 'priority' },
-    { name: 'weight', column: 'weight', sqlType: 'int', flatten: 'leaf', sensitive: false, label: 'weight' },
-    { name: 'status', column: 'status', sqlType: 'text', flatten: 'leaf', sensitive: false, label: 'status' },
+    field('priority', 'int'),
+    field('weight', 'int'),
+    STATUS,
   ],
   uniqueConstraint: 'model_backends_model_id_provider_model_id_key',
   read: 'all',

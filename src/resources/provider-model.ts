@@ -1,4 +1,5 @@
 // The provider model resource: a row of `provider_models` under its provider.
+import { children, field, KIND, STATUS } from './fields';
 import type { ResourceSpec } from './types';
 
 export const PROVIDER_MODEL: ResourceSpec<'providerModel'> = {
@@ -11,11 +12,11 @@ export const PROVIDER_MODEL: ResourceSpec<'providerModel'> = {
   name: { field: 'modelId', column: 'model_id', renamable: false },
   parents: [{ type: 'provider', column: 'provider_id', ref: (r) => ({ type: 'provider', name: r.provider }) }],
   fields: [
-    { name: 'kind', column: 'kind', sqlType: 'text', flatten: 'leaf', sensitive: false, label: 'kind' },
-    { name: 'status', column: 'status', sqlType: 'text', flatten: 'leaf', sensitive: false, label: 'status' },
-    { name: 'contextWindow', column: 'context_window', sqlType: 'int', flatten: 'leaf', sensitive: false, label: 'context' },
-    { name: 'pricing', column: 'pricing', sqlType: 'jsonb', flatten: 'children', sensitive: false, label: 'pricing' },
-    { name: 'source', column: 'source', sqlType: 'text', flatten: 'leaf', sensitive: false, label: 'source' },
+    KIND,
+    STATUS,
+    field('contextWindow', 'int', { column: 'context_window', label: 'context' }),
+    children('pricing'),
+    field('source', 'text'),
   ],
   uniqueConstraint: 'provider_models_provider_model_key',
   read: 'byParent',

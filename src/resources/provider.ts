@@ -1,4 +1,5 @@
 // The provider resource: a row of `providers`, with its credentials sealed in the row.
+import { children, KIND, LABELS, ON_REMOVE, PROTECTED, STATUS } from './fields';
 import type { ResourceSpec } from './types';
 
 export const PROVIDER: ResourceSpec<'provider'> = {
@@ -10,12 +11,12 @@ export const PROVIDER: ResourceSpec<'provider'> = {
   name: { field: 'name', column: 'name', renamable: true },
   parents: [],
   fields: [
-    { name: 'kind', column: 'kind', sqlType: 'text', flatten: 'leaf', sensitive: false, label: 'kind' },
-    { name: 'status', column: 'status', sqlType: 'text', flatten: 'leaf', sensitive: false, label: 'status' },
-    { name: 'config', column: 'config', sqlType: 'jsonb', flatten: 'children', sensitive: false, label: 'config' },
-    { name: 'labels', column: 'labels', sqlType: 'jsonb', flatten: 'children', sensitive: false, label: 'labels' },
-    { name: 'protected', column: 'protected', sqlType: 'boolean', flatten: 'leaf', sensitive: false, label: 'protected' },
-    { name: 'onRemove', column: 'on_remove', sqlType: 'text', flatten: 'leaf', sensitive: false, label: 'onRemove' },
+    KIND,
+    STATUS,
+    children('config'),
+    LABELS,
+    PROTECTED,
+    ON_REMOVE,
     // Stored sealed (credential_ciphertext, _iv, _wrapped_dek, _kek_id), with a prefix and
     // per-field fingerprints: written by the provider's converter entries (src/apply/convert.ts).
     { name: 'credentials', column: null, sqlType: 'jsonb', flatten: 'children', sensitive: true, label: 'credentials' },
