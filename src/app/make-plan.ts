@@ -38,7 +38,6 @@ export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): 
     const usage = window ? await readUsage(tx, window) : undefined;
     return { current, usage };
   });
-  const routing = usage?.totals?.length ? current.routing : undefined;
   stopAt('plan:state-read');
   const credentials = await credentialStatus(ctx, db, desired, current, o, { for: 'plan' });
   const { plan: diff, problems, diagnostics } = computePlan({
@@ -67,7 +66,7 @@ export async function makePlan(ctx: Context, db: Database, o: MakePlanOptions): 
     const lines = problems.map((p) => (p.pos ? `${p.pos.file}:${p.pos.line}:${p.pos.column}: ${p.message}` : p.message));
     throw new CvctlError('OWNERSHIP', lines.length === 1 ? lines[0] : `${lines.length} ownership problems:\n  ${lines.join('\n  ')}`);
   }
-  const plan = addCostAndPolicy(diff, { desired, current, routing, usage });
+  const plan = addCostAndPolicy(diff, { desired, current, routing: current.routing, usage });
   if (o.digest !== false) plan.digest = planDigest(plan);
   return plan;
 }

@@ -9,6 +9,7 @@ import { createFields } from './diff';
 import { isChangeOf, type Change, type FieldChange, type Plan, type ProviderModelTarget, type ProviderTarget, type ResourceType } from './types';
 import { anySpecOf, describeResource, SENSITIVE_ROOTS } from '../resources/registry';
 import { flatOf } from '../resources/shape';
+import { checkRoutingConsistency } from './routing-consistency';
 
 export function describeChange(c: Change): string {
   return describeResource(c.resource);
@@ -139,4 +140,5 @@ export function checkPlanConsistency(plan: Plan): void {
     if (c.action === 'enable' && status !== 'active') throw inconsistent(c, 'is an enable that does not set status active');
     if (c.action === 'disable' && status !== 'disabled') throw inconsistent(c, 'is a disable that does not set status disabled');
   }
+  checkRoutingConsistency(plan);
 }

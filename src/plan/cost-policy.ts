@@ -9,13 +9,14 @@ import { sortDiagnostics } from '../config/diagnostics';
 import { costWarnings, estimateCost } from './cost';
 import { checkPolicy } from './policy';
 import { policyInputsFromDesired } from './policy-inputs';
-import { costState, policyView, rowsOfDatabase, stateAfterPlan } from './state-after';
+import { routingViews } from './routing-view';
+import { costState, policyView, rowsOfDatabase, stateAfterPlan, type PlanRows } from './state-after';
 import type { Plan, PlanWarning, PolicyViolation } from './types';
 
 export interface CostPolicyInput {
   /** The rows the plan was computed from. */
   current: Pick<CurrentState, 'providers' | 'providerModels'>;
-  /** Model facades and backends, read in the same snapshot; needed only when there is usage. */
+  /** Model facades and backends, read in the same snapshot: the cost estimate and the plan's routing view read them. */
   routing?: { models: readonly ModelRow[]; backends: readonly ModelBackendRow[] };
   /** The window's usage (readUsage); absent with `--no-cost`. */
   usage?: UsageReport;
@@ -28,24 +29,38 @@ function warning(message: string): PlanWarning {
   return { code: 'cost-estimate', message: message.replace(/^cost estimate: /, '') };
 }
 
+/** The provider models some model's backend names, on either side: all the routing view looks up. */
+function backendReach(...sides: PlanRows[]): Set<string> {
+  const reach = new Set<string>();
+  for (const rows of sides) for (const b of rows.backends.values()) reach.add(b.providerModelKey);
+  return reach;
+}
+
 /**
- * The plan with `cost` (when the window holds usage), `policy` (when the files hold one) and
- * their warnings. The digest is left to the caller: it covers these too, and is computed once.
+ * The plan with `routing` (when some model's routing changes), `cost` (when the window holds
+ * usage), `policy` (when the files hold one) and their warnings. The digest is left to the
+ * caller: it covers these too, and is computed once.
  */
 export function addCostAndPolicy(plan: Plan, input: CostPolicyInput): Plan {
   const totals = input.usage?.totals ?? [];
   const warnings = (input.usage?.warnings ?? []).map(warning);
   const policy = input.desired.policy;
-  if (totals.length === 0 && !policy) return warnings.length > 0 ? { ...plan, warnings: [...plan.warnings, ...warnings] } : plan;
+  // Routing moves only with a change to a model, a backend, or the provider side they stand on.
+  const routes = plan.changes.length > 0 && ((input.routing?.models.length ?? 0) > 0 || plan.changes.some((c) => c.resource.type === 'model'));
+  if (totals.length === 0 && !policy && !routes) return warnings.length > 0 ? { ...plan, warnings: [...plan.warnings, ...warnings] } : plan;
 
   const before = rowsOfDatabase(input.current, input.routing);
   const after = stateAfterPlan(before, plan);
   const out: Plan = { ...plan };
+  if (routes) {
+    const reach = backendReach(before, after);
+    const views = routingViews(costState(before, reach), costState(after, reach));
+    if (views.length > 0) out.routing = views;
+  }
   if (totals.length > 0) {
     // Only the provider models usage or routing can reach: the estimator looks up no other.
-    const reach = new Set<string>();
+    const reach = backendReach(before, after);
     for (const u of totals) if (u.providerModelId !== null) reach.add(u.providerModelId);
-    for (const rows of [before, after]) for (const b of rows.backends.values()) reach.add(b.providerModelKey);
     const cost = estimateCost({ window: input.usage!.window, usage: totals, before: costState(before, reach), after: costState(after, reach) });
     if (cost) {
       out.cost = cost;

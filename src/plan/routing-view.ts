@@ -50,6 +50,8 @@ function sideOf(m: CostModel | undefined, pms: Map<string, CostState['providerMo
     if (pm.status !== 'active') row.serving = false;
     backends.push(row);
   }
+  // The order traffic tries them, so the saved plan reads the same whatever order rows were read in.
+  backends.sort((x, y) => x.priority - y.priority || compareStrings(x.provider, y.provider) || compareStrings(x.providerModel, y.providerModel));
   return { status: m.status, strategy: m.strategy, backends };
 }
 

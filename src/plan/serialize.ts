@@ -53,7 +53,7 @@ export function feedCanonical(record: Record<string, unknown>, update: (s: strin
 
 // Key order of the known objects in the written file: contract fields first, in the
 // contract's order, then extensions. Values we do not know (config, targets) get sorted keys.
-const PLAN_KEYS = ['formatVersion', 'scope', 'summary', 'changes', 'warnings', 'cost', 'policy', 'meta', 'digest', 'auth'];
+const PLAN_KEYS = ['formatVersion', 'scope', 'summary', 'changes', 'warnings', 'cost', 'policy', 'routing', 'meta', 'digest', 'auth'];
 const COST_KEYS = ['currency', 'windowDays', 'from', 'to', 'before', 'after', 'delta', 'items', 'unattributed', 'lost', 'excluded'];
 const COST_ITEM_KEYS = ['resource', 'reason', 'delta'];
 const USAGE_KEYS = ['rows', 'requests', 'inputTokens', 'outputTokens', 'before', 'after', 'causes'];
@@ -68,9 +68,13 @@ const META_KEYS = ['createdAt', 'cvctlVersion', 'catalogVersion', 'secretsResolv
 const SENSITIVE_KEYS = ['sensitive', 'changed', 'prefix', 'unknown'];
 const TARGET_KEYS = [...TARGET_MEMBER_ORDER];
 const CREDENTIAL_TARGET_KEYS = ['ref', 'baseDir', 'pos', 'fingerprint'];
+const ROUTING_KEYS = ['model', 'before', 'after'];
+const ROUTING_SIDE_KEYS = ['status', 'strategy', 'backends'];
+const ROUTING_BACKEND_KEYS = ['provider', 'providerModel', 'priority', 'weight', 'status', 'serving'];
 
 
 const resource: Shaper = (v) => ordered(v, RESOURCE_KEYS);
+const routingSide: Shaper = (v) => ordered(v, ROUTING_SIDE_KEYS, { backends: list((b) => ordered(b, ROUTING_BACKEND_KEYS)) });
 // A credential in a field reads like the contract: {"sensitive": true, "changed": …, "prefix": …}.
 // Which fields are credentials is the registry's to say (src/resources), not the value's.
 const sensitiveValue: Shaper = (v) => (isPlainObject(v) ? ordered(v, SENSITIVE_KEYS) : sortKeysDeep(v));
@@ -112,6 +116,7 @@ export function normalizePlan(plan: Plan): Plan {
         excluded: (u) => ordered(u, USAGE_KEYS, { causes: list((x) => ordered(x, ['cause', 'subject', 'rows'])) }),
       }),
     policy: (p) => ordered(p, ['violations'], { violations: list((v) => ordered(v, VIOLATION_KEYS)) }),
+    routing: list((m) => ordered(m, ROUTING_KEYS, { before: routingSide, after: routingSide })),
     meta: (m) => ordered(m, META_KEYS),
     auth: (a) => ordered(a, AUTH_KEYS),
   }) as Plan;

@@ -4,6 +4,7 @@ import type { ProviderStatus } from '../domain/kinds';
 import type { GrantLimits, GrantSubjectType, ModelValues } from '../domain/routing';
 import type { ProviderModelValues, ProviderValues, SecretRef, SourcePos } from '../domain/types';
 import type { PlanCost } from './cost-types';
+import type { ModelRouting } from './routing-view';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -212,6 +213,12 @@ export interface Plan {
   cost?: PlanCost;
   /** Policy violations (CONTRACT.md section 7); absent when the files hold no policy. apply refuses a plan with any. */
   policy?: { violations: PolicyViolation[] };
+  /**
+   * extension: the routing of each model the plan changes, before and after (src/plan/routing-view.ts),
+   * for the renderers' traffic shares and the PR comment's diagram. Display only: apply never reads
+   * it, and checkPlanConsistency refuses a plan whose routing is not what its changes imply.
+   */
+  routing?: ModelRouting[];
   /** extension: metadata, not part of the digest's meaning but covered by it. */
   meta?: {
     createdAt: string;

@@ -41,6 +41,10 @@ import {
 import { groupChanges, groupLine } from './compact';
 import { costMarkdownLines } from './cost';
 import { policyMarkdownLines } from './policy';
+import { modelBlock, routingByModel, withRoutingGroups } from './model-block';
+import { MERMAID_DEFAULTS, routingMermaid } from './mermaid';
+import { DIFF_MARKS } from './routing';
+import type { ModelRouting } from '../plan/routing-view';
 import { inRow, layoutRows, modelRow, PRICE_UNIT_NOTE, rowLines, type ModelRow, type RowLayout } from './model-rows';
 
 export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
@@ -56,6 +60,7 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   }
   head.push(...policyMarkdownLines(plan.policy, Math.floor(maxChars / 8)));
   head.push(...costMarkdownLines(plan.cost));
+  head.push(...routingDiagram(plan, maxChars));
   const shape = shapeLines(plan, Math.floor(maxChars / 4));
   head.push(...shape);
   head.push(...warningBullets(plan.warnings, Math.floor(maxChars / 4), 'cvctl show plan.json'));
@@ -64,7 +69,8 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   const footer = footerLine(plan);
 
   const groups = orderedGroups(plan);
-  const parts = fitSections(headText, footer, groups.map(section), maxChars, (shown) =>
+  const routing = routingByModel(plan);
+  const parts = fitSections(headText, footer, groups.map((g) => section(g, g.kind === 'model' ? routing.get(g.name) : undefined)), maxChars, (shown) =>
     notShownNote(groups.slice(shown), 'change', '`cvctl show plan.json` for the full plan'),
   );
   // A PR comment must not display reordered or hidden text: bidi and invisible characters escaped.
@@ -88,14 +94,26 @@ function hasDelete(g: ProviderGroup): boolean {
   return g.change?.action === 'delete' || g.models.some((m) => m.action === 'delete');
 }
 
+/**
+ * Where routing changes, a Mermaid flowchart of each re-routed model → its backends (mermaid.ts),
+ * within a fifth of the comment (and the diagram's own cap), so the sections below keep room.
+ */
+function routingDiagram(plan: Plan, maxChars: number): string[] {
+  const lines = routingMermaid(plan.routing ?? [], { maxChars: Math.min(MERMAID_DEFAULTS.maxChars, Math.floor(maxChars / 5)) });
+  return lines.length > 0 ? ['**Routing**', '', ...lines, ''] : [];
+}
+
 function orderedGroups(plan: Plan): ProviderGroup[] {
-  const groups = groupByProvider(plan);
+  const groups = withRoutingGroups(groupByProvider(plan), plan);
   return [...groups.filter(hasDelete), ...groups.filter((g) => !hasDelete(g))];
 }
 
-function section(g: ProviderGroup): string {
+function section(g: ProviderGroup, view?: ModelRouting): string {
   const body: string[] = [];
   const c = g.change;
+  const block = g.kind === 'model' ? modelBlock(g, view, '', DIFF_MARKS) : null;
+  const members = block?.rest ?? g.models;
+  if (c === null && block !== null && block.lines.length > 0) body.push(`@@ model ${JSON.stringify(g.name)} (model unchanged) @@`);
   if (c !== null) {
     body.push(`@@ ${c.action} ${g.kind} ${JSON.stringify(g.name)} @@`);
     if (c.action === 'delete') {
@@ -103,13 +121,15 @@ function section(g: ProviderGroup): string {
       const cascade = describeCascade(c.cascade, c.resource.type);
       if (cascade !== '') body.push(`- ${cascade}`);
     }
-    body.push(...diffFields(c, ''));
+    // The routing rows show the strategy (`routing: fallback → weighted`).
+    body.push(...diffFields(view !== undefined ? { ...c, fields: (c.fields ?? []).filter((f) => f.path !== 'routing.strategy') } : c, ''));
   }
-  if (g.models.length > 0) {
-    body.push(`@@ ${membersLabel(g.kind)}: ${modelCounts(g.models)} @@`);
-    const rows = new Map(g.models.map((m) => [m, modelRow(m)] as const));
+  body.push(...(block?.lines ?? []).map((l) => l.text));
+  if (members.length > 0) {
+    body.push(`@@ ${membersLabel(g.kind)}: ${modelCounts(members)} @@`);
+    const rows = new Map(members.map((m) => [m, modelRow(m)] as const));
     const layout = layoutRows([...rows.values()].filter((r): r is ModelRow => r !== undefined));
-    for (const m of g.models) body.push(...modelDiff(m, rows.get(m), layout));
+    for (const m of members) body.push(...modelDiff(m, rows.get(m), layout));
   }
   const name = `${g.kind} <code>${htmlText(g.name)}</code>`;
   const head = g.change ? `<b>${markOf(g.change.action)} ${g.change.action}</b> ${name}` : name;

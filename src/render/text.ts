@@ -11,14 +11,19 @@ import {
   headerNotes,
   markOf,
   memberName,
+  membersLabel,
   modelCounts,
   NO_CHANGES,
   summaryLine,
   type ProviderGroup,
 } from './common';
 import { costTextLines } from './cost';
+import { modelBlock, routingByModel, withRoutingGroups } from './model-block';
+import type { ModelRouting } from '../plan/routing-view';
+import { TEXT_MARKS } from './routing';
+import type { RowMark } from './routing-view';
 import { policyTextLines } from './policy';
-import { cascadeLines, fieldLines as alignedFieldLines, Painter, providerBlock as block, warningLines, type Style } from './text-common';
+import { cascadeLines, fieldLines as alignedFieldLines, Painter, providerBlock as frame, warningLines, type Style } from './text-common';
 
 export interface TextOptions {
   color: boolean;
@@ -33,7 +38,8 @@ type PlanPainter = Painter<Action>;
 export function renderPlanText(plan: Plan, opts: TextOptions): string {
   const p = new Painter(opts.color, ACTION_STYLE);
   const lines: string[] = [];
-  const groups = groupByProvider(plan);
+  const groups = withRoutingGroups(groupByProvider(plan), plan);
+  const routing = routingByModel(plan);
 
   if (plan.changes.length > 0) {
     lines.push(`cvctl will make these changes in scope ${JSON.stringify(plan.scope)}:`, '');
@@ -46,7 +52,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
       for (const l of providerLines(plan)) lines.push(`  ${l.action === null ? l.text : p.as(l.text, l.action)}`);
       lines.push('');
     } else {
-      for (const g of groups) lines.push(...providerBlock(g, p), '');
+      for (const g of groups) lines.push(...providerBlock(g, p, routing.get(g.name)), '');
     }
   }
   if (plan.meta?.secretsResolved === false) {
@@ -65,17 +71,31 @@ function withNotes(head: string, c: Change): string {
   return notes.length > 0 ? `${head} (${notes.join('; ')})` : head;
 }
 
-function providerBlock(g: ProviderGroup, p: PlanPainter): string[] {
+const ROW_STYLE: Record<RowMark, Style | null> = { added: 'green', removed: 'red', changed: 'yellow', same: null };
+
+/**
+ * A provider with its provider models; or a model with its routing rows and grants (model-block.ts),
+ * `view` its routing before and after, when the plan re-routes it.
+ */
+function providerBlock(g: ProviderGroup, p: PlanPainter, view?: ModelRouting): string[] {
   const c = g.change;
-  const models = g.models.length > 0 ? { counts: modelCounts(g.models), lines: () => modelLines(g.models, p) } : null;
-  return block(g, c === null ? null : (title) => ownLines(c, title, p), models, p);
+  const block = g.kind === 'model' ? modelBlock(g, view, '    ', TEXT_MARKS) : null;
+  const members = block?.rest ?? g.models;
+  const models = members.length > 0 ? { counts: modelCounts(members), lines: () => modelLines(members, p) } : null;
+  const tail = (block?.lines ?? []).map((l) => (ROW_STYLE[l.mark] === null ? l.text : p.paint(l.text, ROW_STYLE[l.mark]!)));
+  const out = frame(g, c === null ? null : (title) => ownLines(c, title, p, view !== undefined), null, p);
+  out.push(...tail);
+  if (models !== null) out.push(`    ${membersLabel(g.kind)}: ${models.counts}`, ...models.lines());
+  return out;
 }
 
-function ownLines(c: Change, title: string, p: PlanPainter): string[] {
+function ownLines(c: Change, title: string, p: PlanPainter, routed: boolean): string[] {
+  // The routing rows show the strategy (`routing: fallback → weighted`).
+  const shown = (f: FieldChange): boolean => f.path !== 'name' && !(routed && f.path === 'routing.strategy');
   return [
     p.as(withNotes(`${markOf(c.action)} ${title}`, c), c.action),
     // The provider name is already in the header; a create need not repeat it.
-    ...fieldLines(c, '    ', (f) => f.path !== 'name'),
+    ...fieldLines(c, '    ', shown),
     ...(c.action === 'delete' ? cascadeLines(c.cascade, c.resource.type, '    ', p) : []),
   ];
 }

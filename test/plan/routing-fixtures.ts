@@ -137,6 +137,11 @@ export function routingProviders(): { desired: DesiredProvider[]; cur: CurrentSt
  * grants in its cascade).
  */
 export function routingPlan(): Plan {
+  return computePlan(routingPlanInput()).plan;
+}
+
+/** The input routingPlan() is computed from (the renderers' tests add the plan's routing view from it). */
+export function routingPlanInput(): PlanInput {
   const { desired, cur } = routingProviders();
   const models = [
     modelSpec('chat-new', [backendSpec('openai-prod/gpt-4o'), backendSpec('anthropic-prod/claude-sonnet-4-6', { priority: 2 })], {
@@ -171,5 +176,5 @@ export function routingPlan(): Plan {
       grantRow('legacy', 'group:engineering'),
     ],
   };
-  return computePlan(routingInput(desired, models, grants, withRouting(cur, routing))).plan;
+  return routingInput(desired, models, grants, withRouting(cur, routing));
 }

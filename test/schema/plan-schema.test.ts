@@ -124,7 +124,7 @@ describe('plan.schema.json', () => {
     ['an expectation without a row id', (p) => (model(p).expect = {}), /at \/changes\/1\/expect: 'id' must be a string/],
     ['a count that is not one', (p) => (p.summary.create = -1), /^summary: 'create' must be a non-negative integer$/],
     ['a fractional context window', (p) => (model(p).target.contextWindow = 1.5), /'contextWindow' must be an integer or null/],
-    ['a member cvctl never writes', (p) => (p.extra = 1), /^plan: expected only formatVersion, .* and policy here, not 'extra'$/],
+    ['a member cvctl never writes', (p) => (p.extra = 1), /^plan: expected only formatVersion, .* and routing here, not 'extra'$/],
     ['a tag that is not hex', (p) => (p.auth.tag = 'x'.repeat(64)), /^auth: 'tag' must be 64 hex digits$/],
     ['a renamedFrom that is not a provider name', (p) => (provider(p).renamedFrom = 'Not A Name'), /'renamedFrom' must be a provider name/],
     ['no digest', (p) => delete p.digest, /^plan: has no digest/],
