@@ -100,8 +100,16 @@ export function subjectKey(s: GrantSubject): string {
  * without regard to case (mail systems treat `Ana@Example.com` and `ana@example.com` as one).
  */
 export function grantIdentity(g: Pick<AccessGrantSpec, 'model' | 'subject'>): string {
-  const name = g.subject.type === 'user' ? g.subject.name.toLowerCase() : g.subject.name;
-  return `${g.model}\u0000${g.subject.type}:${name}`;
+  return `${g.model}\u0000${subjectIdentity(g.subject.type, g.subject.name)}`;
+}
+
+/**
+ * A subject as compared, in the files and against the database alike: `user:` + the email in
+ * lower case, `group:` + the name as written. Only the comparison folds case: a row keeps the
+ * spelling it was written with, and plans show it.
+ */
+export function subjectIdentity(type: GrantSubject['type'], name: string): string {
+  return `${type}:${type === 'user' ? name.toLowerCase() : name}`;
 }
 
 /** `openai-prod/gpt-4o` -> ['openai-prod', 'gpt-4o'], split at the first '/'; undefined without one. */

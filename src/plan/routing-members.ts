@@ -2,7 +2,7 @@
 // backend of a model this scope manages that the list leaves out is deleted, whoever made it
 // (backends have no owner of their own; they follow their model). Grants have their own owner
 // (managed_by), like providers: identity (model, subject).
-import type { ModelBackendSpec, ModelSpec } from '../domain/routing';
+import { subjectIdentity, type ModelBackendSpec, type ModelSpec } from '../domain/routing';
 import type { AccessGrantRow, ModelBackendRow, ModelRow } from '../domain/routing-rows';
 import { compareStrings } from './canonical';
 import { REMOVED, statusAction, takeOverReason, type Ctx } from './context';
@@ -76,21 +76,24 @@ export function planGrants(ctx: Ctx, ix: RoutingIndex): void {
   const { scope, adopt } = ctx.input;
   const current = new Map<string, AccessGrantRow>();
   for (const rows of ix.grantsByModelId.values()) {
-    for (const g of rows) current.set(grantKey(ix.modelRenamedTo.get(g.modelName) ?? g.modelName, `${g.subjectType}:${g.subject}`), g);
+    for (const g of rows) current.set(grantKey(ix.modelRenamedTo.get(g.modelName) ?? g.modelName, subjectIdentity(g.subjectType, g.subject)), g);
   }
   const desired = [...(ctx.input.desired.accessGrants ?? [])].sort(
     (a, b) => compareStrings(a.model, b.model) || compareStrings(grantSubject(a), grantSubject(b)),
   );
   const seen = new Set<string>();
   for (const g of desired) {
-    const subject = grantSubject(g);
-    const key = grantKey(g.model, subject);
+    const key = grantKey(g.model, subjectIdentity(g.subject.type, g.subject.name));
     if (seen.has(key)) continue; // a duplicate: validate reports it
     seen.add(key);
+    const r = current.get(key);
+    // `Ana@example.com` in the files is the row `ana@example.com`: the row keeps (and the plan
+    // shows) the spelling it has; a new row is written as the files spell it.
+    const name = r?.subject ?? g.subject.name;
+    const subject = `${g.subject.type}:${name}`;
     const resource = grantRef(g.model, subject);
     const shape = grantOfSpec(g);
-    const target = grantTarget(g.model, g.subject.type, g.subject.name, shape);
-    const r = current.get(key);
+    const target = grantTarget(g.model, g.subject.type, name, shape);
     if (r === undefined) {
       ctx.out.changes.push({ action: 'create', resource, fields: createFields(grantFlat(shape)), expect: ABSENT, target });
       continue;
