@@ -125,6 +125,26 @@ describe.each(targets)('export round trip on %s', (target) => {
     expectExit(await ws.cvctl(['drift', 'platform'], env), 0, 'drift');
   });
 
+  test('models, routing and grants (the platform example whole): export → validate → plan shows no changes', async () => {
+    const env = envifiedPlatform(path.join(ws.work, 'platform'));
+    fs.cpSync(path.join(REPO, 'examples/platform/models'), path.join(ws.work, 'platform', 'models'), { recursive: true });
+    expectExit(await ws.cvctl(['apply', 'platform', '--auto-approve', '-q'], env), 0, 'apply');
+    const counts = await ws.withDb(async (db) => (await db.query<{ m: number; b: number; g: number }>(
+      'select (select count(*) from models)::int as m, (select count(*) from model_backends)::int as b, (select count(*) from access_grants)::int as g',
+    )).rows[0]);
+    expect(counts.m).toBeGreaterThan(0);
+    expect(counts.b).toBeGreaterThan(counts.m);
+    expect(counts.g).toBeGreaterThan(0);
+    const exp = await ws.cvctl(['export', '--out', 'exported']);
+    expectExit(exp, 0, 'export');
+    const models = fs.readdirSync(path.join(ws.work, 'exported', 'models'));
+    expect(models).toHaveLength(counts.m);
+    expectExit(await ws.cvctl(['validate', 'exported']), 0, 'validate');
+    const plan = await ws.cvctl(['plan', 'exported', '--detailed-exitcode'], exportedEnv(exp.stderr));
+    expectExit(plan, 0, 'plan');
+    expect(plan.stdout).toBe('No changes. The database matches the files.\n');
+  });
+
   test('a console-built database: export --include-unmanaged → plan --adopt shows only adoptions', async () => {
     await ws.withDb((db) => db.query(consoleSql()));
     const none = await ws.cvctl(['export']);
