@@ -22,7 +22,7 @@ export async function gatherDrift(ctx: Context, o: DriftOptions): Promise<DriftR
   const db = await openDb(ctx, { purpose: 'drift' });
   try {
     const desired = await loadDesired(ctx, o.paths, 'compared');
-    const { current, lastAppliedAt, deleted } = await readDriftSnapshot(db, ctx.opts.scope);
+    const { current, lastAppliedAt, deleted, deletedRouting } = await readDriftSnapshot(db, ctx.opts.scope);
     const warnings: PlanWarning[] = [];
     const deletedProviders = new Map<string, DeletedRow>(deleted.filter((d) => d.resourceType === 'provider').map((d) => [d.provider, d]));
     const deletedFingerprints: Record<string, Record<string, string | null>> = {};
@@ -35,6 +35,7 @@ export async function gatherDrift(ctx: Context, o: DriftOptions): Promise<DriftR
       secretsResolved: o.resolveSecrets,
       lastAppliedAt,
       deleted,
+      deletedRouting,
       deletedFingerprints,
       warnings,
       now: ctx.now(),

@@ -2,7 +2,7 @@
 // warnings, then one collapsible section per provider with a `diff` block. Kept under
 // maxChars (GitHub rejects bodies over 65,536 characters): sections are added, most urgent
 // label first, until the next would not fit; a note says how much was left out.
-import { describeCascade, describeField, formatValue, isSensitive, plural } from './common';
+import { describeCascade, describeField, formatValue, isSensitive, memberName, plural } from './common';
 import * as md from './markdown-common';
 import { compareStrings } from '../plan/canonical';
 import {
@@ -89,7 +89,7 @@ function diffFields(c: DriftChange, indent: string): string[] {
 }
 
 function modelDiff(m: DriftChange): string[] {
-  const id = m.resource.name;
+  const id = memberName(m.resource);
   const notes = driftNotes(m);
   const suffix = ` [${m.drift}]${notes.length > 0 && (m.action !== 'create' || m.drift !== 'pending') ? ` (${notes.join('; ')})` : ''}`;
   switch (m.action) {

@@ -13,6 +13,7 @@ import {
   type DriftGroup,
 } from './drift-common';
 import { cascadeLines, fieldLines as alignedFieldLines, Painter, providerBlock as block, warningLines, type Style } from './text-common';
+import { memberName } from './common';
 import { DRIFT_LABELS, type DriftChange, type DriftField, type DriftLabel, type DriftReport } from '../plan/drift/types';
 
 export interface DriftTextOptions {
@@ -72,9 +73,9 @@ function fieldLines(c: DriftChange, indent: string, keep: (f: DriftField) => boo
 function modelLines(m: DriftChange, p: DriftPainter): string[] {
   // Every pending model create has the same reason; once per model would be noise. A model
   // deleted in the database says so.
-  const out = [`      ${header(m, m.resource.name, p, m.action !== 'create' || m.drift !== 'pending')}`];
+  const out = [`      ${header(m, memberName(m.resource), p, m.action !== 'create' || m.drift !== 'pending')}`];
   if (m.action === 'delete') {
-    out.push(...cascadeLines(m.cascade, 'providerModel', '          ', p));
+    out.push(...cascadeLines(m.cascade, m.resource.type, '          ', p));
   } else if (m.action !== 'create') {
     out.push(...fieldLines(m, '          '));
   } else if (m.drift === 'conflict') {

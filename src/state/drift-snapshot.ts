@@ -4,6 +4,7 @@
 // (cvctl_deleted_rows, kept by migration 2's delete trigger).
 import type { CurrentState } from '../domain/rows';
 import type { DeletedRow } from '../plan/drift/deleted';
+import type { DeletedRoutingRow } from '../plan/drift/routing';
 import type { Database } from './database';
 import { readState } from './read-state';
 
@@ -12,12 +13,14 @@ export interface DriftSnapshot {
   /** provider id -> last_applied_at. */
   lastAppliedAt: Record<string, string | null>;
   deleted: DeletedRow[];
+  /** The scope's models and grants deleted outside cvctl (cvctl_deleted_routing_rows, migration 4). */
+  deletedRouting: DeletedRoutingRow[];
 }
 
 export async function readDriftSnapshot(db: Database, scope: string): Promise<DriftSnapshot> {
   return db.transaction(async (tx) => {
     await tx.query('set transaction isolation level repeatable read, read only');
-    const current = await readState(tx);
+    const current = await readState(tx, { routing: true });
     const r = await tx.query<{ id: string; lastAppliedAt: string | null }>(
       'select id, last_applied_at as "lastAppliedAt" from providers',
     );
@@ -27,6 +30,11 @@ export async function readDriftSnapshot(db: Database, scope: string): Promise<Dr
          from cvctl_deleted_rows where managed_by = $1`,
       [scope],
     );
-    return { current, lastAppliedAt: Object.fromEntries(r.rows.map((x) => [x.id, x.lastAppliedAt])), deleted: d.rows };
+    const dr = await tx.query<DeletedRoutingRow>(
+      `select resource_type as "resourceType", model, member, last_applied as "lastApplied"
+         from cvctl_deleted_routing_rows where managed_by = $1`,
+      [scope],
+    );
+    return { current, lastAppliedAt: Object.fromEntries(r.rows.map((x) => [x.id, x.lastAppliedAt])), deleted: d.rows, deletedRouting: dr.rows };
   });
 }

@@ -1,3 +1,4 @@
+import { identityOf } from '../../src/resources/registry';
 // The drift core on fixtures: each label from a realistic cause, ignore lists, credentials,
 // and what is never reported (other scopes, unresolved secrets, nothing changed).
 import { computeDrift, type DriftInput } from '../../src/plan/drift/compute';
@@ -33,7 +34,7 @@ function drift(desired: DesiredProvider[], providers: ProviderRow[], models: Pro
 }
 
 function brief(c: DriftChange): string {
-  const r = c.resource.type === 'provider' ? c.resource.name : `${c.resource.provider}/${c.resource.name}`;
+  const r = identityOf(c.resource).join('/');
   const fields = (c.fields ?? []).filter((f) => f.drift !== undefined).map((f) => `${f.path}:${f.drift}`);
   return `${c.action} ${r} [${c.drift}]${fields.length ? ` ${fields.join(',')}` : ''}`;
 }

@@ -1,3 +1,4 @@
+import { identityOf } from '../../src/resources/registry';
 // Drift and `renamedFrom`: a rename in the files that is not applied yet is pending (the row is
 // found under its earlier name, and not also reported as removed or unmanaged); once applied,
 // nothing is reported.
@@ -37,7 +38,7 @@ function drift(rows: ProviderRow[], pms: ProviderModelRow[]) {
 }
 
 function brief(c: DriftChange): string {
-  const r = c.resource.type === 'provider' ? c.resource.name : `${c.resource.provider}/${c.resource.name}`;
+  const r = identityOf(c.resource).join('/');
   const fields = (c.fields ?? []).filter((f) => f.drift !== undefined).map((f) => `${f.path}:${f.drift}`);
   return `${c.action} ${r} [${c.drift}]${fields.length ? ` ${fields.join(',')}` : ''}`;
 }

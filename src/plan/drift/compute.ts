@@ -5,6 +5,7 @@
 import type { CurrentState, ProviderModelRow, ProviderRow } from '../../domain/rows';
 import type { DesiredProvider, DesiredState } from '../../domain/types';
 import { assertNever } from '../../domain/kinds';
+import { identityOf } from '../../resources/registry';
 import { computePlan, type CredentialStatus } from '../compute';
 import { REMOVED_DISABLE } from '../context';
 import { compareStrings, isPlainObject, sortKeysDeep } from '../canonical';
@@ -14,7 +15,8 @@ import { ACTIONS, PLAN_FORMAT_VERSION, type Change, type FieldChange, type PlanW
 import { ABSENT, PRESENT, fpSide, labelCredential, labelValues, lastAppliedCredential, type CredentialSide } from './label';
 import { applyIgnores } from './ignore';
 import { deletedKey, labelCreate, type DeletedRow } from './deleted';
-import { combineLabels, DRIFT_LABELS, isProviderSide, type DriftChange, type DriftField, type ProviderSideChange, type DriftReport, type DriftSummary } from './types';
+import { declaredGrantKey, isRoutingChange, labelRouting, routingIndex, unmanagedRouting, type DeletedRoutingRow } from './routing';
+import { changeHead, combineLabels, DRIFT_LABELS, isProviderSide, type DriftChange, type DriftField, type ProviderSideChange, type DriftReport, type DriftSummary } from './types';
 
 export interface DriftInput {
   desired: DesiredState;
@@ -28,6 +30,8 @@ export interface DriftInput {
   lastAppliedAt: Record<string, string | null>;
   /** Managed rows of this scope deleted outside cvctl, with their last-applied records (./deleted). */
   deleted?: DeletedRow[];
+  /** Managed models and grants of this scope deleted outside cvctl (cvctl_deleted_routing_rows). */
+  deletedRouting?: DeletedRoutingRow[];
   /** The files' credentials fingerprinted with a deleted provider's row id, by provider name. */
   deletedFingerprints?: Record<string, Record<string, string | null>>;
   /** Warnings found while gathering the inputs (e.g. no fingerprint key). */
@@ -64,12 +68,19 @@ export function computeDrift(input: DriftInput): DriftReport {
     renamedFrom: new Map(plan.changes.filter(isProviderSide).flatMap((c) => (c.renamedFrom !== undefined ? [[c.resource.name, c.renamedFrom] as const] : []))),
   };
   const changes: DriftChange[] = [];
-  // (Routing changes are not labelled yet: issue 15, part 5.)
   for (const c of plan.changes.filter(isProviderSide)) {
     const d = annotate(ix, c);
     if (d !== null) changes.push(d);
   }
+  const rix = routingIndex(input.current.routing, input.deletedRouting ?? [], plan.changes);
+  for (const c of plan.changes.filter(isRoutingChange)) {
+    const d = labelRouting(rix, c);
+    if (d !== null) changes.push(d);
+  }
   changes.push(...unmanagedRows(ix));
+  const declaredModels = new Set((input.desired.models ?? []).flatMap((m) => [m.name, ...(m.renamedFrom ?? []).map((r) => r.name)]));
+  const declaredGrants = new Set((input.desired.accessGrants ?? []).map((g) => declaredGrantKey(g.model, g.subject.type, g.subject.name)));
+  changes.push(...unmanagedRouting(input.current.routing, declaredModels, declaredGrants));
   const warnings: PlanWarning[] = [...(input.warnings ?? []), ...plan.warnings];
   for (const p of problems) {
     const declared = p.code === 'unmanaged-exists' ? declaredUnmanagedModel(ix, p.resource) : null;
@@ -91,15 +102,7 @@ export function computeDrift(input: DriftInput): DriftReport {
   });
 }
 
-function head(c: ProviderSideChange): Pick<DriftChange, 'action' | 'resource' | 'cascade' | 'renamedFrom' | 'reason'> {
-  return {
-    action: c.action,
-    resource: c.resource,
-    ...(c.cascade !== undefined ? { cascade: c.cascade } : {}),
-    ...(c.renamedFrom !== undefined ? { renamedFrom: c.renamedFrom } : {}),
-    ...(c.reason !== undefined ? { reason: c.reason } : {}),
-  };
-}
+const head = changeHead;
 
 function isUnknownSecret(v: unknown): boolean {
   return isPlainObject(v) && v.sensitive === true && v.unknown === true;
@@ -279,14 +282,17 @@ function unmanagedRows(ix: Index): DriftChange[] {
 // The last step: one fixed order and the counts. The order is the plan's (provider
 // creates/updates, model creates/updates, model deletes, provider deletes; each by name), so a
 // report reads like the plan that would resolve it.
+// Models, backends and grants follow, in the same order among themselves (writes, then deletes).
+const LEVEL: Record<ResourceRef['type'], number> = { provider: 0, providerModel: 1, model: 2, modelBackend: 3, accessGrant: 4 };
+
 function rank(c: DriftChange): number {
-  const isModel = c.resource.type === 'providerModel';
-  if (c.action === 'delete') return isModel ? 2 : 3;
-  return isModel ? 1 : 0;
+  const level = LEVEL[c.resource.type];
+  if (level < 2) return c.action === 'delete' ? 3 - level : level;
+  return c.action === 'delete' ? 12 - level : 2 + level;
 }
 
 function key(c: DriftChange): string {
-  return c.resource.type === 'provider' ? c.resource.name : `${c.resource.provider}\u0000${c.resource.name}`;
+  return identityOf(c.resource).join('\u0000');
 }
 
 function sortChanges(changes: DriftChange[]): DriftChange[] {

@@ -110,8 +110,10 @@ export function applyIgnores(changes: DriftChange[], desired: DesiredState, now:
   let ignored = 0;
   const out: DriftChange[] = [];
   for (const c of changes) {
-    const providerName = c.resource.type === 'provider' ? c.resource.name : c.resource.provider;
-    const set = sets.get(providerName);
+    // ignoreDrift lives on providers: it silences their rows and their models' only.
+    const r = c.resource;
+    const providerName = r.type === 'provider' ? r.name : r.type === 'providerModel' ? r.provider : null;
+    const set = providerName === null ? undefined : sets.get(providerName);
     if (set === undefined) {
       out.push(c);
       continue;

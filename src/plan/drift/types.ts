@@ -41,8 +41,7 @@ export const isProviderSide = (c: Change): c is ProviderSideChange => c.resource
 
 export interface DriftChange {
   action: DriftAction;
-  /** (The routing types' drift is not reported yet: issue 15, part 5.) */
-  resource: ResourceRef<'provider' | 'providerModel'>;
+  resource: ResourceRef;
   drift: DriftLabel;
   fields?: DriftField[];
   cascade?: Cascade;
@@ -84,4 +83,15 @@ export function combineLabels(labels: DriftLabel[]): DriftLabel {
 /** Label order for display: most urgent first. */
 export function compareLabels(a: DriftLabel, b: DriftLabel): number {
   return SEVERITY[a] - SEVERITY[b];
+}
+
+/** What a labelled difference keeps of the plan change it comes from. */
+export function changeHead(c: Change): Pick<DriftChange, 'action' | 'resource' | 'cascade' | 'renamedFrom' | 'reason'> {
+  return {
+    action: c.action,
+    resource: c.resource,
+    ...(c.cascade !== undefined ? { cascade: c.cascade } : {}),
+    ...(c.renamedFrom !== undefined ? { renamedFrom: c.renamedFrom } : {}),
+    ...(c.reason !== undefined ? { reason: c.reason } : {}),
+  };
 }
