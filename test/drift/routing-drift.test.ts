@@ -54,6 +54,7 @@ describe.each(targets)('drift of models, backends and grants on %s', (target) =>
   afterEach(async () => {
     await sql(`delete from access_grants where subject = 'console-team'`);
     await sql(`delete from provider_models where model_id = 'o1'`);
+    await sql(`delete from models where name = 'console-bot'`);
     await restore();
   });
 
@@ -100,6 +101,11 @@ describe.each(targets)('drift of models, backends and grants on %s', (target) =>
   test('a grant added in the console: unmanaged', async () => {
     await sql(`insert into access_grants (model_id, subject_type, subject, limits) select id, 'group', 'console-team', '{}' from models where name = 'chat'`);
     expect(brief(await drift())).toEqual(['none chat/group:console-team [unmanaged]']);
+  });
+
+  test('a model made in the console, when the files declare models: unmanaged', async () => {
+    await sql(`insert into models (name) values ('console-bot')`);
+    expect(brief(await drift())).toEqual(['none console-bot [unmanaged]']);
   });
 
   test('the files and the console both change the weight: conflict', async () => {

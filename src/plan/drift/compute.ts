@@ -80,7 +80,7 @@ export function computeDrift(input: DriftInput): DriftReport {
   changes.push(...unmanagedRows(ix));
   const declaredModels = new Set((input.desired.models ?? []).flatMap((m) => [m.name, ...(m.renamedFrom ?? []).map((r) => r.name)]));
   const declaredGrants = new Set((input.desired.accessGrants ?? []).map((g) => declaredGrantKey(g.model, g.subject.type, g.subject.name)));
-  changes.push(...unmanagedRouting(input.current.routing, declaredModels, declaredGrants));
+  changes.push(...unmanagedRouting(input.current.routing, input.scope, declaredModels, declaredGrants));
   const warnings: PlanWarning[] = [...(input.warnings ?? []), ...plan.warnings];
   for (const p of problems) {
     const declared = p.code === 'unmanaged-exists' ? declaredUnmanagedModel(ix, p.resource) : null;

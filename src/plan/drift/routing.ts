@@ -139,15 +139,30 @@ export function labelRouting(ix: RoutingIx, c: RoutingChange): DriftChange | nul
   return labelFields(c, row?.lastApplied ? grantFlatOf(row.lastApplied) : null);
 }
 
-/** Models and grants no scope manages that the files do not declare (declared ones came as adopt updates). */
-export function unmanagedRouting(routing: RoutingState | undefined, declaredModels: Set<string>, declaredGrants: Set<string>): DriftChange[] {
+/**
+ * Models and grants no scope manages that the files do not declare (declared ones came as adopt
+ * updates). As for provider models (reported on providers the scope manages), a console grant is
+ * reported on a model this scope manages; console models, and grants on them, only when the
+ * files declare models at all: a scope that manages providers alone has not taken on the
+ * request path, and its drift must not fail on every model the console has always held.
+ */
+export function unmanagedRouting(
+  routing: RoutingState | undefined,
+  scope: string,
+  declaredModels: Set<string>,
+  declaredGrants: Set<string>,
+): DriftChange[] {
   const out: DriftChange[] = [];
+  const modelsToo = declaredModels.size > 0;
+  const managed = new Set((routing?.models ?? []).filter((m) => m.managedBy === scope).map((m) => m.name));
   for (const m of routing?.models ?? []) {
-    if (m.managedBy !== null || declaredModels.has(m.name)) continue;
+    if (!modelsToo || m.managedBy !== null || declaredModels.has(m.name)) continue;
     out.push({ action: 'none', resource: { type: 'model', name: m.name }, drift: 'unmanaged', reason: 'made outside cvctl, not in the files' });
   }
+  const console = new Set((routing?.models ?? []).filter((m) => m.managedBy === null).map((m) => m.name));
   for (const g of routing?.grants ?? []) {
     if (g.managedBy !== null || declaredGrants.has(grantKey(g.modelName, g.subjectType, g.subject))) continue;
+    if (!managed.has(g.modelName) && !(modelsToo && console.has(g.modelName))) continue;
     out.push({
       action: 'none',
       resource: { type: 'accessGrant', model: g.modelName, subject: `${g.subjectType}:${g.subject}` },
