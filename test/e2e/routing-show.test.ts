@@ -1,0 +1,67 @@
+// The plan's routing view through the CLI on a real database: `plan --out` saves it, `show`
+// renders exactly what `plan` printed (text and markdown: shares before → after, the Mermaid
+// diagram), and `apply --plan` applies it; a saved plan whose routing was edited and re-signed
+// by hand cannot be, since the digest alone already refuses the edit.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { targets } from '../support/db';
+import { expectExit, workspace, type Workspace } from '../export/workspace';
+
+const files = (weight: number): string => `version: 1
+providers:
+  - name: openai-prod
+    kind: openai
+    credentials:
+      apiKey: {from: env, name: OPENAI_API_KEY}
+    models:
+      custom:
+        - {id: gpt-4o, kind: chat, contextWindow: 128000, pricing: {inputPerMTok: 2.5, outputPerMTok: 10}}
+        - {id: gpt-4o-mini, kind: chat, contextWindow: 128000, pricing: {inputPerMTok: 0.15, outputPerMTok: 0.6}}
+models:
+  - name: chat
+    routing: {strategy: weighted}
+    backends:
+      - {providerModel: openai-prod/gpt-4o, weight: ${weight}}
+      - {providerModel: openai-prod/gpt-4o-mini, weight: 100}
+`;
+const ENV = { OPENAI_API_KEY: 'sk-test-1234567890abcdef' };
+
+describe.each(targets)('the routing view through plan --out, show and apply on %s', (target) => {
+  let ws: Workspace;
+  jest.setTimeout(180_000);
+  beforeAll(async () => {
+    ws = await workspace(target, `cvctl-routing-show-${target}-`);
+    for (const [dir, weight] of [['v1', 100], ['v2', 300]] as const) {
+      fs.mkdirSync(path.join(ws.work, dir));
+      fs.writeFileSync(path.join(ws.work, dir, 'all.yaml'), files(weight));
+    }
+    expectExit(await ws.cvctl(['apply', 'v1', '--auto-approve', '-q'], ENV), 0, 'apply');
+  });
+  afterAll(async () => ws.cleanup());
+
+  test('show renders what plan printed; apply --plan applies it', async () => {
+    const text = await ws.cvctl(['plan', 'v2', '--no-color', '--out', 'plan.json'], ENV);
+    expectExit(text, 0, 'plan --out');
+    expect(text.stdout).toMatch(/~ openai-prod\/gpt-4o\s+p1\s+w100 → w300\s+50% → 75%/);
+    expect(text.stdout).toMatch(/openai-prod\/gpt-4o-mini\s+p1\s+w100\s+50% → 25%/);
+    const shown = await ws.cvctl(['show', 'plan.json', '--no-color']);
+    expectExit(shown, 0, 'show');
+    expect(shown.stdout).toBe(text.stdout);
+    const md = await ws.cvctl(['show', 'plan.json', '--output', 'markdown']);
+    expect(md.stdout).toContain('```mermaid');
+    expect(md.stdout).toContain('m0 -->|"p1 · 50% → 75%"| m0b0["openai-prod/gpt-4o"]');
+    const saved = JSON.parse(fs.readFileSync(path.join(ws.work, 'plan.json'), 'utf8')) as { routing: unknown[] };
+    expect(saved.routing).toHaveLength(1);
+    expectExit(await ws.cvctl(['apply', '--plan', 'plan.json', '--auto-approve', '-q'], ENV), 0, 'apply --plan');
+    expectExit(await ws.cvctl(['plan', 'v2', '--detailed-exitcode'], ENV), 0, 'plan after apply');
+  });
+
+  test('a saved plan whose routing was edited is refused, nothing written', async () => {
+    expectExit(await ws.cvctl(['plan', 'v1', '--out', 'back.json'], ENV), 0, 'plan --out');
+    const file = path.join(ws.work, 'back.json');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"weight": 300', '"weight": 999'));
+    const r = await ws.cvctl(['apply', '--plan', 'back.json', '--auto-approve'], ENV);
+    expectExit(r, 1, 'apply --plan of an edited plan');
+    expectExit(await ws.cvctl(['plan', 'v2', '--detailed-exitcode'], ENV), 0, 'nothing written');
+  });
+});
