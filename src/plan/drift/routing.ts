@@ -159,10 +159,10 @@ export function unmanagedRouting(
     if (!modelsToo || m.managedBy !== null || declaredModels.has(m.name)) continue;
     out.push({ action: 'none', resource: { type: 'model', name: m.name }, drift: 'unmanaged', reason: 'made outside cvctl, not in the files' });
   }
-  const console = new Set((routing?.models ?? []).filter((m) => m.managedBy === null).map((m) => m.name));
+  const consoleMade = new Set((routing?.models ?? []).filter((m) => m.managedBy === null).map((m) => m.name));
   for (const g of routing?.grants ?? []) {
     if (g.managedBy !== null || declaredGrants.has(grantKey(g.modelName, g.subjectType, g.subject))) continue;
-    if (!managed.has(g.modelName) && !(modelsToo && console.has(g.modelName))) continue;
+    if (!managed.has(g.modelName) && !(modelsToo && consoleMade.has(g.modelName))) continue;
     out.push({
       action: 'none',
       resource: { type: 'accessGrant', model: g.modelName, subject: `${g.subjectType}:${g.subject}` },
