@@ -22,7 +22,7 @@
 // 600/300/100; every 10th an embedding model on embedding provider models; every 25th with its
 // third backend disabled), and G access grants in grants-NN.yaml, spread over the models (each
 // model's first three grants to groups, the rest to users; limits on most, every 10th user grant
-// with an expiry). With --change F every (1/F)th model gets another weight on its first backend
+// with an expiry). With --change F every (1/F)th model gets another weight on its second backend
 // and every (1/F)th grant another requestsPerMinute. Without --routing the files are byte for byte
 // those of before (S, M, L and XL stay reproducible).
 //
@@ -221,7 +221,9 @@ function routingModelBlock(i, o) {
   const embedding = i % 10 === 5;
   const weighted = i % 2 === 1;
   const weights = weighted ? [600, 300, 100] : [300, 100, 100];
-  if (changed(i, o)) weights[0] = 250;
+  // The second backend: its provider model is never one --change also changes (at M and L), so
+  // the 1% apply makes the same kinds of statements at every size.
+  if (changed(i, o)) weights[1] = 150;
   const lines = [
     `  - name: route-${pad(i, 4)}`,
     `    kind: ${embedding ? 'embedding' : 'chat'}`,
