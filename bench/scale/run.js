@@ -8,7 +8,7 @@
 //   M   100 x 50 custom models                        5,100
 //   L   1,000 x 100 custom models                     101,000
 //   XL  10,000 providers importing their catalogs     260,040
-//   M+routing  M + 50 models x 3 backends + 250 grants            5,700
+//   M+routing  M + 50 models x 3 backends + 250 grants            5,550
 //   L+routing  L + 1,000 models x 3 backends + 5,000 grants       110,000   (issue 15)
 //
 // Per size and round (a fresh migrated database each round), each command in a fresh process
