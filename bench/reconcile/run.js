@@ -233,11 +233,8 @@ function psqlCopy(url, tsvDir) {
     `\\copy ${scratch} (${cols[table].join(', ')}) from '${path.join(tsvDir, `${table}.tsv`)}'`;
   psql(url, ['-f', path.join(tsvDir, 'scratch.sql')]);
   const t0 = process.hrtime.bigint();
-  psql(url, [
-    '-1',
-    '-c', copy('providers', 'cvctl_bench_scratch_providers'),
-    '-c', copy('provider_models', 'cvctl_bench_scratch_provider_models'),
-  ]);
+  // Every table child.js wrote (parents first, as columns.json lists them).
+  psql(url, ['-1', ...Object.keys(cols).flatMap((t) => ['-c', copy(t, `cvctl_bench_scratch_${t}`)])]);
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   psql(url, ['-f', path.join(tsvDir, 'drop.sql')]);
   return { mode: 'psql-copy', wallMs: Math.round(wallMs * 10) / 10 };

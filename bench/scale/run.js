@@ -8,6 +8,8 @@
 //   M   100 x 50 custom models                        5,100
 //   L   1,000 x 100 custom models                     101,000
 //   XL  10,000 providers importing their catalogs     260,040
+//   M+routing  M + 50 models x 3 backends + 250 grants            5,550
+//   L+routing  L + 1,000 models x 3 backends + 5,000 grants       110,000   (issue 15)
 //
 // Per size and round (a fresh migrated database each round), each command in a fresh process
 // (bench/reconcile/child.js: the CLI's own main() from dist/, timed from its call, with SQL
@@ -15,7 +17,10 @@
 //
 //   validate        cvctl validate FILES                      limit A: read + js-yaml loadAll
 //   first apply     cvctl apply FILES into the empty db        limit A + C: one COPY per table
-//   no-op plan      cvctl plan FILES (must exit 0)             limit A + B: SELECT * of both tables
+//   no-op plan      cvctl plan FILES (must exit 0)             limit A + B: one SELECT * per table
+//
+// (tables: providers, provider_models, models, model_backends, access_grants; the last three
+// are empty except in the +routing datasets)
 //   drift           cvctl drift FILES (must exit 0)            limit A + B
 //   1% apply        cvctl apply FILES' (1% of rows changed)    limit: the no-op plan (target 1.5x)
 //
@@ -23,7 +28,7 @@
 // the KMS emulator (5 ms per call, concurrency 16), against the emulator's ceiling (raw
 // ReEncrypt calls/s at the same latency and concurrency, before and after; the higher counts).
 //
-//   node bench/scale/run.js [--sizes S,M,L,XL] [--target postgres|pglite] [--runs 3]
+//   node bench/scale/run.js [--sizes S,M,L,XL,M+routing,L+routing] [--target postgres|pglite] [--runs 3]
 //        [--no-build] [--no-rotate] [--write] [--json FILE]
 //        [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
 //
@@ -60,7 +65,7 @@ function parseArgs(argv) {
       if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
       return argv[++i];
     };
-    if (a === '--sizes') o.sizes = next().split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+    if (a === '--sizes') o.sizes = next().split(',').map((s) => s.trim().replace(/^[a-z]+/i, (x) => x.toUpperCase())).filter(Boolean);
     else if (a === '--target') o.target = next();
     else if (a === '--runs') o.runs = Number(next());
     else if (a === '--admin-url') o.adminUrl = next();
@@ -154,6 +159,8 @@ function targetFor(base) {
 function summarize(rs) {
   const out = { ...rs[rs.length - 1], n: rs.length };
   for (const k of ['wallMs', 'cpuMs', 'maxRssMb', 'processMs']) out[k] = median(rs.map((r) => r[k]));
+  // Client + PostgreSQL backend CPU (from /proc), the figure a loaded machine does not inflate.
+  out.totalCpuMs = median(rs.map((r) => r.cpuMs + (r.serverCpuMs ?? 0)));
   out.maxRssMb = Math.max(...rs.map((r) => r.maxRssMb ?? 0));
   out.wallMin = Math.min(...rs.map((r) => r.wallMs));
   out.wallMax = Math.max(...rs.map((r) => r.wallMs));
@@ -172,8 +179,10 @@ function runSize(size, base, target) {
   const changedFiles = path.join(dir, 'files-1pct');
   const gen = generate({ ...SIZES[size], out: files });
   generate({ ...SIZES[size], out: changedFiles, change: 0.01 });
-  const rows = gen.providers + gen.models;
-  log(`\n${size}: ${gen.providers.toLocaleString('en-US')} providers + ${gen.models.toLocaleString('en-US')} provider models, ${gen.files} files, ${(gen.bytes / 1e6).toFixed(2)} MB`);
+  const routingRows = gen.routingModels + gen.backends + gen.grants;
+  const rows = gen.providers + gen.models + routingRows;
+  const routing = routingRows ? ` + ${gen.routingModels.toLocaleString('en-US')} models, ${gen.backends.toLocaleString('en-US')} backends, ${gen.grants.toLocaleString('en-US')} grants` : '';
+  log(`\n${size}: ${gen.providers.toLocaleString('en-US')} providers + ${gen.models.toLocaleString('en-US')} provider models${routing}, ${gen.files} files, ${(gen.bytes / 1e6).toFixed(2)} MB`);
   const kms = ['--kms', `local://${path.join(base, 'kek')}`];
   const m = { validate: [], apply: [], plan: [], drift: [], apply1: [], A: [], B: [], C: [] };
   const show = (label, r) => {
@@ -181,7 +190,7 @@ function runSize(size, base, target) {
     return r;
   };
   for (let i = 0; i < opts.runs; i++) {
-    const db = target.fresh(`${size.toLowerCase()}_${i}`);
+    const db = target.fresh(`${size.toLowerCase().replace(/[^a-z0-9]/g, '_')}_${i}`);
     const cv = (...a) => child(['cvctl', ...a], { cwd: db.cwd });
     m.validate.push(show('validate', expectExit('validate', cv('validate', files), 0)));
     m.apply.push(show('first apply', expectExit('first apply', cv('apply', files, '--auto-approve', ...kms, ...db.args), 0)));
@@ -195,7 +204,7 @@ function runSize(size, base, target) {
     m.C.push(show('limit C (COPY)', child(db.copyArgs)));
     db.drop();
   }
-  const out = { size, providers: gen.providers, models: gen.models, rows, files: gen.files, bytes: gen.bytes };
+  const out = { size, providers: gen.providers, models: gen.models, routingModels: gen.routingModels, backends: gen.backends, grants: gen.grants, rows, files: gen.files, bytes: gen.bytes };
   for (const [k, v] of Object.entries(m)) out[k] = summarize(v);
   const changed = /(\d+) updated/.exec(out.apply1.stdoutTail);
   out.apply1.changedRows = changed ? Number(changed[1]) : null;

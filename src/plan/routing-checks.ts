@@ -3,7 +3,7 @@
 // against the database AS THE PLAN LEAVES IT: a provider the plan deletes or disables, a model it
 // deletes or renames away, no longer serve. And a model of this scope the plan keeps active
 // although the files no longer declare it (protected) must keep an active backend too. Pure.
-import { checkDeferredReferences, type DatabaseProviderModel, type ReferenceLookup } from '../config/routing-refs';
+import { checkDeferredReferences, deferredReferences, type DatabaseProviderModel, type ReferenceLookup } from '../config/routing-refs';
 import type { Diagnostic } from '../config/diagnostics';
 import type { ProviderStatus } from '../domain/kinds';
 import type { ModelRow } from '../domain/routing-rows';
@@ -17,14 +17,21 @@ interface ProviderAfter {
   status: ProviderStatus;
 }
 
-/** What the plan does to each database provider and provider model (by name), for the lookup. */
-function effects(changes: readonly Change[]): { providers: Map<string, ProviderAfter>; models: Map<string, ProviderAfter> } {
+/**
+ * What the plan does to each database provider and provider model (by name), for the lookup.
+ * Only changes under a provider name the database has: the lookup asks about database rows only,
+ * so the others (a first apply's 100,000 creates) need no entry.
+ */
+function effects(changes: readonly Change[], dbProviders: ReadonlySet<string>): { providers: Map<string, ProviderAfter>; models: Map<string, ProviderAfter> } {
   const providers = new Map<string, ProviderAfter>();
   const models = new Map<string, ProviderAfter>();
   for (const c of changes) {
     if (isChangeOf(c, 'provider')) {
-      providers.set(c.renamedFrom ?? c.resource.name, c.action === 'delete' ? { deleted: true, status: 'disabled' } : { deleted: false, status: c.target.status });
+      const name = c.renamedFrom ?? c.resource.name;
+      if (!dbProviders.has(name)) continue;
+      providers.set(name, c.action === 'delete' ? { deleted: true, status: 'disabled' } : { deleted: false, status: c.target.status });
     } else if (isChangeOf(c, 'providerModel')) {
+      if (!dbProviders.has(c.resource.provider)) continue;
       const key = `${c.resource.provider}\u0000${c.resource.name}`;
       models.set(key, c.action === 'delete' ? { deleted: true, status: 'disabled' } : { deleted: false, status: c.target.status });
     }
@@ -33,7 +40,7 @@ function effects(changes: readonly Change[]): { providers: Map<string, ProviderA
 }
 
 export function referenceLookup(input: PlanInput, ix: RoutingIndex, changes: readonly Change[]): ReferenceLookup {
-  const fx = effects(changes);
+  const fx = effects(changes, new Set(input.current.providers.map((p) => p.name)));
   const providerById = new Map(input.current.providers.map((p) => [p.id, p]));
   const pmByKey = new Map<string, DatabaseProviderModel & { providerName: string }>();
   for (const pm of input.current.providerModels) {
@@ -60,7 +67,12 @@ export function referenceLookup(input: PlanInput, ix: RoutingIndex, changes: rea
 export function checkRouting(input: PlanInput, ix: RoutingIndex, changes: readonly Change[]): Diagnostic[] {
   const models = (input.desired.models ?? []).filter((m) => !ix.skippedModels.has(m.name));
   if (models.length === 0 && (input.desired.accessGrants ?? []).length === 0) return [];
-  return checkDeferredReferences({ ...input.desired, models }, referenceLookup(input, ix, changes));
+  const desired = { ...input.desired, models };
+  // Nothing deferred (every backend's provider and every grant's model is in the files):
+  // checkDeferredReferences would find nothing, so neither it nor the lookup is built.
+  const deferred = deferredReferences(desired);
+  if (deferred.backends.length === 0 && deferred.grants.length === 0) return [];
+  return checkDeferredReferences(desired, referenceLookup(input, ix, changes));
 }
 
 /**
@@ -69,6 +81,7 @@ export function checkRouting(input: PlanInput, ix: RoutingIndex, changes: readon
  * declared model would be. Models made in the console only get the cascade's warning.
  */
 export function keptModelsWithoutBackends(input: PlanInput, ix: RoutingIndex, changes: readonly Change[]): PlanProblem[] {
+  if (ix.keptRemoved.length === 0) return [];
   const lookup = referenceLookup(input, ix, changes);
   const out: PlanProblem[] = [];
   for (const row of ix.keptRemoved) {

@@ -78,11 +78,12 @@ export function planGrants(ctx: Ctx, ix: RoutingIndex): void {
   for (const rows of ix.grantsByModelId.values()) {
     for (const g of rows) current.set(grantKey(ix.modelRenamedTo.get(g.modelName) ?? g.modelName, subjectIdentity(g.subjectType, g.subject)), g);
   }
-  const desired = [...(ctx.input.desired.accessGrants ?? [])].sort(
-    (a, b) => compareStrings(a.model, b.model) || compareStrings(grantSubject(a), grantSubject(b)),
-  );
+  // Subjects computed once per grant, not twice per comparison (5,000 grants: ~60,000 comparisons).
+  const desired = (ctx.input.desired.accessGrants ?? [])
+    .map((g) => ({ g, subject: grantSubject(g) }))
+    .sort((a, b) => compareStrings(a.g.model, b.g.model) || compareStrings(a.subject, b.subject));
   const seen = new Set<string>();
-  for (const g of desired) {
+  for (const { g } of desired) {
     const key = grantKey(g.model, subjectIdentity(g.subject.type, g.subject.name));
     if (seen.has(key)) continue; // a duplicate: validate reports it
     seen.add(key);
