@@ -5,7 +5,7 @@
 import type { AccessGrantTarget, ResourceType } from '../plan/types';
 import { specOf } from '../resources/registry';
 import type { Column, Statement } from '../state/statements';
-import { unnest } from '../state/statements';
+import { insertRowsSql, recordBackendsSql, updateRowsSql, type Stamps } from '../state/write-sql';
 import { commonColumns, updatedColumns, type RowWrite, type WriteContext, type Writer } from './convert-rows';
 
 type RoutingType = 'model' | 'modelBackend' | 'accessGrant';
@@ -24,48 +24,14 @@ function columnsOf(type: RoutingType, rows: readonly RowWrite[]): Column[] {
 }
 
 function insertRows(type: RoutingType): Writer {
-  return (rows, w) => {
-    if (rows.length === 0) return [];
-    const cols = columnsOf(type, rows);
-    const u = unnest(cols);
-    const now = `$${u.params.length + 1}::timestamptz`;
-    const scope = `$${u.params.length + 2}`;
-    const stamps: Array<[string, string]> = OWNED[type]
-      ? [['managed_by', scope], ['last_applied_at', now], ['created_at', now], ['updated_at', now]]
-      : [];
-    const names = [...cols.map((c) => c.column), ...stamps.map((s) => s[0])];
-    const values = [...cols.map((c) => u.value(c.column)), ...stamps.map((s) => s[1])];
-    return [
-      {
-        sql: `insert into ${specOf(type).table} (${names.join(', ')})
-     select ${values.join(', ')}
-       from ${u.from}`,
-        params: OWNED[type] ? [...u.params, w.now.toISOString(), w.scope] : u.params,
-      },
-    ];
-  };
+  return (rows, w) => (rows.length === 0 ? [] : [insertRowsSql(specOf(type).table, columnsOf(type, rows), stamps(type, w))]);
 }
 
 function updateRows(type: RoutingType): Writer {
-  return (rows, w) => {
-    if (rows.length === 0) return [];
-    const u = unnest(columnsOf(type, rows));
-    const now = `$${u.params.length + 1}::timestamptz`;
-    const sets = [
-      ...updatedColumns(type, OWNED[type]).map((c) => `${c} = ${u.value(c)}`),
-      ...(OWNED[type] ? [`managed_by = $${u.params.length + 2}`, `last_applied_at = ${now}`, `updated_at = ${now}`] : []),
-    ];
-    return [
-      {
-        // models.name: a rename (renamedFrom) keeps the row, its id, backends and grants.
-        sql: `update ${specOf(type).table} t set ${sets.join(', ')}
-       from ${u.from}
-      where t.id = u.id::uuid`,
-        params: OWNED[type] ? [...u.params, w.now.toISOString(), w.scope] : u.params,
-      },
-    ];
-  };
+  return (rows, w) => (rows.length === 0 ? [] : [updateRowsSql(specOf(type).table, columnsOf(type, rows), updatedColumns(type, OWNED[type]), stamps(type, w))]);
 }
+
+const stamps = (type: RoutingType, w: WriteContext): Stamps => ({ owned: OWNED[type], now: w.now.toISOString(), scope: w.scope });
 
 export const ROUTING_WRITERS: { readonly [T in RoutingType]: { insert: Writer; update: Writer } } = {
   model: { insert: insertRows('model'), update: updateRows('model') },
@@ -73,28 +39,9 @@ export const ROUTING_WRITERS: { readonly [T in RoutingType]: { insert: Writer; u
   accessGrant: { insert: insertRows('accessGrant'), update: updateRows('accessGrant') },
 };
 
-/**
- * A model's last_applied lists its backends as they are once the plan's writes and deletes are
- * done (`providerModel: PROVIDER/MODEL_ID`, priority, weight, status; in traffic order): drift
- * then sees a weight changed or a backend removed in the console as a change since the last
- * apply. Run after the backends' deletes, for every model written or whose backends changed.
- */
+/** Each given model's last_applied record of its backends, rewritten from the rows (src/state/write-sql.ts). */
 export function recordBackends(modelIds: readonly string[]): Statement[] {
-  if (modelIds.length === 0) return [];
-  return [
-    {
-      sql: `update models m set last_applied = coalesce(m.last_applied, '{}'::jsonb) || jsonb_build_object('backends', coalesce((
-        select jsonb_agg(jsonb_build_object('providerModel', p.name || '/' || pm.model_id, 'priority', mb.priority,
-                                            'weight', mb.weight, 'status', mb.status)
-                         order by mb.priority, p.name collate "C", pm.model_id collate "C")
-          from model_backends mb
-          join provider_models pm on pm.id = mb.provider_model_id
-          join providers p on p.id = pm.provider_id
-         where mb.model_id = m.id), '[]'::jsonb))
-      where m.id = any($1::uuid[])`,
-      params: [[...modelIds]],
-    },
-  ];
+  return modelIds.length === 0 ? [] : [recordBackendsSql(modelIds)];
 }
 
 export const isRoutingType = (t: ResourceType): t is RoutingType => t in OWNED;

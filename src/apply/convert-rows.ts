@@ -1,10 +1,12 @@
-// The batched write statements of each resource type, their columns read from the registry
-// (src/resources): one insert and one update per type whatever the number of rows. Pure.
+// The batched writes of each resource type: their columns and values, read from the registry
+// (src/resources) and the plan's targets; the SQL around them is built in src/state/write-sql.ts.
+// One insert and one update per type whatever the number of rows. Pure.
 import type { ResourceType } from '../plan/types';
 import { specOf } from '../resources/registry';
 import type { FieldSpec, SqlType } from '../resources/types';
 import type { CopyValue } from '../state/database';
-import { unnest, type Column, type Statement, type Unnest } from '../state/statements';
+import type { Column, Statement } from '../state/statements';
+import { insertProvidersSql, updateProvidersSql, updateProviderModelsSql } from '../state/write-sql';
 import type { StoredCredentials } from './credentials';
 
 /** One row to write: its id, its parents' ids (registry order), its target and last-applied record. */
@@ -87,49 +89,13 @@ export function updatedColumns(type: ResourceType, lastApplied = true): string[]
 
 function insertProviders(rows: readonly RowWrite[], w: WriteContext): Statement[] {
   if (rows.length === 0) return [];
-  const cols = [...commonColumns('provider', rows), ...credentialColumns(rows)];
-  const u = unnest(cols);
-  const now = `$${u.params.length + 1}::timestamptz`;
-  const written = cols.map((c) => c.column).filter((c) => c !== 'cred_set');
-  const extra: Array<[string, string]> = [
-    ['credential_updated_at', `case when ${u.raw('credential_ciphertext')} is null then null else ${now} end`],
-    ['managed_by', `$${u.params.length + 2}`],
-    ['last_applied_at', now],
-    ['created_at', now],
-    ['updated_at', now],
-  ];
-  return [
-    {
-      sql: `insert into providers (${[...written, ...extra.map((e) => e[0])].join(', ')})
-     select ${[...written.map((c) => u.value(c)), ...extra.map((e) => e[1])].join(', ')}
-       from ${u.from}`,
-      params: [...u.params, w.now.toISOString(), w.scope],
-    },
-  ];
+  return [insertProvidersSql([...commonColumns('provider', rows), ...credentialColumns(rows)], w.now.toISOString(), w.scope)];
 }
 
 function updateProviders(rows: readonly RowWrite[], w: WriteContext): Statement[] {
   if (rows.length === 0) return [];
-  const u = unnest([...commonColumns('provider', rows), ...credentialColumns(rows)]);
-  const now = `$${u.params.length + 1}::timestamptz`;
-  const keep = (col: string, value: string): string => `${col} = case when u.cred_set::boolean then ${value} else p.${col} end`;
-  const sets = [
-    ...updatedColumns('provider').map((c) => `${c} = ${u.value(c)}`),
-    `managed_by = $${u.params.length + 2}`,
-    `last_applied_at = ${now}`,
-    `updated_at = ${now}`,
-    ...CREDENTIAL_COLUMNS.map((c) => keep(c, u.value(c))),
-    keep('credential_updated_at', `case when ${u.raw('credential_ciphertext')} is null then null else ${now} end`),
-  ];
-  return [
-    {
-      // name: a rename (renamedFrom) keeps the row and its id; for any other update it is unchanged.
-      sql: `update providers p set ${sets.join(',\n        ')}
-       from ${u.from}
-      where p.id = u.id::uuid`,
-      params: [...u.params, w.now.toISOString(), w.scope],
-    },
-  ];
+  const cols = [...commonColumns('provider', rows), ...credentialColumns(rows)];
+  return [updateProvidersSql(cols, updatedColumns('provider'), CREDENTIAL_COLUMNS, w.now.toISOString(), w.scope)];
 }
 
 /**
@@ -162,20 +128,7 @@ function* copyRows(rows: readonly RowWrite[], fields: FieldSpec[], scope: string
 
 function updateModels(rows: readonly RowWrite[], w: WriteContext): Statement[] {
   if (rows.length === 0) return [];
-  const u: Unnest = unnest(commonColumns('providerModel', rows));
-  const sets = [
-    ...updatedColumns('providerModel').map((c) => `${c} = ${u.value(c)}`),
-    `managed_by = $${u.params.length + 2}`,
-    `updated_at = $${u.params.length + 1}::timestamptz`,
-  ];
-  return [
-    {
-      sql: `update provider_models m set ${sets.join(', ')}
-       from ${u.from}
-      where m.id = u.id::uuid`,
-      params: [...u.params, w.now.toISOString(), w.scope],
-    },
-  ];
+  return [updateProviderModelsSql(commonColumns('providerModel', rows), updatedColumns('providerModel'), w.now.toISOString(), w.scope)];
 }
 
 export type Writer = (rows: readonly RowWrite[], w: WriteContext) => Statement[];

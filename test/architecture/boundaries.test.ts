@@ -21,13 +21,6 @@ interface Allowed {
 
 const ALLOWED: Allowed[] = [
   {
-    rule: 'sql-outside-state',
-    file: /^apply\/convert[^/]*\.ts$/,
-    reason:
-      'the converter is the pure stage "plan → write statements" (docs/architecture.md): it builds the ' +
-      'statement text so golden tests see it without a database; src/state/execute.ts runs it',
-  },
-  {
     rule: 'formatter-outside-render',
     file: 'config/diagnostics.ts',
     name: 'formatDiagnostic',
