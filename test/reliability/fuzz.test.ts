@@ -315,6 +315,10 @@ describe("the fuzzer's own checks (each can fail)", () => {
     expect(planOf(2, planJson(1), '')).toEqual([]);
     expect(planOf(0, planJson(0), '')).toEqual([]);
     expect(planOf(1, '', `cvctl: error: environment variable X is not set (referenced at ${rel}:2:3)\n`)).toEqual([]);
+    const againstDb = `${rel}:2:12 error unknown-provider-model backend 'a/b': no such provider model\ncvctl: error: 1 error in the files against the database (see above); nothing was planned\n`;
+    expect(planOf(1, '', againstDb)).toEqual([]);
+    const policy = `${rel}:2:12 error policy-provider-kind provider 'a' is of kind 'openai'\ncvctl: error: the plan violates the policy (1 violation); apply refuses it\n`;
+    expect(planOf(1, planJson(1), policy)).toEqual([]);
     const broken: Array<[string, string[]]> = [
       ['exit 1 without an error line', planOf(1, '', '')],
       ['a database error, no position', planOf(1, '', 'cvctl: error: database error 22P02: invalid input syntax for type json\n')],
@@ -326,6 +330,10 @@ describe("the fuzzer's own checks (each can fail)", () => {
       ['exit 0 with an error', planOf(0, planJson(0), invalid)],
       ['not JSON', planOf(0, 'No changes.', '')],
       ['exit 4', planOf(4, '', '')],
+      ['policy: miscounted violations', planOf(1, planJson(1), policy.replace('(1 violation)', '(2 violations)'))],
+      ['policy: a non-policy error', planOf(1, planJson(1), policy.replace('policy-provider-kind', 'invalid-type'))],
+      ['policy: no plan printed', planOf(1, '', policy)],
+      ['against the database: miscounted', planOf(1, '', againstDb.replace('1 error in', '2 errors in'))],
     ];
     for (const [what, problems] of broken) expect([what, problems.length > 0]).toEqual([what, true]);
   });

@@ -190,10 +190,19 @@ export function checkPlan(plan: CommandResult, opts: { json: boolean; rel: strin
   if (plan.code === 1) {
     if (errorAt === -1 || !stderrLines[errorAt]!.startsWith('cvctl: error:')) {
       out.push(`plan: exit 1 without a 'cvctl: error:' message: ${JSON.stringify(plan.stderr.slice(0, 300))}`);
-    } else if (/errors? in the files \(see above\); nothing was planned$/.test(stderrLines[errorAt]!)) {
+    } else if (/errors? in the files( against the database)? \(see above\); nothing was planned$/.test(stderrLines[errorAt]!)) {
+      // Also the checks that need the database (a backend's provider model, a grant's model):
+      // positioned diagnostics like the files' own, found at plan time.
       if (errors.length === 0) out.push('plan: "errors in the files" without an error diagnostic');
       const n = Number(/(\d+) errors? in the files/.exec(stderrLines[errorAt]!)?.[1]);
       if (n !== errors.length) out.push(`plan: says ${n} errors, lists ${errors.length}`);
+    } else if (/^cvctl: error: the plan violates the policy \([\d,]+ violations?\); apply refuses it$/.test(stderrLines[errorAt]!)) {
+      // A policy violation (CONTRACT.md section 7): the plan is still printed, each violation is a
+      // positioned policy-* diagnostic, and their number is the one the error gives.
+      const n = Number(/\(([\d,]+) violations?\)/.exec(stderrLines[errorAt]!)![1]!.replace(/,/g, ''));
+      if (errors.length !== n) out.push(`plan: says ${n} policy violations, lists ${errors.length}`);
+      for (const d of errors) if (!d.code.startsWith('policy-')) out.push(`plan: a policy refusal with a non-policy error: ${d.code}`);
+      if (plan.stdout.trim() === '') out.push('plan: a policy refusal without the plan on stdout');
     } else {
       if (errors.length > 0) out.push(`plan: error diagnostics, but the error is not about them: ${errorBlock.slice(0, 300)}`);
       // Valid files, and still exit 1: only an error about a place in the files is expected here
