@@ -67,7 +67,14 @@ export function sameShares(a: Shares, b: Shares): boolean {
   return true;
 }
 
-export type PriceProblem = 'missing-price' | 'negative-price';
+export type PriceProblem = 'missing-price' | 'negative-price' | 'price-out-of-range';
+
+/**
+ * The files' maximum price (USD per 1M tokens). A larger price can only come from the database
+ * (the console, a hand edit); times a big token count it overflows to Infinity, and then the
+ * totals print as NaN. Such a row is left out like an unknown price.
+ */
+export const MAX_PRICE_PER_MTOK = 100_000;
 
 /** Why a pricing cannot be used, or null when both prices are finite and >= 0. */
 export function priceProblem(p: Pricing | null | undefined): PriceProblem | null {
@@ -75,6 +82,7 @@ export function priceProblem(p: Pricing | null | undefined): PriceProblem | null
   const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
   if (!ok(p.inputPerMTok) || !ok(p.outputPerMTok)) return 'missing-price';
   if (p.inputPerMTok < 0 || p.outputPerMTok < 0) return 'negative-price';
+  if (p.inputPerMTok > MAX_PRICE_PER_MTOK || p.outputPerMTok > MAX_PRICE_PER_MTOK) return 'price-out-of-range';
   return null;
 }
 

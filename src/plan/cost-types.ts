@@ -90,7 +90,7 @@ export interface CostItem {
 }
 
 /** Why usage rows could not be priced (they are left out of before, after and delta alike). */
-export type ExclusionCause = 'missing-price' | 'negative-price' | 'deleted-provider-model' | 'invalid-usage';
+export type ExclusionCause = 'missing-price' | 'negative-price' | 'price-out-of-range' | 'deleted-provider-model' | 'invalid-usage';
 
 export interface CostExclusion {
   cause: ExclusionCause;

@@ -13,7 +13,7 @@
 //           (providerModel, removed); the facade's routing changes (model, routing); otherwise
 //           (providerModel, price).
 //
-// A row that cannot be priced (missing or negative price, before or after, or the provider model
+// A row that cannot be priced (missing, negative or out-of-range price, before or after, or the provider model
 // that served it already deleted) is left out of before, after and every item, and counted in
 // `excluded` with its cause: a total that silently treats an unknown price as 0 would be wrong,
 // and a reviewer is better served by a warning.
@@ -261,6 +261,7 @@ export function estimateCost(input: CostInput): PlanCost | undefined {
 const CAUSE_TEXT: Record<ExclusionCause, string> = {
   'missing-price': 'has no price',
   'negative-price': 'has a negative price',
+  'price-out-of-range': 'has a price above $100,000 per 1M tokens (the files\' maximum)',
   'deleted-provider-model': 'was served by a provider model that no longer exists',
   'invalid-usage': 'has a negative or non-numeric count',
 };
@@ -270,7 +271,9 @@ export function costWarnings(cost: PlanCost): string[] {
   const out: string[] = [];
   for (const c of cost.excluded?.causes ?? []) {
     const rows = `${c.rows} usage ${c.rows === 1 ? 'row' : 'rows'}`;
-    const what = c.subject === 'usage' ? `${rows} ${CAUSE_TEXT[c.cause]}` : `${rows} on ${c.subject}: it ${CAUSE_TEXT[c.cause]}`;
+    // The cause text is singular ("has", "was"): rows are its subject only without a provider model.
+    const plural = c.rows === 1 ? CAUSE_TEXT[c.cause] : CAUSE_TEXT[c.cause].replace(/^has /, 'have ').replace(/^was /, 'were ');
+    const what = c.subject === 'usage' ? `${rows} ${plural}` : `${rows} on ${c.subject}: it ${CAUSE_TEXT[c.cause]}`;
     out.push(`cost estimate: ${what}; left out of before, after and delta`);
   }
   const u = cost.unattributed;

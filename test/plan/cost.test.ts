@@ -189,6 +189,7 @@ describe('rows that cannot be priced are excluded, counted and warned about', ()
   const cases: Array<{ name: string; input: CostInput; cause: string; subject: string; warning: RegExp }> = [
     { name: 'missing price before', input: costInput(state([pm(A, null)], [model]), state([pmA], [model]), [use('chat', A, 1, 1)]), cause: 'missing-price', subject: A, warning: /1 usage row on prov-a\/a: it has no price/ },
     { name: 'negative price after', input: costInput(state([pmA], [model]), state([pm(A, [-1, 1])], [model]), [use('chat', A, 1, 1)]), cause: 'negative-price', subject: A, warning: /has a negative price/ },
+    { name: 'a price above the files\' maximum (1e308 overflows to Infinity)', input: costInput(state([pm(A, [1e308, 1e308])], [model]), state([pmA], [model]), [use('chat', A, 1e9, 1e9)]), cause: 'price-out-of-range', subject: A, warning: /prov-a\/a: it has a price above \$100,000 per 1M tokens/ },
     { name: 'a NaN price on the backend it moves to', input: costInput(state([pmA, pmB], [fb()]), state([pm(B, [NaN, 1])], [fb([be(B, 2)])]), [use('chat', A, 1, 1)]), cause: 'missing-price', subject: B, warning: /prov-b\/b: it has no price/ },
     { name: 'served by a provider model already deleted', input: costInput(state([pmA], [model]), state([pmA], [model]), [use('chat', null, 1, 1)]), cause: 'deleted-provider-model', subject: 'usage', warning: /1 usage row was served by a provider model that no longer exists/ },
     { name: 'a negative token count', input: costInput(state([pmA], [model]), state([pmA], [model]), [use('chat', A, -1, 1)]), cause: 'invalid-usage', subject: 'usage', warning: /negative or non-numeric count/ },
@@ -215,6 +216,16 @@ describe('rows that cannot be priced are excluded, counted and warned about', ()
     const cost = estimateCost(costInput(state([pmA, pm(C, null)], [m]), state([pm(A, [2, 2]), pm(C, null)], [m]), [use('chat', A, 1, 1), use(null, C, 5, 5)]))!;
     expect(cost).toMatchObject({ before: 2, after: 4, delta: 2, items: [pmItem(A, 'price', 2)] });
     expect(cost.excluded).toEqual({ rows: 1, requests: 1000, inputTokens: 5e6, outputTokens: 5e6, causes: [{ cause: 'missing-price', subject: C, rows: 1 }] });
+  });
+});
+
+describe('warnings', () => {
+  test('several excluded rows read in the plural', () => {
+    const m = facade('chat', 'fallback', [be(A)]);
+    const cost = estimateCost(costInput(state([pmA], [m]), state([pmA], [m]), [use('chat', A, -1, 1), use('x', A, -1, 1), use('chat', null, 1, 1), use('x', null, 1, 1)]))!;
+    const text = costWarnings(cost).join('\n');
+    expect(text).toMatch(/2 usage rows have a negative or non-numeric count/);
+    expect(text).toMatch(/2 usage rows were served by a provider model that no longer exists/);
   });
 });
 
