@@ -124,4 +124,15 @@ describe.each(targets)('drift of models, backends and grants on %s', (target) =>
     ]);
     expect(r.driftSummary.drift).toBe(4);
   });
+
+  test('a model the files add, never applied: it and its backends and grants are pending (not conflict)', async () => {
+    fs.mkdirSync(path.join(ws.work, 'v3'), { recursive: true });
+    const extra = `  - name: chat-new\n    backends:\n      - {providerModel: openai-prod/gpt-4o}\n`;
+    fs.writeFileSync(path.join(ws.work, 'v3', 'all.yaml'), files(100).replace('accessGrants:\n', `${extra}accessGrants:\n  - {model: chat-new, subject: {group: ops}}\n`));
+    expect(brief(await drift('v3'))).toEqual([
+      'create chat-new [pending]',
+      'create chat-new/openai-prod/gpt-4o [pending]',
+      'create chat-new/group:ops [pending]',
+    ]);
+  });
 });

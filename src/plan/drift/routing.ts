@@ -85,7 +85,11 @@ function labelBackend(ix: RoutingIx, c: Extract<RoutingChange, { resource: { typ
   const r = c.resource;
   const model = ix.models.get(ix.renamedFrom.get(r.model) ?? r.model);
   // A model deleted outside cvctl: its backends as its last apply recorded them.
-  const record = model !== undefined ? model.lastApplied : ix.deleted.get(`model\u0000${r.model}\u0000`)?.lastApplied;
+  const deleted = ix.deleted.get(`model\u0000${r.model}\u0000`);
+  // A model in neither the database nor the deleted rows was never applied: its backends are
+  // pending like the model itself (not a conflict for want of a record).
+  if (model === undefined && deleted === undefined && c.action === 'create') return { ...head(c), drift: 'pending', ...(c.fields ? { fields: c.fields } : {}), reason: NOT_APPLIED };
+  const record = model !== undefined ? model.lastApplied : deleted?.lastApplied;
   const last = lastBackend(record, r.provider, r.name);
   const values = (fs: FieldChange[], side: 'before' | 'after'): Record<string, unknown> => Object.fromEntries(fs.map((f) => [f.path, f[side]]));
   if (c.action === 'create' || c.action === 'delete') {
