@@ -92,28 +92,40 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       const newId = deps.newId ?? randomUUID;
       const saved = deps.savedPlan ?? true;
 
-      // Row ids by resource key: the providers the plan names as they are now, then every
-      // changed row (its own id, or a new one for a create).
+      // Row ids: by change, every changed row (its own id, or a new one for a create); by
+      // resource key, the providers the plan names as they are now and the changed rows that
+      // another change names as its parent. Only those get a key: a first apply creates 100,000
+      // provider models that nothing in the plan names unless it also writes backends.
       const ids = new Map<string, string>();
-      const rowId = (c: Change): string => ('id' in c.expect ? c.expect.id : newId());
+      const changeIds: string[] = new Array<string>(plan.changes.length);
+      const named = parentTypesOf(plan);
+      const assign = (c: Change, i: number): void => {
+        const id = 'id' in c.expect ? c.expect.id : newId();
+        changeIds[i] = id;
+        if (named.has(c.resource.type)) ids.set(resourceKey(c.resource), id);
+      };
       for (const [name, id] of locked.providerIds) ids.set(resourceKey({ type: 'provider', name }), id);
       // Models and provider models the routing changes name without writing them, as they are now.
       for (const [key, id] of locked.routing.parentIds) ids.set(key, id);
-      for (const c of plan.changes) if (isChangeOf(c, 'provider')) ids.set(resourceKey(c.resource), rowId(c));
+      plan.changes.forEach((c, i) => {
+        if (isChangeOf(c, 'provider')) assign(c, i);
+      });
       const credentials = new Map<string, CredentialWrite>();
-      for (const c of plan.changes) {
+      for (let i = 0; i < plan.changes.length; i++) {
+        const c = plan.changes[i];
         if (c.action === 'delete' || !isChangeOf(c, 'provider')) continue;
         const key = resourceKey(c.resource);
         const stored =
           c.target.credentials && kek && fpKey
-            ? await storeCredentials(ids.get(key)!, c.resource.name, c.target.kind, c.target.credentials, values, kek, fpKey, deps.cwd)
+            ? await storeCredentials(changeIds[i], c.resource.name, c.target.kind, c.target.credentials, values, kek, fpKey, deps.cwd)
             : null;
         if (stored) checkShownPrefix(c, c.target.kind, stored.prefix, saved);
         credentials.set(key, { stored, fingerprints: stored ? stored.fingerprints : storedFingerprints(locked, c) });
       }
-      for (const c of plan.changes) {
+      for (let i = 0; i < plan.changes.length; i++) {
+        const c = plan.changes[i];
         if (isChangeOf(c, 'provider')) continue;
-        ids.set(resourceKey(c.resource), rowId(c));
+        assign(c, i);
         if (c.action === 'delete') continue;
         for (const p of specOf(c.resource.type).parents) {
           const parent = p.ref(c.resource);
@@ -123,7 +135,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
         }
       }
 
-      for (const { step, statements } of convertPlan({ plan, now, ids, credentials })) {
+      for (const { step, statements } of convertPlan({ plan, now, ids, changeIds, credentials })) {
         await executeStatements(tx, statements);
         const point = STOP_AFTER[`${step.type}:${step.phase}`];
         if (point !== undefined) stopAt(point);
@@ -165,6 +177,13 @@ function conflictAsStale(e: unknown, savedPlan: boolean): unknown {
   if (cause?.code !== '23505' || label === undefined) return e;
   const what = `a ${label}`;
   return new CvctlError('STALE_PLAN', `${staleLead(savedPlan)}: ${what} the plan creates was created in the database meanwhile. ${staleTail(savedPlan)}`, { cause: e });
+}
+
+/** The resource types the plan's changes name as parents (a provider model names its provider). */
+function parentTypesOf(plan: Plan): Set<ResourceType> {
+  const types = new Set<ResourceType>();
+  for (const c of plan.changes) types.add(c.resource.type);
+  return new Set([...types].flatMap((t) => specOf(t).parents.map((p) => p.type)));
 }
 
 function storedFingerprints(locked: LockedRows, c: Change): Record<string, string> {

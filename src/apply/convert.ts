@@ -26,8 +26,17 @@ export interface CredentialWrite {
 export interface ConvertInput {
   plan: Plan;
   now: Date;
-  /** Row id by resource key (src/resources/registry.ts): every resource changed, and every parent one names. */
+  /**
+   * Row id by resource key (src/resources/registry.ts): every parent a change names, and every
+   * resource changed unless `changeIds` has it.
+   */
   ids: ReadonlyMap<string, string>;
+  /**
+   * Row id of `plan.changes[i]` at index i, used before `ids`: apply hands over each change's id
+   * as it assigns it, so that a first apply of 100,000 rows does not build and hash each one's
+   * key again (docs/benchmarks-scale.md, issue 13/15).
+   */
+  changeIds?: readonly string[];
   /** By provider resource key, for every provider the plan writes (creates, updates, enables, disables). */
   credentials: ReadonlyMap<string, CredentialWrite>;
 }
@@ -40,13 +49,18 @@ export interface ConvertedStep {
 
 type WriteConverter<T extends ResourceType> = {
   batch: 'insert' | 'update';
-  row(c: WriteChange<T>, input: ConvertInput): RowWrite;
+  /** `id`: the row's own id; by default looked up by its resource key in `ids`. */
+  row(c: WriteChange<T>, input: ConvertInput, id?: string): RowWrite;
 };
 type DeleteConverter = { batch: 'delete' };
 type Converters = { readonly [T in ResourceType]: { readonly [A in Action]: A extends WriteAction ? WriteConverter<T> : DeleteConverter } };
 
-function idOf(c: Change, input: ConvertInput): string {
-  const id = input.ids.get(resourceKey(c.resource));
+/** A change and its index in the plan (where `changeIds` has its id). */
+type Indexed = { c: Change; i: number };
+
+/** A change's row id: at its index in `changeIds` when given, else by its resource key. */
+function idOf(c: Change, input: ConvertInput, i?: number): string {
+  const id = (i === undefined ? undefined : input.changeIds?.[i]) ?? input.ids.get(resourceKey(c.resource));
   if (id === undefined) throw new Error(`convert: no row id for ${describeResource(c.resource)}`);
   return id;
 }
@@ -66,11 +80,11 @@ function parentIds(c: Change, input: ConvertInput): string[] {
  * fingerprints actually stored (a create could not know them at plan time, no row id yet), or,
  * credentials kept, those the row has; drift compares against them.
  */
-function providerRow(c: WriteChange<'provider'>, input: ConvertInput): RowWrite {
+function providerRow(c: WriteChange<'provider'>, input: ConvertInput, id = idOf(c, input)): RowWrite {
   const creds = input.credentials.get(resourceKey(c.resource));
   if (creds === undefined) throw new Error(`convert: no credentials given for ${describeResource(c.resource)}`);
   return {
-    id: idOf(c, input),
+    id,
     parentIds: [],
     target: c.target,
     lastApplied: lastAppliedOfProvider(c.target, creds.fingerprints),
@@ -78,14 +92,14 @@ function providerRow(c: WriteChange<'provider'>, input: ConvertInput): RowWrite 
   };
 }
 
-function modelRow(c: WriteChange<'providerModel'>, input: ConvertInput): RowWrite {
-  return { id: idOf(c, input), parentIds: parentIds(c, input), target: c.target, lastApplied: lastAppliedOfModel(c.target) };
+function modelRow(c: WriteChange<'providerModel'>, input: ConvertInput, id = idOf(c, input)): RowWrite {
+  return { id, parentIds: parentIds(c, input), target: c.target, lastApplied: lastAppliedOfModel(c.target) };
 }
 
 /** A model, backend or grant: its own id, its parents' ids (looked up by their natural keys). */
-function plainRow<T extends 'model' | 'modelBackend' | 'accessGrant'>(c: WriteChange<T>, input: ConvertInput): RowWrite {
+function plainRow<T extends 'model' | 'modelBackend' | 'accessGrant'>(c: WriteChange<T>, input: ConvertInput, id = idOf(c as Change, input)): RowWrite {
   const t = c.target as { lastApplied?: Record<string, unknown> };
-  return { id: idOf(c as Change, input), parentIds: parentIds(c as Change, input), target: c.target, lastApplied: t.lastApplied ?? {} };
+  return { id, parentIds: parentIds(c as Change, input), target: c.target, lastApplied: t.lastApplied ?? {} };
 }
 
 const insertProvider: WriteConverter<'provider'> = { batch: 'insert', row: providerRow };
@@ -116,23 +130,23 @@ function converterOf(c: Change): WriteConverter<ResourceType> | DeleteConverter 
 
 /** The plan's write statements, step by step in apply order (a step with nothing to write is empty). */
 export function convertPlan(input: ConvertInput): ConvertedStep[] {
-  const byStep = new Map<string, Change[]>(APPLY_STEPS.map((s) => [`${s.type}:${s.phase}`, []]));
-  for (const c of input.plan.changes) {
+  const byStep = new Map<string, Indexed[]>(APPLY_STEPS.map((s) => [`${s.type}:${s.phase}`, []]));
+  input.plan.changes.forEach((c, i) => {
     const conv = converterOf(c);
-    byStep.get(`${c.resource.type}:${conv.batch === 'delete' ? 'delete' : 'write'}`)!.push(c);
-  }
+    byStep.get(`${c.resource.type}:${conv.batch === 'delete' ? 'delete' : 'write'}`)!.push({ c, i });
+  });
   const w = { scope: input.plan.scope, now: input.now };
   return APPLY_STEPS.map((step) => {
     const changes = byStep.get(`${step.type}:${step.phase}`)!;
     if (step.phase === 'delete') {
-      const deletes = deleteByIds(specOf(step.type).table, changes.map((c) => idOf(c, input)));
+      const deletes = deleteByIds(specOf(step.type).table, changes.map(({ c, i }) => idOf(c, input, i)));
       // Once the backends are all written and deleted: each touched model's record of them.
       return { step, statements: step.type === 'modelBackend' ? [...deletes, ...recordBackends(modelsWithBackendRecords(input))] : deletes };
     }
     const rows: Record<'insert' | 'update', RowWrite[]> = { insert: [], update: [] };
-    for (const c of changes) {
+    for (const { c, i } of changes) {
       const conv = converterOf(c) as WriteConverter<ResourceType>;
-      rows[conv.batch].push(conv.row(c as WriteChange, input));
+      rows[conv.batch].push(conv.row(c as WriteChange, input, idOf(c, input, i)));
     }
     const writer = WRITERS[step.type];
     return { step, statements: [...writer.insert(rows.insert, w), ...writer.update(rows.update, w)] };
@@ -143,12 +157,12 @@ export function convertPlan(input: ConvertInput): ConvertedStep[] {
 function modelsWithBackendRecords(input: ConvertInput): string[] {
   const ids = new Set<string>();
   const deleted = new Set<string>();
-  for (const c of input.plan.changes) {
-    if (c.resource.type === 'model') (c.action === 'delete' ? deleted : ids).add(idOf(c, input));
+  input.plan.changes.forEach((c, i) => {
+    if (c.resource.type === 'model') (c.action === 'delete' ? deleted : ids).add(idOf(c, input, i));
     else if (c.resource.type === 'modelBackend') {
       const id = input.ids.get(resourceKey({ type: 'model', name: c.resource.model }));
       if (id !== undefined) ids.add(id);
     }
-  }
+  });
   return [...ids].filter((id) => !deleted.has(id)).sort();
 }
