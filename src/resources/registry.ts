@@ -92,10 +92,18 @@ export const APPLY_STEPS: readonly ApplyStep[] = (() => {
   ];
 })();
 
-const STEP_INDEX = new Map(APPLY_STEPS.map((s, i) => [`${s.type}:${s.phase}`, i]));
+// Step index by type, then phase: looked up per change (100,000 on a first apply), without
+// building a string key each time.
+const STEP_INDEX = new Map<string, { write: number; delete: number }>();
+APPLY_STEPS.forEach((s, i) => {
+  const e = STEP_INDEX.get(s.type) ?? { write: -1, delete: -1 };
+  e[s.phase] = i;
+  STEP_INDEX.set(s.type, e);
+});
 
 export function stepOf(c: { action: Action; resource: ResourceRef }): number {
-  return STEP_INDEX.get(`${c.resource.type}:${c.action === 'delete' ? 'delete' : 'write'}`)!;
+  const e = STEP_INDEX.get(c.resource.type)!;
+  return c.action === 'delete' ? e.delete : e.write;
 }
 
 /** The one change order: apply step, then natural key (code-unit order). */
@@ -108,6 +116,7 @@ export function compareChanges(a: { action: Action; resource: ResourceRef }, b: 
  * a first apply sorts 100,000 creates.
  */
 export function sortByChangeOrder<X>(items: readonly X[], changeOf: (x: X) => { action: Action; resource: ResourceRef }): X[] {
+  if (inChangeOrder(items, changeOf)) return [...items];
   const keyed = items.map((x) => {
     const c = changeOf(x);
     return { x, step: stepOf(c), key: resourceKey(c.resource) };
@@ -142,3 +151,32 @@ export const TARGET_MEMBER_ORDER: readonly string[] = [
   ...mergeOrders([['model', 'provider'], SPECS.map((s) => s.name.field), ['subject', 'subjectType'], FIELD_ROOT_ORDER]),
   'lastApplied',
 ];
+
+/**
+ * Whether `items` already are in the change order. The planner emits most changes in it (a
+ * first apply's 100,000 creates, provider by provider and model by model), and checking costs no
+ * key string per item. Within a step all changes are of one type, and comparing identities
+ * value by value orders as their keys do: the key joins them with U+0000, which no name holds
+ * (PostgreSQL text cannot store it; the loader refuses it).
+ */
+function inChangeOrder<X>(items: readonly X[], changeOf: (x: X) => { action: Action; resource: ResourceRef }): boolean {
+  let step = -1;
+  let resource: ResourceRef | undefined;
+  for (const x of items) {
+    const c = changeOf(x);
+    const s = stepOf(c);
+    if (s < step || (s === step && compareIdentities(resource!, c.resource) > 0)) return false;
+    step = s;
+    resource = c.resource;
+  }
+  return true;
+}
+
+/** Identities of two refs of the same type compared value by value (code-unit order). */
+function compareIdentities(a: ResourceRef, b: ResourceRef): number {
+  for (const k of anySpecOf(a.type).identity) {
+    const d = compareStrings(String((a as unknown as Record<string, unknown>)[k]), String((b as unknown as Record<string, unknown>)[k]));
+    if (d !== 0) return d;
+  }
+  return 0;
+}
