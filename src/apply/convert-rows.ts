@@ -119,7 +119,9 @@ function insertModels(rows: readonly RowWrite[], w: WriteContext): Statement[] {
 function* copyRows(rows: readonly RowWrite[], fields: FieldSpec[], scope: string, at: string): Generator<CopyValue[]> {
   const name = specOf('providerModel').name.field;
   for (const r of rows) {
-    const out: CopyValue[] = [r.id, ...r.parentIds, encode('text', member(r.target, name))];
+    const out: CopyValue[] = [r.id];
+    for (const id of r.parentIds) out.push(id);
+    out.push(encode('text', member(r.target, name)));
     for (const f of fields) out.push(encode(f.sqlType, member(r.target, f.name)));
     out.push(json(r.lastApplied), scope, at, at);
     yield out;

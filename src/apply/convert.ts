@@ -65,14 +65,29 @@ function idOf(c: Change, input: ConvertInput, i?: number): string {
   return id;
 }
 
-function parentIds(c: Change, input: ConvertInput): string[] {
+/**
+ * The parents' ids of a change. Consecutive changes mostly share their parents (a provider's
+ * 100 models follow each other), so the last result is kept per type and handed out again when
+ * its keys are the same: one array per parent set rather than one per row.
+ */
+type LastParents = Map<ResourceType, { keys: string[]; ids: readonly string[] }>;
+const LAST_PARENTS = new WeakMap<ConvertInput, LastParents>();
+
+function parentIds(c: Change, input: ConvertInput): readonly string[] {
   const spec = specOf(c.resource.type);
-  return spec.parents.map((p) => {
-    const parent = p.ref(c.resource as never);
-    const id = input.ids.get(resourceKey(parent));
-    if (id === undefined) throw new Error(`convert: no row id for ${describeResource(parent)}, parent of ${describeResource(c.resource)}`);
+  if (spec.parents.length === 0) return [];
+  const keys = spec.parents.map((p) => resourceKey(p.ref(c.resource as never)));
+  let last = LAST_PARENTS.get(input);
+  if (last === undefined) LAST_PARENTS.set(input, (last = new Map()));
+  const prev = last.get(c.resource.type);
+  if (prev !== undefined && prev.keys.every((k, i) => k === keys[i])) return prev.ids;
+  const ids = spec.parents.map((p, i) => {
+    const id = input.ids.get(keys[i]);
+    if (id === undefined) throw new Error(`convert: no row id for ${describeResource(p.ref(c.resource as never))}, parent of ${describeResource(c.resource)}`);
     return id;
   });
+  last.set(c.resource.type, { keys, ids });
+  return ids;
 }
 
 /**
