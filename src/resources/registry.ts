@@ -116,7 +116,8 @@ export function compareChanges(a: { action: Action; resource: ResourceRef }, b: 
  * a first apply sorts 100,000 creates.
  */
 export function sortByChangeOrder<X>(items: readonly X[], changeOf: (x: X) => { action: Action; resource: ResourceRef }): X[] {
-  if (inChangeOrder(items, changeOf)) return [...items];
+  const bySteps = stepsInOrder(items, changeOf);
+  if (bySteps !== null) return bySteps.flat();
   const keyed = items.map((x) => {
     const c = changeOf(x);
     return { x, step: stepOf(c), key: resourceKey(c.resource) };
@@ -153,23 +154,25 @@ export const TARGET_MEMBER_ORDER: readonly string[] = [
 ];
 
 /**
- * Whether `items` already are in the change order. The planner emits most changes in it (a
- * first apply's 100,000 creates, provider by provider and model by model), and checking costs no
- * key string per item. Within a step all changes are of one type, and comparing identities
- * value by value orders as their keys do: the key joins them with U+0000, which no name holds
- * (PostgreSQL text cannot store it; the loader refuses it).
+ * `items` by step, when each step's items already are in the key order (else null). The planner
+ * emits each provider's change followed by its models' (a first apply's 100,000 creates, provider
+ * by provider and model by model): grouping them by step is then the whole sort, and checking
+ * costs no key string per item. Within a step all changes are of one type, and comparing
+ * identities value by value orders as their keys do: the key joins them with U+0000, which no
+ * name holds (PostgreSQL text cannot store it; the loader refuses it).
  */
-function inChangeOrder<X>(items: readonly X[], changeOf: (x: X) => { action: Action; resource: ResourceRef }): boolean {
-  let step = -1;
-  let resource: ResourceRef | undefined;
+function stepsInOrder<X>(items: readonly X[], changeOf: (x: X) => { action: Action; resource: ResourceRef }): X[][] | null {
+  const steps: X[][] = APPLY_STEPS.map(() => []);
+  const last: Array<ResourceRef | undefined> = APPLY_STEPS.map(() => undefined);
   for (const x of items) {
     const c = changeOf(x);
     const s = stepOf(c);
-    if (s < step || (s === step && compareIdentities(resource!, c.resource) > 0)) return false;
-    step = s;
-    resource = c.resource;
+    const prev = last[s];
+    if (prev !== undefined && compareIdentities(prev, c.resource) > 0) return null;
+    last[s] = c.resource;
+    steps[s].push(x);
   }
-  return true;
+  return steps;
 }
 
 /** Identities of two refs of the same type compared value by value (code-unit order). */
