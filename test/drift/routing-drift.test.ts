@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { targets } from '../support/db';
-import { expectExit, workspace, type Workspace } from '../export/workspace';
+import { appliedVersions, expectExit, type Workspace } from '../export/workspace';
 
 const files = (weight: number): string => `version: 1
 providers:
@@ -42,12 +42,7 @@ describe.each(targets)('drift of models, backends and grants on %s', (target) =>
   jest.setTimeout(240_000);
 
   beforeAll(async () => {
-    ws = await workspace(target, `cvctl-routing-drift-${target}-`);
-    for (const [dir, weight] of [['v1', 100], ['v2', 50]] as const) {
-      fs.mkdirSync(path.join(ws.work, dir));
-      fs.writeFileSync(path.join(ws.work, dir, 'all.yaml'), files(weight));
-    }
-    expectExit(await ws.cvctl(['apply', 'v1', '--auto-approve', '-q'], ENV), 0, 'apply');
+    ws = await appliedVersions(target, `cvctl-routing-drift-${target}-`, { v1: files(100), v2: files(50) }, ENV);
   });
   afterAll(async () => ws.cleanup());
   // Each test starts from the applied files, whatever the one before it left.

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { targets } from '../support/db';
-import { expectExit, workspace, type Workspace } from '../export/workspace';
+import { appliedVersions, expectExit, type Workspace } from '../export/workspace';
 
 const files = (weight: number): string => `version: 1
 providers:
@@ -30,12 +30,7 @@ describe.each(targets)('the routing view through plan --out, show and apply on %
   let ws: Workspace;
   jest.setTimeout(180_000);
   beforeAll(async () => {
-    ws = await workspace(target, `cvctl-routing-show-${target}-`);
-    for (const [dir, weight] of [['v1', 100], ['v2', 300]] as const) {
-      fs.mkdirSync(path.join(ws.work, dir));
-      fs.writeFileSync(path.join(ws.work, dir, 'all.yaml'), files(weight));
-    }
-    expectExit(await ws.cvctl(['apply', 'v1', '--auto-approve', '-q'], ENV), 0, 'apply');
+    ws = await appliedVersions(target, `cvctl-routing-show-${target}-`, { v1: files(100), v2: files(300) }, ENV);
   });
   afterAll(async () => ws.cleanup());
 

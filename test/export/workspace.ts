@@ -52,3 +52,18 @@ export async function workspace(target: DbTarget, prefix: string): Promise<Works
 export function expectExit(r: CliResult, code: number, what: string): void {
   if (r.code !== code) throw new Error(`${what}: exit ${r.code}, expected ${code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
 }
+
+/**
+ * A workspace with one folder per version of the files (`{v1: yaml, v2: yaml}`, each written as
+ * `<dir>/all.yaml`), the first one applied: the start of the routing tests that then plan,
+ * drift or apply the later versions.
+ */
+export async function appliedVersions(target: DbTarget, prefix: string, versions: Record<string, string>, env: Record<string, string>): Promise<Workspace> {
+  const ws = await workspace(target, prefix);
+  for (const [dir, text] of Object.entries(versions)) {
+    fs.mkdirSync(path.join(ws.work, dir));
+    fs.writeFileSync(path.join(ws.work, dir, 'all.yaml'), text);
+  }
+  expectExit(await ws.cvctl(['apply', Object.keys(versions)[0]!, '--auto-approve', '-q'], env), 0, 'apply');
+  return ws;
+}
