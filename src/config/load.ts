@@ -18,7 +18,7 @@ import { sortDiagnostics, type Diagnostic } from './diagnostics';
 import { discoverFiles, type SourceFileRef } from './discover';
 import { EventIndex, nodeOffset, type PathSeg } from './event-index';
 import { expandModels } from './expand';
-import { buildProviderSpec } from './build-spec';
+import { buildProviderSpec, pricingPositions } from './build-spec';
 import { buildGrantSpec, buildModelSpec } from './build-routing';
 import { buildPolicySpec, checkPolicySections, type PolicySpec } from './policy-spec';
 import { checkPolicyStatic } from '../plan/policy';
@@ -71,6 +71,8 @@ interface FileOutcome {
   policies: Array<{ pos: SourcePos; spec?: PolicySpec }>;
   /** `provider\0modelId` -> where a custom entry disables that provider model. */
   disabledAt: Map<string, SourcePos>;
+  /** Fills in a provider's custom price positions: run only when the policy has a price rule. */
+  pricedAt: Array<() => void>;
   /** Documents read as cvctl's, and documents skipped as another tool's (recognise.ts). */
   documents: number;
   skipped: number;
@@ -227,7 +229,9 @@ function loadDocument(doc: ComposedDoc, locator: DocLocator, file: SourceFileRef
   const pos = (p: PathSeg[]): SourcePos => locator.pos(p);
   const baseDir = path.dirname(file.abs);
   for (const [raw, i] of loadableItems(doc.value, 'providers', problems, locator, out.declared)) {
-    out.providers.push(buildProviderSpec(raw, { path: ['providers', i], pos, baseDir }));
+    const spec = buildProviderSpec(raw, { path: ['providers', i], pos, baseDir });
+    out.providers.push(spec);
+    out.pricedAt.push(() => spec.at!.pricing.push(...pricingPositions(raw, { path: ['providers', i], pos })));
     noteDisabledModels(raw, ['providers', i], locator, out);
   }
   for (const [raw, i] of loadableItems(doc.value, 'models', problems, locator, out.declaredModels)) {
@@ -257,6 +261,7 @@ function emptyOutcome(): FileOutcome {
     grants: [],
     policies: [],
     disabledAt: new Map(),
+    pricedAt: [],
     documents: 0,
     skipped: 0,
   };
@@ -339,6 +344,7 @@ export async function loadConfig(paths: string[], opts: LoadOptions): Promise<Lo
     all.declaredModels.push(...r.declaredModels);
     all.grants.push(...r.grants);
     all.policies.push(...r.policies);
+    all.pricedAt.push(...r.pricedAt);
     for (const [k, v] of r.disabledAt) all.disabledAt.set(k, v);
     all.documents += r.documents;
     if (r.skipped > 0 && r.documents === 0) skipped.push(file.display);
@@ -378,6 +384,7 @@ export async function loadConfig(paths: string[], opts: LoadOptions): Promise<Lo
   // With two sections, which rules apply is unclear: none do until one is removed.
   const policy = all.policies.length === 1 ? all.policies[0].spec : undefined;
   if (policy) {
+    if (policy.maxPricePerMTok) for (const fill of all.pricedAt) fill();
     desired.policy = policy;
     if (opts.checkPolicy) diagnostics.push(...checkPolicyStatic(policy, policyInputsFromDesired(desired)));
   }

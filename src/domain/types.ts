@@ -71,7 +71,10 @@ export interface ProviderPositions {
   region?: SourcePos;
   /** `models.catalog`: where a catalog model's price comes from. */
   catalog?: SourcePos;
-  /** The `pricing` of each models.custom entry that sets one, in file order. */
+  /**
+   * The `pricing` of each models.custom entry that sets one, in file order; filled only when the
+   * policy has a price rule (its only reader), else empty (config/build-spec.ts pricingPositions).
+   */
   pricing: Array<{ modelId: string; pos: SourcePos }>;
 }
 
