@@ -6,19 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { targets } from '../support/db';
-import { appliedVersions, expectExit, type Workspace } from '../export/workspace';
+import { appliedVersions, expectExit, ROUTING_ENV, ROUTING_PROVIDER, type Workspace } from '../export/workspace';
 
 const files = (weight: number): string => `version: 1
-providers:
-  - name: openai-prod
-    kind: openai
-    credentials:
-      apiKey: {from: env, name: OPENAI_API_KEY}
-    models:
-      custom:
-        - {id: gpt-4o, kind: chat, contextWindow: 128000, pricing: {inputPerMTok: 2.5, outputPerMTok: 10}}
-        - {id: gpt-4o-mini, kind: chat, contextWindow: 128000, pricing: {inputPerMTok: 0.15, outputPerMTok: 0.6}}
-models:
+${ROUTING_PROVIDER}models:
   - name: chat
     backends:
       - {providerModel: openai-prod/gpt-4o, weight: ${weight}}
@@ -28,7 +19,7 @@ accessGrants:
     subject: {group: engineering}
     limits: {requestsPerMinute: 600}
 `;
-const ENV = { OPENAI_API_KEY: 'sk-test-1234567890abcdef' };
+const ENV = ROUTING_ENV;
 const BACKEND = `model_backends where model_id = (select id from models where name = 'chat')
   and provider_model_id = (select id from provider_models where model_id = 'gpt-4o')`;
 

@@ -5,26 +5,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { targets } from '../support/db';
-import { appliedVersions, expectExit, type Workspace } from '../export/workspace';
+import { appliedVersions, expectExit, ROUTING_ENV, ROUTING_PROVIDER, type Workspace } from '../export/workspace';
 
 const files = (weight: number): string => `version: 1
-providers:
-  - name: openai-prod
-    kind: openai
-    credentials:
-      apiKey: {from: env, name: OPENAI_API_KEY}
-    models:
-      custom:
-        - {id: gpt-4o, kind: chat, contextWindow: 128000, pricing: {inputPerMTok: 2.5, outputPerMTok: 10}}
-        - {id: gpt-4o-mini, kind: chat, contextWindow: 128000, pricing: {inputPerMTok: 0.15, outputPerMTok: 0.6}}
-models:
+${ROUTING_PROVIDER}models:
   - name: chat
     routing: {strategy: weighted}
     backends:
       - {providerModel: openai-prod/gpt-4o, weight: ${weight}}
       - {providerModel: openai-prod/gpt-4o-mini, weight: 100}
 `;
-const ENV = { OPENAI_API_KEY: 'sk-test-1234567890abcdef' };
+const ENV = ROUTING_ENV;
 
 describe.each(targets)('the routing view through plan --out, show and apply on %s', (target) => {
   let ws: Workspace;

@@ -67,3 +67,16 @@ export async function appliedVersions(target: DbTarget, prefix: string, versions
   expectExit(await ws.cvctl(['apply', Object.keys(versions)[0]!, '--auto-approve', '-q'], env), 0, 'apply');
   return ws;
 }
+
+/** The one provider (two priced chat models) the routing suites route over, and its secret. */
+export const ROUTING_PROVIDER = `providers:
+  - name: openai-prod
+    kind: openai
+    credentials:
+      apiKey: {from: env, name: OPENAI_API_KEY}
+    models:
+      custom:
+        - {id: gpt-4o, kind: chat, contextWindow: 128000, pricing: {inputPerMTok: 2.5, outputPerMTok: 10}}
+        - {id: gpt-4o-mini, kind: chat, contextWindow: 128000, pricing: {inputPerMTok: 0.15, outputPerMTok: 0.6}}
+`;
+export const ROUTING_ENV = { OPENAI_API_KEY: 'sk-test-1234567890abcdef' };
