@@ -152,11 +152,11 @@ export class PgliteDatabase extends SessionDatabase {
     return { rows: res.rows, rowCount };
   }
 
-  /** PGlite reads COPY data from a Blob given as the `/dev/blob` file. */
-  protected async sendCopy(sql: string, data: Buffer[]): Promise<number> {
+  /** PGlite reads COPY data from a Blob given as the `/dev/blob` file: the whole load, encoded first. */
+  protected async sendCopy(sql: string, data: Iterable<Buffer>): Promise<number> {
     const Blob = (require('vm') as typeof import('vm')).runInThisContext('Blob') as typeof import('node:buffer').Blob;
     // Node's main-realm Blob: under jest this module runs in a vm realm PGlite does not share.
-    const blob = new Blob(data);
+    const blob = new Blob([...data]);
     const res = await this.pg.query(sql.replace(/ from stdin$/, " from '/dev/blob'"), [], { blob });
     return res.affectedRows ?? 0;
   }

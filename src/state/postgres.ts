@@ -96,35 +96,59 @@ export class PostgresDatabase extends SessionDatabase {
    * header is written there and the chunk goes to the socket as it is, as pg-copy-streams does,
    * rather than through pg's sendCopyFromChunk, which copies every chunk into a new message
    * (~3% of a first apply's profile on dataset L: docs/benchmarks-scale.md).
+   * The chunks are encoded as they are sent, the next one while the socket drains the last
+   * (back-pressure: at most about two chunks in memory): the server parses and indexes rows
+   * while the client encodes the following ones, on another core.
    */
   protected override copyHeadroom(): number {
     return COPY_HEADER;
   }
 
-  protected sendCopy(sql: string, data: Buffer[]): Promise<number> {
+  protected sendCopy(sql: string, data: Iterable<Buffer>): Promise<number> {
     if (this.brokenBy) return Promise.reject(this.brokenBy);
     return new Promise<number>((resolve, reject) => {
       let rowCount = 0;
-      const copy: CopySubmittable = {
-        submit: (con) => con.query(sql),
-        handleCopyInResponse: (con) => {
+      let settled = false;
+      // Thrown while reading `data` (a bad row): the error the COPY fails with, not the server's
+      // "COPY from stdin failed" that answers our CopyFail.
+      let readFailure: unknown = null;
+      const pump = async (con: CopyConnection): Promise<void> => {
+        let drained: Promise<void> | null = null;
+        try {
           for (const chunk of data) {
+            if (drained) await drained;
+            drained = null;
+            // Ended meanwhile (the server refused a row, the connection died): stop sending.
+            if (settled || !con.stream.writable) return;
             // CopyData: 'd', then the message length (itself included, the type byte not).
             chunk[0] = 0x64;
             chunk.writeUInt32BE(chunk.length - 1, 1);
-            // As pg's own _send: nothing is written to a socket that has closed (the connection's
-            // error then fails this query through handleError).
-            if (con.stream.writable) con.stream.write(chunk);
+            if (!con.stream.write(chunk)) drained = drainOf(con.stream);
           }
-          con.endCopyFrom();
-        },
+          if (drained) await drained;
+          if (!settled && con.stream.writable) con.endCopyFrom();
+        } catch (err) {
+          readFailure = err;
+          if (!settled && con.stream.writable) con.sendCopyFail('cvctl: the rows could not be encoded');
+        }
+      };
+      const copy: CopySubmittable = {
+        submit: (con) => con.query(sql),
+        handleCopyInResponse: (con) => void pump(con),
         handleCommandComplete: (msg) => {
           rowCount = Number(/\d+$/.exec(msg.text ?? '')?.[0] ?? 0);
         },
         // pg drops the active query on ErrorResponse and never calls its handleReadyForQuery;
-        // it still waits for ReadyForQuery before sending the next statement.
-        handleError: (err) => reject(err),
-        handleReadyForQuery: () => resolve(rowCount),
+        // it still waits for ReadyForQuery before sending the next statement (and the server
+        // ignores CopyData that arrives after it has failed the COPY).
+        handleError: (err) => {
+          settled = true;
+          reject(readFailure ?? err);
+        },
+        handleReadyForQuery: () => {
+          settled = true;
+          resolve(rowCount);
+        },
         handleRowDescription: () => undefined,
         handleDataRow: () => undefined,
         handleEmptyQuery: () => undefined,
@@ -154,8 +178,22 @@ const COPY_HEADER = 5;
 interface CopyConnection {
   query(sql: string): void;
   /** The socket (or TLS socket) pg writes its messages to. */
-  stream: { readonly writable: boolean; write(chunk: Buffer): boolean };
+  stream: CopyStream;
   endCopyFrom(): void;
+  sendCopyFail(message: string): void;
+}
+
+type CopyStream = Pick<NodeJS.WritableStream, 'write' | 'once' | 'removeListener'> & { readonly writable: boolean };
+
+/** Resolves when the socket wants more, or can take no more (closed, failed: the query fails). */
+function drainOf(stream: CopyStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      for (const e of ['drain', 'close', 'error']) stream.removeListener(e, done);
+      resolve();
+    };
+    for (const e of ['drain', 'close', 'error']) stream.once(e, done);
+  });
 }
 
 /** pg calls these on the active query as the server's messages arrive. */

@@ -25,9 +25,11 @@ export abstract class SessionDatabase implements Database {
   /**
    * Sends one COPY … FROM STDIN statement with its data (text format, in chunks, each starting
    * with copyHeadroom() bytes left free for the driver's message header); returns rows copied.
+   * `data` is read once, as the driver sends: encoding the next chunk overlaps the server's
+   * work on the last one. Reading it may throw (a bad row): the COPY then fails with that error.
    */
-  protected abstract sendCopy(sql: string, data: Buffer[]): Promise<number>;
-  /** Bytes encodeCopyText leaves free at the start of each chunk (see PostgresDatabase). */
+  protected abstract sendCopy(sql: string, data: Iterable<Buffer>): Promise<number>;
+  /** Bytes encodeCopyChunks leaves free at the start of each chunk (see PostgresDatabase). */
   protected copyHeadroom(): number {
     return 0;
   }
@@ -53,12 +55,16 @@ export abstract class SessionDatabase implements Database {
     if (!IDENTIFIER_RE.test(table) || !columns.every((c) => IDENTIFIER_RE.test(c))) {
       throw new CvctlError('DB_ERROR', `internal error: COPY into ${table} with a column name that is not a plain identifier`);
     }
-    // Encoded (and every row's width checked) before the statement is counted or sent.
-    const data = encodeCopyText(rows, this.copyHeadroom(), (r) => {
+    // The first chunk is encoded (and its rows' widths checked) before the statement is counted
+    // or sent: a small load with a bad row sends nothing. A bad row further on fails the COPY
+    // that is streaming (the driver aborts it) and so the transaction.
+    const chunks = encodeCopyChunks(rows, this.copyHeadroom(), (r) => {
       if (r.length !== columns.length) {
         throw new CvctlError('DB_ERROR', `internal error: COPY into ${table}: a row has ${r.length} values for ${columns.length} columns`);
       }
     });
+    const first = chunks.next();
+    const data = first.done ? [] : prepend(first.value, chunks);
     this.statements++;
     try {
       return await this.sendCopy(`copy ${table} (${columns.join(', ')}) from stdin`, data);
@@ -125,18 +131,17 @@ const COPY_CHUNK_BYTES = 1 << 20;
 
 /**
  * Rows in COPY's text format (tab-separated, \N for NULL, backslash escapes), as UTF-8 chunks
- * of about 1 MiB: never one string the size of the whole load. Backslash is escaped first, so
+ * of about 1 MiB, made as they are read: never one string the size of the whole load. Backslash is escaped first, so
  * no value can end the data (`\.`) or inject a column or a row. Each chunk starts with `headroom`
  * bytes of its own left free (not part of the data), so that a driver can write its message header
  * there and send the chunk as it is instead of copying it into a new message. `checkRow` sees
  * every row before it is encoded (and may throw).
  */
-export function encodeCopyText(
+export function* encodeCopyChunks(
   rows: Iterable<readonly CopyValue[]>,
   headroom = 0,
   checkRow?: (row: readonly CopyValue[]) => void,
-): Buffer[] {
-  const chunks: Buffer[] = [];
+): Generator<Buffer, void, undefined> {
   const toChunk = (text: string): Buffer => {
     if (headroom === 0) return Buffer.from(text, 'utf8');
     const chunk = Buffer.allocUnsafe(headroom + Buffer.byteLength(text, 'utf8'));
@@ -154,12 +159,21 @@ export function encodeCopyText(
     }
     buf += '\n';
     if (buf.length >= COPY_CHUNK_BYTES) {
-      chunks.push(toChunk(buf));
+      yield toChunk(buf);
       buf = '';
     }
   }
-  if (buf.length > 0) chunks.push(toChunk(buf));
-  return chunks;
+  if (buf.length > 0) yield toChunk(buf);
+}
+
+/** All of encodeCopyChunks at once (tests, and a driver that needs the whole load). */
+export function encodeCopyText(rows: Iterable<readonly CopyValue[]>, headroom = 0, checkRow?: (row: readonly CopyValue[]) => void): Buffer[] {
+  return [...encodeCopyChunks(rows, headroom, checkRow)];
+}
+
+function* prepend<T>(first: T, rest: Iterator<T>): Generator<T, void, undefined> {
+  yield first;
+  for (let r = rest.next(); !r.done; r = rest.next()) yield r.value;
 }
 
 // Four indexOf scans beat one character-class regex on the short values COPY carries (UUIDs,

@@ -120,7 +120,7 @@ describe.each(targets)('copyRows on %s', (target) => {
     await expect(fresh.db.transaction((tx) => tx.copyRows('copy_t', ['id', 'v'], [['1']]))).rejects.toThrow(/1 values for 2 columns/);
   });
 
-  test('rows from a generator: all stored, read once; a bad row anywhere sends nothing', async () => {
+  test('rows from a generator: all stored, read once; a bad row in the first chunk sends nothing', async () => {
     let made = 0;
     function* rows(n: number, badAt = -1) {
       for (let i = 0; i < n; i++) {
@@ -144,5 +144,27 @@ describe.each(targets)('copyRows on %s', (target) => {
     expect(fresh.db.statementCount() - before).toBe(2); // BEGIN, ROLLBACK: no COPY sent
     const after = await fresh.db.query<{ c: number }>('select count(*)::int as c from copy_t where id >= 100000');
     expect(after.rows[0].c).toBe(3_000);
+  });
+
+  test('a bad row chunks into a streaming load fails the COPY with its own error; nothing is stored', async () => {
+    // ~3.3 MB: the first chunks are on their way (PostgreSQL) when row 28,000 turns out bad.
+    function* rows() {
+      for (let i = 0; i < 30_000; i++) yield i === 28_000 ? [String(200_000 + i)] : [String(200_000 + i), 'y'.repeat(100), null, null];
+    }
+    const before = fresh.db.statementCount();
+    const err = await fresh.db
+      .transaction(async (tx) => {
+        await tx.query("insert into copy_t (id, v) values (199999, 'kept only if committed')");
+        await tx.copyRows('copy_t', ['id', 'v', 'j', 'n'], rows());
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CvctlError);
+    expect((err as CvctlError).message).toMatch(/a row has 1 values for 4 columns/);
+    expect(fresh.db.statementCount() - before).toBe(4); // BEGIN, INSERT, COPY, ROLLBACK
+    const after = await fresh.db.query<{ c: number }>('select count(*)::int as c from copy_t where id >= 199999');
+    expect(after.rows[0].c).toBe(0);
+    // The session is usable afterwards, and a good load after it is stored whole.
+    const n = await fresh.db.transaction((tx) => tx.copyRows('copy_t', ['id', 'v'], [['199999', 'ok']]));
+    expect(n).toBe(1);
   });
 });
