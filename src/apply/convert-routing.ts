@@ -24,11 +24,11 @@ function columnsOf(type: RoutingType, rows: readonly RowWrite[]): Column[] {
 }
 
 function insertRows(type: RoutingType): Writer {
-  return (rows, w) => (rows.length === 0 ? [] : [insertRowsSql(specOf(type).table, columnsOf(type, rows), stamps(type, w))]);
+  return (rows, w) => (rows.length === 0 ? [] : [insertRowsSql(specOf(type).table, columnsOf(type, [...rows]), stamps(type, w))]);
 }
 
 function updateRows(type: RoutingType): Writer {
-  return (rows, w) => (rows.length === 0 ? [] : [updateRowsSql(specOf(type).table, columnsOf(type, rows), updatedColumns(type, OWNED[type]), stamps(type, w))]);
+  return (rows, w) => (rows.length === 0 ? [] : [updateRowsSql(specOf(type).table, columnsOf(type, [...rows]), updatedColumns(type, OWNED[type]), stamps(type, w))]);
 }
 
 const stamps = (type: RoutingType, w: WriteContext): Stamps => ({ owned: OWNED[type], now: w.now.toISOString(), scope: w.scope });

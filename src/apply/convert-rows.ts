@@ -19,6 +19,15 @@ export interface RowWrite {
   credentials?: StoredCredentials | null;
 }
 
+/**
+ * The rows of one batch: counted, and made one at a time as the writer reads them. A COPY of
+ * 100,000 new provider models makes each row while it encodes the rows before it are being
+ * stored by the server (src/state/postgres.ts streams), instead of all of them up front.
+ */
+export interface Rows extends Iterable<RowWrite> {
+  readonly length: number;
+}
+
 export interface WriteContext {
   scope: string;
   now: Date;
@@ -87,13 +96,15 @@ export function updatedColumns(type: ResourceType, lastApplied = true): string[]
   return [...name, ...columnFields(type).map((f) => f.column!), ...(lastApplied ? ['last_applied'] : [])];
 }
 
-function insertProviders(rows: readonly RowWrite[], w: WriteContext): Statement[] {
-  if (rows.length === 0) return [];
+function insertProviders(batch: Rows, w: WriteContext): Statement[] {
+  if (batch.length === 0) return [];
+  const rows = [...batch];
   return [insertProvidersSql([...commonColumns('provider', rows), ...credentialColumns(rows)], w.now.toISOString(), w.scope)];
 }
 
-function updateProviders(rows: readonly RowWrite[], w: WriteContext): Statement[] {
-  if (rows.length === 0) return [];
+function updateProviders(batch: Rows, w: WriteContext): Statement[] {
+  if (batch.length === 0) return [];
+  const rows = [...batch];
   const cols = [...commonColumns('provider', rows), ...credentialColumns(rows)];
   return [updateProvidersSql(cols, updatedColumns('provider'), CREDENTIAL_COLUMNS, w.now.toISOString(), w.scope)];
 }
@@ -103,7 +114,7 @@ function updateProviders(rows: readonly RowWrite[], w: WriteContext): Statement[
  * provider, and COPY loads them twice as fast as INSERT … SELECT FROM unnest, in half the memory
  * (bench/reconcile: insertModels on 100,000 rows, 3.9 s -> 1.9 s).
  */
-function insertModels(rows: readonly RowWrite[], w: WriteContext): Statement[] {
+function insertModels(rows: Rows, w: WriteContext): Statement[] {
   if (rows.length === 0) return [];
   const spec = specOf('providerModel');
   const fields = columnFields('providerModel');
@@ -116,7 +127,7 @@ function insertModels(rows: readonly RowWrite[], w: WriteContext): Statement[] {
  * models, building them all first kept ~1.2 million strings and arrays alive through several
  * young-generation collections, each of which copied them (docs/benchmarks-scale.md).
  */
-function* copyRows(rows: readonly RowWrite[], fields: FieldSpec[], scope: string, at: string): Generator<CopyValue[]> {
+function* copyRows(rows: Rows, fields: FieldSpec[], scope: string, at: string): Generator<CopyValue[]> {
   const name = specOf('providerModel').name.field;
   for (const r of rows) {
     const out: CopyValue[] = [r.id];
@@ -128,12 +139,12 @@ function* copyRows(rows: readonly RowWrite[], fields: FieldSpec[], scope: string
   }
 }
 
-function updateModels(rows: readonly RowWrite[], w: WriteContext): Statement[] {
+function updateModels(rows: Rows, w: WriteContext): Statement[] {
   if (rows.length === 0) return [];
-  return [updateProviderModelsSql(commonColumns('providerModel', rows), updatedColumns('providerModel'), w.now.toISOString(), w.scope)];
+  return [updateProviderModelsSql(commonColumns('providerModel', [...rows]), updatedColumns('providerModel'), w.now.toISOString(), w.scope)];
 }
 
-export type Writer = (rows: readonly RowWrite[], w: WriteContext) => Statement[];
+export type Writer = (rows: Rows, w: WriteContext) => Statement[];
 
 /** Per resource type, the batched insert and update (the routing types': ./convert-routing.ts). */
 export const PROVIDER_WRITERS: { readonly [T in 'provider' | 'providerModel']: { insert: Writer; update: Writer } } = {

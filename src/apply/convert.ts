@@ -9,7 +9,7 @@ import { lastAppliedOfModel, lastAppliedOfProvider } from '../plan/shapes';
 import { APPLY_STEPS, describeResource, resourceKey, specOf, type ApplyStep } from '../resources/registry';
 import { deleteByIds, type Statement } from '../state/statements';
 import type { StoredCredentials } from './credentials';
-import { PROVIDER_WRITERS, type RowWrite, type Writer } from './convert-rows';
+import { PROVIDER_WRITERS, type RowWrite, type Rows, type Writer } from './convert-rows';
 import { recordBackends, ROUTING_WRITERS } from './convert-routing';
 
 /** Per resource type, its batched insert and update. */
@@ -162,27 +162,36 @@ function converterOf(c: Change): WriteConverter<ResourceType> | DeleteConverter 
 
 /** The plan's write statements, step by step in apply order (a step with nothing to write is empty). */
 export function convertPlan(input: ConvertInput): ConvertedStep[] {
-  const byStep = new Map<string, Indexed[]>(APPLY_STEPS.map((s) => [`${s.type}:${s.phase}`, []]));
+  // Per type, its changes by phase, then by batch: one pass, no key string per change.
+  type Batches = { delete: Indexed[]; insert: Indexed[]; update: Indexed[] };
+  const byType = new Map<ResourceType, Batches>(APPLY_STEPS.map((s) => [s.type, { delete: [], insert: [], update: [] }]));
   input.plan.changes.forEach((c, i) => {
-    const conv = converterOf(c);
-    byStep.get(`${c.resource.type}:${conv.batch === 'delete' ? 'delete' : 'write'}`)!.push({ c, i });
+    const { batch } = converterOf(c);
+    const batches = byType.get(c.resource.type);
+    if (batches === undefined) throw new Error(`convert: no apply step for resource type ${JSON.stringify(c.resource.type)}`);
+    batches[batch].push({ c, i });
   });
   const w = { scope: input.plan.scope, now: input.now };
   return APPLY_STEPS.map((step) => {
-    const changes = byStep.get(`${step.type}:${step.phase}`)!;
+    const batches = byType.get(step.type)!;
     if (step.phase === 'delete') {
-      const deletes = deleteByIds(specOf(step.type).table, changes.map(({ c, i }) => idOf(c, input, i)));
+      const deletes = deleteByIds(specOf(step.type).table, batches.delete.map(({ c, i }) => idOf(c, input, i)));
       // Once the backends are all written and deleted: each touched model's record of them.
       return { step, statements: step.type === 'modelBackend' ? [...deletes, ...recordBackends(modelsWithBackendRecords(input))] : deletes };
     }
-    const rows: Record<'insert' | 'update', RowWrite[]> = { insert: [], update: [] };
-    for (const { c, i } of changes) {
-      const conv = converterOf(c) as WriteConverter<ResourceType>;
-      rows[conv.batch].push(conv.row(c as WriteChange, input, idOf(c, input, i)));
-    }
     const writer = WRITERS[step.type];
-    return { step, statements: [...writer.insert(rows.insert, w), ...writer.update(rows.update, w)] };
+    return { step, statements: [...writer.insert(rowsOf(batches.insert, input), w), ...writer.update(rowsOf(batches.update, input), w)] };
   });
+}
+
+/** A batch's rows, each made when the writer reads it (see Rows). */
+function rowsOf(changes: readonly Indexed[], input: ConvertInput): Rows {
+  return {
+    length: changes.length,
+    *[Symbol.iterator](): Iterator<RowWrite> {
+      for (const { c, i } of changes) yield (converterOf(c) as WriteConverter<ResourceType>).row(c as WriteChange, input, idOf(c, input, i));
+    },
+  };
 }
 
 /** Models whose last_applied lists backends anew: every model written, every model whose backends change; not those deleted. */
