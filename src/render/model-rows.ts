@@ -29,15 +29,31 @@ export interface ModelRow {
 /** 1234567 -> "1,234,567"; null -> "-". */
 function count(v: unknown): string {
   if (typeof v !== 'number') return v === null || v === undefined ? '-' : String(v);
-  return String(v).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return memo(COUNTS, v, () => String(v).replace(/\B(?=(\d{3})+(?!\d))/g, ','));
 }
 
 /** 2.5 -> "$2.50", 0.075 -> "$0.075", null -> "-". */
 function price(v: unknown): string {
   if (typeof v !== 'number') return v === null || v === undefined ? '-' : String(v);
-  const s = String(v);
-  const decimals = s.includes('.') ? s.split('.')[1].length : 0;
-  return `$${decimals >= 2 || s.includes('e') ? s : v.toFixed(2)}`;
+  return memo(PRICES, v, () => {
+    const s = String(v);
+    const decimals = s.includes('.') ? s.split('.')[1].length : 0;
+    return `$${decimals >= 2 || s.includes('e') ? s : v.toFixed(2)}`;
+  });
+}
+
+// A plan of 100,000 models shows a few hundred distinct prices and context windows: each is
+// formatted once. Bounded: past MEMO_MAX distinct values the rest are formatted every time.
+const MEMO_MAX = 10_000;
+const COUNTS = new Map<number, string>();
+const PRICES = new Map<number, string>();
+function memo(cache: Map<number, string>, v: number, make: () => string): string {
+  let s = cache.get(v);
+  if (s === undefined) {
+    s = make();
+    if (cache.size < MEMO_MAX) cache.set(v, s);
+  }
+  return s;
 }
 
 function isModelTarget(t: Change['target']): t is ProviderModelTarget {
@@ -45,22 +61,33 @@ function isModelTarget(t: Change['target']): t is ProviderModelTarget {
 }
 
 /** The value after the change (target), and before it (the field's `before`, when it changed). */
-function cell(c: Change, path: string, after: unknown, fmt: (v: unknown) => string): { text: string; changed: boolean } {
-  const f: FieldChange | undefined = c.fields?.find((x) => x.path === path);
+function cell(c: Change, f: FieldChange | undefined, after: unknown, fmt: (v: unknown) => string): { text: string; changed: boolean } {
   if (c.action === 'create' || f === undefined) return { text: fmt(f !== undefined ? f.after : after), changed: false };
   return { text: `${fmt(f.before)} → ${fmt(f.after)}`, changed: true };
+}
+
+/** The row's fields of a change, found in one pass over its fields. */
+function rowFields(c: Change): Partial<Record<'kind' | 'contextWindow' | 'pricing.inputPerMTok' | 'pricing.outputPerMTok' | 'pricing', FieldChange>> {
+  const out: ReturnType<typeof rowFields> = {};
+  for (const f of c.fields ?? []) {
+    if (f.path === 'kind' || f.path === 'contextWindow' || f.path === 'pricing.inputPerMTok' || f.path === 'pricing.outputPerMTok' || f.path === 'pricing') {
+      out[f.path] ??= f;
+    }
+  }
+  return out;
 }
 
 /** The row of a create or update of a provider model; undefined for deletes (no target). */
 export function modelRow(c: Change): ModelRow | undefined {
   const t = c.target;
   if (c.action === 'delete' || !isModelTarget(t)) return undefined;
-  const kind = cell(c, 'kind', t.kind, String);
-  const context = cell(c, 'contextWindow', t.contextWindow, count);
-  const input = cell(c, 'pricing.inputPerMTok', t.pricing?.inputPerMTok ?? null, price);
-  const output = cell(c, 'pricing.outputPerMTok', t.pricing?.outputPerMTok ?? null, price);
+  const f = rowFields(c);
+  const kind = cell(c, f.kind, t.kind, String);
+  const context = cell(c, f.contextWindow, t.contextWindow, count);
+  const input = cell(c, f['pricing.inputPerMTok'], t.pricing?.inputPerMTok ?? null, price);
+  const output = cell(c, f['pricing.outputPerMTok'], t.pricing?.outputPerMTok ?? null, price);
   // A whole pricing object added or removed shows as one `pricing` field.
-  const whole = c.action !== 'create' ? c.fields?.find((x) => x.path === 'pricing') : undefined;
+  const whole = c.action !== 'create' ? f.pricing : undefined;
   if (whole !== undefined) {
     const side = (v: unknown, k: 'inputPerMTok' | 'outputPerMTok'): unknown => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : null);
     input.text = `${price(side(whole.before, 'inputPerMTok'))} → ${price(side(whole.after, 'inputPerMTok'))}`;
