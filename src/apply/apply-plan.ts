@@ -2,7 +2,7 @@
 // references resolve to now); it never re-diffs the files.
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../state/database';
-import { isChangeOf, type Change, type Plan, type ResourceType, type Summary } from '../plan/types';
+import { isChangeOf, type Change, type Plan, type ResourceRef, type ResourceType, type Summary } from '../plan/types';
 import type { Kek } from '../crypto/kek';
 import { fingerprintKeyFor } from '../crypto/fingerprint';
 import { insertFingerprintKey } from '../state/keys';
@@ -17,7 +17,7 @@ import type { KeyToInstall } from './plan-key';
 import { locatedRefs, storeCredentials } from './credentials';
 import { convertPlan, type CredentialWrite } from './convert';
 import { executeStatements } from '../state/execute';
-import { describeResource, RESOURCES, resourceKey, specOf } from '../resources/registry';
+import { describeResource, identityOf, RESOURCES, resourceKey, specOf } from '../resources/registry';
 
 export interface ApplyDeps {
   db: Database;
@@ -94,21 +94,30 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
 
       // Row ids: by change, every changed row (its own id, or a new one for a create); by
       // resource key, the providers the plan names as they are now and the changed rows that
-      // another change names as its parent. Only those get a key: a first apply creates 100,000
-      // provider models that nothing in the plan names unless it also writes backends.
+      // another change names as its parent. Only those get a key, and their ids are made now;
+      // the others' ids are made when the converter first asks (a first apply of L creates
+      // 100,000 provider models that nothing names, and their ids need not all be alive before
+      // the COPY encodes them).
       const ids = new Map<string, string>();
-      const changeIds: string[] = new Array<string>(plan.changes.length);
-      const named = parentTypesOf(plan);
-      const assign = (c: Change, i: number): void => {
-        const id = 'id' in c.expect ? c.expect.id : newId();
-        changeIds[i] = id;
-        if (named.has(c.resource.type)) ids.set(resourceKey(c.resource), id);
+      const changeIds: Array<string | undefined> = new Array<string | undefined>(plan.changes.length);
+      const changeId = (i: number): string => {
+        let id = changeIds[i];
+        if (id === undefined) {
+          const c = plan.changes[i];
+          id = changeIds[i] = 'id' in c.expect ? c.expect.id : newId();
+        }
+        return id;
       };
       for (const [name, id] of locked.providerIds) ids.set(resourceKey({ type: 'provider', name }), id);
       // Models and provider models the routing changes name without writing them, as they are now.
       for (const [key, id] of locked.routing.parentIds) ids.set(key, id);
+      const named = namedParents(plan);
       plan.changes.forEach((c, i) => {
-        if (isChangeOf(c, 'provider')) assign(c, i);
+        if (isChangeOf(c, 'provider')) changeId(i);
+        if (named.types.has(c.resource.type)) {
+          const key = resourceKey(c.resource);
+          if (named.keys.has(key)) ids.set(key, changeId(i));
+        }
       });
       const credentials = new Map<string, CredentialWrite>();
       for (let i = 0; i < plan.changes.length; i++) {
@@ -117,25 +126,17 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
         const key = resourceKey(c.resource);
         const stored =
           c.target.credentials && kek && fpKey
-            ? await storeCredentials(changeIds[i], c.resource.name, c.target.kind, c.target.credentials, values, kek, fpKey, deps.cwd)
+            ? await storeCredentials(changeId(i), c.resource.name, c.target.kind, c.target.credentials, values, kek, fpKey, deps.cwd)
             : null;
         if (stored) checkShownPrefix(c, c.target.kind, stored.prefix, saved);
         credentials.set(key, { stored, fingerprints: stored ? stored.fingerprints : storedFingerprints(locked, c) });
       }
-      for (let i = 0; i < plan.changes.length; i++) {
-        const c = plan.changes[i];
-        if (isChangeOf(c, 'provider')) continue;
-        assign(c, i);
-        if (c.action === 'delete') continue;
-        for (const p of specOf(c.resource.type).parents) {
-          const parent = p.ref(c.resource);
-          if (!ids.has(resourceKey(parent))) {
-            throw new CvctlError('STALE_PLAN', `${staleLead(saved)}: ${describeResource(parent)} no longer exists. ${staleTail(saved)}`);
-          }
-        }
+      // Every parent a written row names exists, now or by this plan (in plan order: the first missing one is named).
+      for (const [key, parent] of named.keys) {
+        if (!ids.has(key)) throw new CvctlError('STALE_PLAN', `${staleLead(saved)}: ${describeResource(parent)} no longer exists. ${staleTail(saved)}`);
       }
 
-      for (const { step, statements } of convertPlan({ plan, now, ids, changeIds, credentials })) {
+      for (const { step, statements } of convertPlan({ plan, now, ids, changeId, credentials })) {
         await executeStatements(tx, statements);
         const point = STOP_AFTER[`${step.type}:${step.phase}`];
         if (point !== undefined) stopAt(point);
@@ -179,11 +180,39 @@ function conflictAsStale(e: unknown, savedPlan: boolean): unknown {
   return new CvctlError('STALE_PLAN', `${staleLead(savedPlan)}: ${what} the plan creates was created in the database meanwhile. ${staleTail(savedPlan)}`, { cause: e });
 }
 
-/** The resource types the plan's changes name as parents (a provider model names its provider). */
-function parentTypesOf(plan: Plan): Set<ResourceType> {
+/**
+ * The parents the plan's written rows name (a provider model its provider, a backend its model
+ * and provider model), by resource key in plan order, and their types. Consecutive changes mostly
+ * name the same parent (a provider's 100 models): its key is made once per run of them.
+ */
+function namedParents(plan: Plan): { types: Set<ResourceType>; keys: Map<string, ResourceRef> } {
+  const keys = new Map<string, ResourceRef>();
   const types = new Set<ResourceType>();
-  for (const c of plan.changes) types.add(c.resource.type);
-  return new Set([...types].flatMap((t) => specOf(t).parents.map((p) => p.type)));
+  // The last parent named in each slot (a type's k-th parent).
+  const last = new Map<ResourceType, Array<ResourceRef | undefined>>();
+  for (const c of plan.changes) {
+    if (c.action === 'delete') continue;
+    const parents = specOf(c.resource.type).parents;
+    let slots = last.get(c.resource.type);
+    if (slots === undefined) last.set(c.resource.type, (slots = []));
+    for (let k = 0; k < parents.length; k++) {
+      const parent = parents[k].ref(c.resource as never) as ResourceRef;
+      const prev = slots[k];
+      if (prev !== undefined && sameRef(prev, parent)) continue;
+      slots[k] = parent;
+      types.add(parent.type);
+      const key = resourceKey(parent);
+      if (!keys.has(key)) keys.set(key, parent);
+    }
+  }
+  return { types, keys };
+}
+
+function sameRef(a: ResourceRef, b: ResourceRef): boolean {
+  if (a.type !== b.type) return false;
+  const x = identityOf(a);
+  const y = identityOf(b);
+  return x.every((v, i) => v === y[i]);
 }
 
 function storedFingerprints(locked: LockedRows, c: Change): Record<string, string> {

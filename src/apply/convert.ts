@@ -28,15 +28,16 @@ export interface ConvertInput {
   now: Date;
   /**
    * Row id by resource key (src/resources/registry.ts): every parent a change names, and every
-   * resource changed unless `changeIds` has it.
+   * resource changed unless `changeId` has it.
    */
   ids: ReadonlyMap<string, string>;
   /**
-   * Row id of `plan.changes[i]` at index i, used before `ids`: apply hands over each change's id
-   * as it assigns it, so that a first apply of 100,000 rows does not build and hash each one's
-   * key again (docs/benchmarks-scale.md, issue 13/15).
+   * Row id of `plan.changes[i]`, used before `ids`: apply hands over each change's id (a new
+   * one for a create, made when first asked and the same ever after), so that a first apply of
+   * 100,000 rows neither builds and hashes each one's key again nor keeps ids alive for rows not
+   * yet encoded (docs/benchmarks-scale.md, issue 13/15).
    */
-  changeIds?: readonly string[];
+  changeId?: (i: number) => string | undefined;
   /** By provider resource key, for every provider the plan writes (creates, updates, enables, disables). */
   credentials: ReadonlyMap<string, CredentialWrite>;
 }
@@ -55,12 +56,12 @@ type WriteConverter<T extends ResourceType> = {
 type DeleteConverter = { batch: 'delete' };
 type Converters = { readonly [T in ResourceType]: { readonly [A in Action]: A extends WriteAction ? WriteConverter<T> : DeleteConverter } };
 
-/** A change and its index in the plan (where `changeIds` has its id). */
+/** A change and its index in the plan (where `changeId` finds its id). */
 type Indexed = { c: Change; i: number };
 
-/** A change's row id: at its index in `changeIds` when given, else by its resource key. */
+/** A change's row id: by its index through `changeId` when given, else by its resource key. */
 function idOf(c: Change, input: ConvertInput, i?: number): string {
-  const id = (i === undefined ? undefined : input.changeIds?.[i]) ?? input.ids.get(resourceKey(c.resource));
+  const id = (i === undefined ? undefined : input.changeId?.(i)) ?? input.ids.get(resourceKey(c.resource));
   if (id === undefined) throw new Error(`convert: no row id for ${describeResource(c.resource)}`);
   return id;
 }
