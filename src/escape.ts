@@ -20,6 +20,12 @@
 const INVISIBLE =
   /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** INVISIBLE but for the line feed: a whole output's line breaks are kept, and most outputs have nothing else to escape. */
+const INVISIBLE_BUT_LF = new RegExp(INVISIBLE.source.replace('\\u0000-\\u001f', '\\u0000-\\u0009\\u000b-\\u001f'), 'g');
+if (INVISIBLE_BUT_LF.source === INVISIBLE.source) throw new Error('escape: INVISIBLE_BUT_LF no longer derives from INVISIBLE');
+
+const NOT_PRINTABLE_ASCII = /[^\n\x20-\x7e]/;
+
 const hex4 = (n: number): string => '\\u' + n.toString(16).padStart(4, '0');
 
 /** `\uXXXX` for one match of INVISIBLE (two escapes for a surrogate pair). */
@@ -51,8 +57,12 @@ const SGR = /^\x1b\[[0-9;]*m/;
  * a string took, including ones added later.
  */
 export function escapeOutput(text: string, opts: { ansi?: boolean } = {}): string {
-  return text.replace(INVISIBLE, (c, offset: number) => {
-    if (c === '\n') return c;
+  // Printable ASCII and line feeds only (most plans): nothing to escape, and this simple class
+  // scans several times faster than INVISIBLE's alternatives with their lookarounds.
+  if (!NOT_PRINTABLE_ASCII.test(text)) return text;
+  // One scan that never stops at a line break (a 100,000-line plan: 0.1 s less than calling
+  // back for each line feed).
+  return text.replace(INVISIBLE_BUT_LF, (c, offset: number) => {
     if (c === '\x1b' && opts.ansi === true && SGR.test(text.slice(offset, offset + 16))) return c;
     return uEscape(c);
   });

@@ -65,6 +65,22 @@ describe('the escape rule', () => {
     expect(hasInvisible(s)).toBe(false);
   });
 
+  it('escapes an output character by character as escapeControl does, line feeds aside (seeded random texts)', () => {
+    // Pool: printable ASCII, line breaks, every escaped character above, kept non-ASCII text.
+    const pool = ['a', 'Z', ' ', '~', '\n', '\n', '\t', '\r', ...ESCAPED.map(([, c]) => c), ...KEPT.map((k) => k.slice(-2))];
+    let seed = 42;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let i = 0; i < 500; i++) {
+      const text = Array.from({ length: 1 + rnd(40) }, () => pool[rnd(pool.length)]).join('');
+      // (No backslash in the pool: escapeControl's short \t and \r are unambiguous to respell.)
+      const reference = text.split('\n').map((l) => escapeControl(l).replace(/\\t/g, '\\u0009').replace(/\\r/g, '\\u000d')).join('\n');
+      expect(escapeOutput(text)).toBe(reference);
+    }
+    // Plain ASCII: returned as it is.
+    const ascii = 'provider openai-prod  $2.50\n'.repeat(1000);
+    expect(escapeOutput(ascii)).toBe(ascii);
+  });
+
   it('spells line breaks short in a message, and keeps them between the lines of an output', () => {
     expect(escapeControl('a\nb\tc\rd')).toBe('a\\nb\\tc\\rd');
     expect(escapeOutput('line 1\nline 2\tx\r')).toBe('line 1\nline 2\\u0009x\\u000d');
