@@ -13,6 +13,7 @@ import { CvctlError } from '../errors';
 import { stopAt } from '../testing/stop-at';
 import { checkAndLockRows, staleLead, staleTail, type LockedRows } from './stale-check';
 import { checkGuards, checkPolicyGuard, checkShownPrefix } from './plan-guards';
+import { checkPolicyBasis } from './policy-basis';
 import type { KeyToInstall } from './plan-key';
 import { locatedRefs, storeCredentials } from './credentials';
 import { convertPlan, type CredentialWrite } from './convert';
@@ -86,6 +87,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       const now = deps.now();
       const locked = await checkAndLockRows(tx, plan, { savedPlan: deps.savedPlan ?? true });
       checkGuards(plan, locked);
+      await checkPolicyBasis(tx, plan, deps.savedPlan ?? true);
       if (deps.installKey) await installPlanKey(tx, deps.installKey);
       stopAt('apply:rows-locked');
       const fpKey = kek ? await fingerprintKeyFor(tx, kek, { create: true }) : null;

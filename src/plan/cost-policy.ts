@@ -11,7 +11,8 @@ import { checkPolicy } from './policy';
 import { policyInputsFromDesired } from './policy-inputs';
 import { routingViews } from './routing-view';
 import { costState, policyView, rowsOfDatabase, stateAfterPlan, type PlanRows } from './state-after';
-import type { Plan, PlanWarning, PolicyViolation } from './types';
+import type { Plan, PlanWarning, PolicyBasisEntry, PolicyViolation } from './types';
+import { compareStrings } from './canonical';
 
 export interface CostPolicyInput {
   /** The rows the plan was computed from. */
@@ -68,7 +69,10 @@ export function addCostAndPolicy(plan: Plan, input: CostPolicyInput): Plan {
     }
   }
   if (policy) {
-    const subjects = policyInputsFromDesired(input.desired, policyView(after));
+    const basis = new Map<string, PolicyBasisEntry>();
+    const subjects = policyInputsFromDesired(input.desired, policyView(after), (provider, modelId, status) => {
+      basis.set(`${provider}\u0000${modelId}`, { provider, modelId, serving: status ?? 'absent' });
+    });
     const violations: PolicyViolation[] = sortDiagnostics(checkPolicy(policy, subjects, out.cost)).map((d) => ({
       severity: d.severity === 'error' ? 'error' : 'warning',
       code: d.code,
@@ -77,7 +81,11 @@ export function addCostAndPolicy(plan: Plan, input: CostPolicyInput): Plan {
       line: d.line,
       column: d.column,
     }));
-    out.policy = { violations };
+    // What the verdict read from rows the plan leaves alone: apply checks they still serve as
+    // judged (a provider the plan writes is held to the plan by the stale check already).
+    const written = new Set(plan.changes.flatMap((c) => (c.resource.type === 'provider' ? [c.resource.name] : c.resource.type === 'providerModel' ? [c.resource.provider] : [])));
+    const rested = policy.requireFallback?.value ? [...basis.values()].filter((b) => !written.has(b.provider)) : [];
+    out.policy = rested.length > 0 ? { violations, basis: rested.sort((a, b) => compareStrings(a.provider, b.provider) || compareStrings(a.modelId, b.modelId)) } : { violations };
   }
   out.warnings = [...plan.warnings, ...warnings];
   return out;

@@ -54,14 +54,16 @@ function dbLookup(db: PolicyDbView): Map<string, Map<string, Status>> {
  * or never existed). Otherwise the database, as the plan leaves it; without one (`validate`),
  * nothing is known and the backend's own status stands.
  */
-function lookup(desired: DesiredState, db: PolicyDbView | undefined): Lookup {
+function lookup(desired: DesiredState, db: PolicyDbView | undefined, fromDb?: (provider: string, modelId: string, status: Status | undefined) => void): Lookup {
   const files = filesLookup(desired.providers);
   const rows = db ? dbLookup(db) : undefined;
   return (provider, modelId) => {
     const declared = files.get(provider);
     if (declared) return declared.get(modelId);
     if (!rows) return 'active';
-    return rows.get(provider)?.get(modelId);
+    const status = rows.get(provider)?.get(modelId);
+    fromDb?.(provider, modelId, status);
+    return status;
   };
 }
 
@@ -100,8 +102,13 @@ function model(m: ModelSpec, serves: Lookup): PolicyModel {
  * `db` (plan only) is the database as the plan leaves it; it changes only which backends count
  * as active for requireFallback.
  */
-export function policyInputsFromDesired(desired: DesiredState, db?: PolicyDbView): PolicySubjects {
-  const serves = lookup(desired, db);
+export function policyInputsFromDesired(
+  desired: DesiredState,
+  db?: PolicyDbView,
+  /** Called for each answer the database gave (a provider the files do not declare). */
+  fromDb?: (provider: string, modelId: string, status: Status | undefined) => void,
+): PolicySubjects {
+  const serves = lookup(desired, db, fromDb);
   const grants: PolicyGrant[] = (desired.accessGrants ?? []).map((g) => ({
     model: g.model,
     subject: subjectKey(g.subject),

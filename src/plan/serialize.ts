@@ -115,7 +115,7 @@ export function normalizePlan(plan: Plan): Plan {
         lost: (u) => ordered(u, USAGE_KEYS),
         excluded: (u) => ordered(u, USAGE_KEYS, { causes: list((x) => ordered(x, ['cause', 'subject', 'rows'])) }),
       }),
-    policy: (p) => ordered(p, ['violations'], { violations: list((v) => ordered(v, VIOLATION_KEYS)) }),
+    policy: (p) => ordered(p, ['violations', 'basis'], { violations: list((v) => ordered(v, VIOLATION_KEYS)), basis: list((b) => ordered(b, ['provider', 'modelId', 'serving'])) }),
     routing: list((m) => ordered(m, ROUTING_KEYS, { before: routingSide, after: routingSide })),
     meta: (m) => ordered(m, META_KEYS),
     auth: (a) => ordered(a, AUTH_KEYS),

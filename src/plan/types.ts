@@ -203,6 +203,19 @@ export interface PolicyViolation {
   column: number;
 }
 
+/**
+ * extension: a row the policy verdict rests on that the plan neither writes nor reads from the
+ * files: a provider model of a provider the files do not declare, which some declared model's
+ * backend stands on (requireFallback asks whether it serves). apply re-reads each one in its
+ * transaction and refuses the plan as stale when it serves differently now (src/apply/policy-basis.ts).
+ */
+export interface PolicyBasisEntry {
+  provider: string;
+  modelId: string;
+  /** After the plan, as judged: `absent` when no such provider model exists. */
+  serving: 'active' | 'disabled' | 'absent';
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   scope: string;
@@ -212,7 +225,7 @@ export interface Plan {
   /** What the plan does to spend (CONTRACT.md section 6); absent when the window holds no usage or with `--no-cost`. */
   cost?: PlanCost;
   /** Policy violations (CONTRACT.md section 7); absent when the files hold no policy. apply refuses a plan with any. */
-  policy?: { violations: PolicyViolation[] };
+  policy?: { violations: PolicyViolation[]; basis?: PolicyBasisEntry[] };
   /**
    * extension: the routing of each model the plan changes, before and after (src/plan/routing-view.ts),
    * for the renderers' traffic shares and the PR comment's diagram. Display only: apply never reads

@@ -64,3 +64,25 @@ export async function countCascades(
   );
   return new Map(r.rows.map((row) => [row.id, { models: Number(row.models), backends: Number(row.backends) }]));
 }
+
+/**
+ * Whether each of these provider models serves now (its provider and itself active), locked
+ * FOR SHARE until the transaction ends so that none changes before commit: the rows a saved
+ * plan's policy verdict rests on (src/apply/policy-basis.ts). Absent ones are left out.
+ */
+export async function shareProviderModels(
+  tx: Queryable,
+  refs: ReadonlyArray<{ provider: string; modelId: string }>,
+): Promise<Array<{ provider: string; modelId: string; serving: 'active' | 'disabled' }>> {
+  if (refs.length === 0) return [];
+  const r = await tx.query<{ provider: string; modelId: string; serving: 'active' | 'disabled' }>(
+    `select p.name as provider, pm.model_id as "modelId",
+            case when p.status = 'active' and pm.status = 'active' then 'active' else 'disabled' end as serving
+       from unnest($1::text[], $2::text[]) as want(provider, model_id)
+       join providers p on p.name = want.provider
+       join provider_models pm on pm.provider_id = p.id and pm.model_id = want.model_id
+        for share of p, pm`,
+    [refs.map((x) => x.provider), refs.map((x) => x.modelId)],
+  );
+  return r.rows;
+}

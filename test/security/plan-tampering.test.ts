@@ -501,6 +501,42 @@ accessGrants:
     });
   });
 
+  test("policy.basis (the console rows requireFallback rests on) removed or edited: refused by the tag", async () => {
+    // A provider no file declares carries the fallback; the plan records it, apply re-reads it.
+    await ws.fresh.db.query(`insert into providers (name, kind) values ('groq-console', 'groq')`);
+    await ws.fresh.db.query(
+      `insert into provider_models (provider_id, model_id, kind, source) select id, 'llama', 'chat', 'custom' from providers where name = 'groq-console'`,
+    );
+    try {
+      files(
+        ws,
+        'b1',
+        `${V1}models:
+  - name: chat-default
+    kind: chat
+    backends:
+      - {providerModel: openai-main/gpt-4o, priority: 1}
+      - {providerModel: groq-console/llama, priority: 2}
+policy:
+  requireFallback: true
+`,
+      );
+      expect((await ws.cli(['plan', 'b1', '--out', 'basis.json'])).code).toBe(0);
+      const saved = ws.read('basis.json');
+      expect(saved.policy).toEqual({ violations: [], basis: [{ provider: 'groq-console', modelId: 'llama', serving: 'active' }] });
+      const gone = clone(saved);
+      delete gone.policy!.basis;
+      ws.write('basis-gone.json', redigest(gone));
+      await refused('basis-gone.json', /not match its authentication tag: the file was changed/);
+      const edited = clone(saved);
+      edited.policy!.basis![0].serving = 'disabled';
+      ws.write('basis-edited.json', redigest(edited));
+      await refused('basis-edited.json', /not match its authentication tag: the file was changed/);
+    } finally {
+      await ws.fresh.db.query(`delete from providers where name = 'groq-console'`);
+    }
+  });
+
   test('nothing above changed the database, and the untampered plan applies', async () => {
     expect(await snapshot(ws.fresh.db)).toBe(before);
     const r = await ws.cli(['-q', 'apply', '--plan', 'good.json', '--auto-approve']);

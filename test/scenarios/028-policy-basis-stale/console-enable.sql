@@ -1,0 +1,1 @@
+update providers set status = 'active' where name = 'groq-console';
