@@ -6,7 +6,7 @@ import { compareStrings } from '../plan/canonical';
 import type { Action, Change, Plan, ResourceType } from '../plan/types';
 import { identityOf, specOf } from '../resources/registry';
 import { ACTIONS } from '../plan/types';
-import { describeCascade, describeField, groupByProvider, headerNotes, markOf, modelCounts } from './common';
+import { describeCascade, describeField, groupByProvider, headerNotes, markOf, membersLabel, modelCounts } from './common';
 
 export interface ChangeGroup {
   type: ResourceType;
@@ -106,7 +106,8 @@ export function providerLines(plan: Plan): Array<{ action: Action | null; text: 
         parts.push(...headerNotes(c), ...(c.fields ?? []).map((f) => f.path));
       }
     }
-    if (g.models.length > 0) parts.push(`models: ${modelCounts(g.models)}`);
+    // A provider's members are its provider models; a model's, its backends and grants.
+    if (g.models.length > 0) parts.push(`${g.kind === 'provider' ? 'models' : membersLabel(g.kind)}: ${modelCounts(g.models)}`);
     return { action: c?.action ?? null, kind: g.kind, name: g.name, desc: parts.filter((p) => p !== '').join('; ') };
   });
   const same = new Map<string, string[]>();
@@ -122,7 +123,8 @@ export function providerLines(plan: Plan): Array<{ action: Action | null; text: 
     const mark = e.action !== null ? markOf(e.action) : ' ';
     const tail = e.desc !== '' ? `  ${e.desc}` : '';
     if (names.length <= FOLD_AT) {
-      out.push({ action: e.action, text: `${mark} ${e.name}${tail}` });
+      // A model (the request path's facade) is named as one, beside the providers.
+      out.push({ action: e.action, text: `${mark} ${e.kind === 'model' ? `model ${e.name}` : e.name}${tail}` });
     } else if (!folded.has(key)) {
       folded.add(key);
       out.push({ action: e.action, text: `${mark} ${names.length.toLocaleString('en-US')} ${e.kind}s ${someNames(names)}${tail}` });

@@ -48,7 +48,8 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
     const priced = plan.changes.some((c) => c.resource.type === 'providerModel' && c.action !== 'delete');
     lines.push(`  ${legend}${priced ? p.paint(`   (${PRICE_UNIT_NOTE})`, 'dim') : ''}`, '');
     if (opts.compact) {
-      lines.push('By kind of change:', ...groupedLines(plan), '', 'By provider:');
+      const byModel = plan.changes.some((c) => c.resource.type === 'model' || c.resource.type === 'modelBackend' || c.resource.type === 'accessGrant');
+      lines.push('By kind of change:', ...groupedLines(plan), '', byModel ? 'By provider and model:' : 'By provider:');
       for (const l of providerLines(plan)) lines.push(`  ${l.action === null ? l.text : p.as(l.text, l.action)}`);
       lines.push('');
     } else {

@@ -36,6 +36,12 @@ describe('a plan that re-routes models', () => {
   it('text with colour', () => golden('routing-plan.color.txt', renderPlan(plan, 'text', { color: true })));
   it('markdown', () => golden('routing-plan.md', renderPlan(plan, 'markdown')));
   it('json', () => golden('routing-plan.json', renderPlan(plan, 'json')));
+  it('text --compact: models named as models, their backends and grants counted', () => {
+    const text = renderPlan(plan, 'text', { color: false, compact: true });
+    golden('routing-plan.compact.txt', text);
+    expect(text).toContain('By provider and model:');
+    expect(text).toMatch(/^ {2}. model \S+ .*backends and grants: /m);
+  });
 
   it('shows a share before → after on the backend whose weight changes', () => {
     expect(renderPlan(plan, 'text', { color: false })).toMatch(/openai-prod\/gpt-4o\s+p1\s+w100 → w50\s+66.7% → 100%/);
