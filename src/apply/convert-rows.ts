@@ -129,14 +129,38 @@ function insertModels(rows: Rows, w: WriteContext): Statement[] {
  */
 function* copyRows(rows: Rows, fields: FieldSpec[], scope: string, at: string): Generator<CopyValue[]> {
   const name = specOf('providerModel').name.field;
+  const recorded = specOf('providerModel').fields.filter((f) => !f.sensitive);
+  const texts = new Map<string, CopyValue>();
   for (const r of rows) {
     const out: CopyValue[] = [r.id];
     for (const id of r.parentIds) out.push(id);
     out.push(encode('text', member(r.target, name)));
-    for (const f of fields) out.push(encode(f.sqlType, member(r.target, f.name)));
-    out.push(json(r.lastApplied), scope, at, at);
+    texts.clear();
+    for (const f of fields) {
+      const text = encode(f.sqlType, member(r.target, f.name));
+      if (f.sqlType === 'jsonb') texts.set(f.name, text);
+      out.push(text);
+    }
+    out.push(lastAppliedJson(r.target, recorded, texts), scope, at, at);
     yield out;
   }
+}
+
+/**
+ * JSON of the model's last-applied record (lastAppliedOfModel: its plain fields), reusing the
+ * JSON its jsonb columns were just given (pricing) instead of a key-sorted copy stringified
+ * again: the column is jsonb, which keeps no key order, so the stored value is the same
+ * (test/apply/convert.test.ts compares the two on every kind of value).
+ */
+function lastAppliedJson(target: object, recorded: readonly FieldSpec[], texts: ReadonlyMap<string, CopyValue>): string {
+  let out = '{';
+  for (const f of recorded) {
+    const v = member(target, f.name);
+    if (v === undefined) continue;
+    const text = texts.get(f.name) ?? JSON.stringify(v);
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(f.name)}:${text ?? 'null'}`;
+  }
+  return `${out}}`;
 }
 
 function updateModels(rows: Rows, w: WriteContext): Statement[] {

@@ -9,6 +9,9 @@ import { isCopy } from '../../src/state/statements';
 import { deletesPlan, mixedPlan, renamesPlan } from '../render/fixtures';
 import { convertInputFor } from './support';
 import { routingPlan } from '../plan/routing-fixtures';
+import { computePlan } from '../../src/plan/compute';
+import { lastAppliedOfModel } from '../../src/plan/shapes';
+import { current, input, model, provider } from '../plan/builders';
 
 const DIR = path.join(__dirname, 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -96,6 +99,28 @@ describe('convertPlan', () => {
     const input = convertInputFor(plan, NOW);
     const ids = new Map([...input.ids].filter(([k]) => !k.startsWith('provider\u0000')));
     expect(() => convertPlan({ ...input, ids })).toThrow(/no row id for provider '/);
+  });
+});
+
+describe("a new provider model's last_applied in the COPY", () => {
+  // Made straight from the row's values (convert-rows.ts lastAppliedJson), not through
+  // lastAppliedOfModel: the same value once PostgreSQL holds it as jsonb (no key order).
+  it.each([
+    ['catalog prices', model('gpt-4o')],
+    ['no context window, no pricing', model('llama', { contextWindow: null, pricing: null })],
+    ['pricing keys out of order, extra and fractional', model('x', { pricing: { outputPerMTok: 0.075, inputPerMTok: 1e-7, cachedInputPerMTok: 0 } as never })],
+    ['disabled, custom, embedding', model('emb', { kind: 'embedding', status: 'disabled', source: 'custom', contextWindow: 8191 })],
+    ['text with quotes and separators', model('a"b\\c\td', { source: 'custom' })],
+  ])('%s: the value lastAppliedOfModel records', (_what, m) => {
+    const plan = computePlan(input([provider('p', {}, [m])], current(), { digest: false })).plan;
+    const copy = convertPlan(convertInputFor(plan, NOW))
+      .flatMap((st) => st.statements)
+      .find(isCopy)!;
+    const col = copy.columns.indexOf('last_applied');
+    const rows = [...copy.rows];
+    expect(rows).toHaveLength(1);
+    const created = plan.changes.find((c) => c.resource.type === 'providerModel')!;
+    expect(JSON.parse(rows[0][col]!)).toEqual(lastAppliedOfModel(created.target as never));
   });
 });
 
