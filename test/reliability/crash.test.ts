@@ -21,7 +21,7 @@
 // succeed with the after-state.
 //
 // Default and full runs (test/support/full.ts): `npm test` runs every PostgreSQL stop point
-// once (13 trials) on an apply of 4,200 changes of the same kinds, and 3 embedded trials (one
+// once (13 trials) on an apply of ~1,900 changes of the same kinds, and 3 embedded trials (one
 // before, one inside, one after the transaction, drawn by the seed); CVCTL_TEST_FULL=1 runs 30
 // PostgreSQL trials (every point, then seeded repeats) on the 10,399-change apply and every
 // embedded point once (7). The embedded database's apply is ~300 changes either way (a process
@@ -128,11 +128,11 @@ const FULL_PG_SHAPE: CrashShape = {
   keep: 20, models: 60, drop: 30, upd: 10, add: 10, gone: 10, retire: 4, flip: 4, safe: 2, rot: 4,
   cat: 80, catUpd: 30, catDrop: 6, created: 2, createdCat: 170,
 };
-// The default sample: the same kinds of change, 4,200 of them. The stop points do not
+// The default sample: the same kinds of change, ~1,900 of them. The stop points do not
 // need a long apply to land in (timed kills did); every trial is a killed apply plus a full one.
 const DEFAULT_PG_SHAPE: CrashShape = {
-  keep: 10, models: 30, drop: 15, upd: 5, add: 5, gone: 5, retire: 2, flip: 2, safe: 1, rot: 2,
-  cat: 40, catUpd: 15, catDrop: 3, created: 1, createdCat: 85,
+  keep: 5, models: 30, drop: 8, upd: 3, add: 3, gone: 3, retire: 1, flip: 1, safe: 1, rot: 1,
+  cat: 20, catUpd: 8, catDrop: 2, created: 1, createdCat: 43,
 };
 const PG_SHAPE = FULL ? FULL_PG_SHAPE : DEFAULT_PG_SHAPE;
 // The embedded database (PostgreSQL in WASM, in the cvctl process) costs seconds per process
@@ -142,7 +142,7 @@ const PGLITE_SHAPE: CrashShape = {
   cat: 4, catUpd: 10, catDrop: 2, created: 1, createdCat: 4,
 };
 
-const MIN_CHANGES = FULL ? 10_000 : 4_000;
+const MIN_CHANGES = FULL ? 10_000 : 1_900;
 const RUN_TIMEOUT_MS = 60_000;
 /** A guard against a hang, not a speed check: room for a machine ~10x slower than a quiet one. */
 const PG_TRIALS_TIMEOUT_MS = Math.max(240_000, Math.ceil(PG_TRIALS / CONCURRENCY) * 40_000);
