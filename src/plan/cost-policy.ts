@@ -51,7 +51,7 @@ export function addCostAndPolicy(plan: Plan, input: CostPolicyInput): Plan {
   if (totals.length === 0 && !policy && !routes) return warnings.length > 0 ? { ...plan, warnings: [...plan.warnings, ...warnings] } : plan;
 
   const before = rowsOfDatabase(input.current, input.routing);
-  const after = stateAfterPlan(before, plan);
+  const after = stateAfterPlan(before, plan, { reachable: true });
   const out: Plan = { ...plan };
   if (routes) {
     const reach = backendReach(before, after);

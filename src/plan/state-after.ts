@@ -103,7 +103,11 @@ class Editor {
   /** Whether a row was removed: only then can children be left without their parent. */
   private removed = false;
 
-  constructor(current: PlanRows) {
+  constructor(
+    current: PlanRows,
+    /** With `reachable` (see stateAfterPlan): `provider \0 modelId` of every provider model a backend change names. */
+    private readonly namedByBackends: ReadonlySet<string> | null,
+  ) {
     this.rows = { ...current };
     for (const p of this.rows.providers.values()) this.providerByName.set(p.name, p.key);
     for (const m of this.rows.models.values()) this.modelByName.set(m.name, m.key);
@@ -154,6 +158,7 @@ class Editor {
   }
 
   providerModel(c: ChangeOf<'providerModel'>): void {
+    if (c.action === 'create' && this.namedByBackends !== null && !this.namedByBackends.has(pmNameKey(c.resource.provider, c.resource.name))) return;
     const key = this.keyOf(c.expect, `new:providerModel:${c.resource.provider}/${c.resource.name}`);
     const old = this.rows.providerModels.get(key);
     if (old) this.pmIndex?.delete(pmNameKey(old.providerKey, old.modelId));
@@ -240,9 +245,19 @@ function applyChange(e: Editor, c: Change): void {
  * The rows as the plan leaves them: each change's target written over its row (or added, or the
  * row removed), in the plan's own order (writes top-down, then deletes bottom-up), then the
  * children of removed rows removed. `current` is left as it was.
+ *
+ * `reachable`: only what the cost estimate, the routing view and the policy's database lookups
+ * can reach. A provider model the plan creates is new: no usage names it, no backend in the
+ * database does, and its provider is one the files declare (policy judges it from the files);
+ * unless a backend change names it, it is left out (a first apply of L creates 100,000).
  */
-export function stateAfterPlan(current: PlanRows, plan: Pick<Plan, 'changes'>): PlanRows {
-  const e = new Editor(current);
+export function stateAfterPlan(current: PlanRows, plan: Pick<Plan, 'changes'>, o: { reachable?: boolean } = {}): PlanRows {
+  let named: Set<string> | null = null;
+  if (o.reachable === true) {
+    named = new Set<string>();
+    for (const c of plan.changes) if (c.resource.type === 'modelBackend') named.add(pmNameKey(c.resource.provider, c.resource.name));
+  }
+  const e = new Editor(current, named);
   for (const c of plan.changes) applyChange(e, c);
   return e.finish();
 }

@@ -75,6 +75,26 @@ describe('stateAfterPlan', () => {
     expect(costState(before).models[0].backends).toHaveLength(2);
   });
 
+  it('reachable: a created provider model no backend change names is left out, and nothing else differs', () => {
+    const desired = [
+      provider('openai', {}, [model('gpt-4o', { pricing: price(2.5, 10) }), model('gpt-4o-mini', { pricing: price(0.15, 0.6) })]),
+      provider('anthropic', { kind: 'anthropic' }, [model('claude', { pricing: price(3, 15) })]),
+      provider('old', {}, [model('legacy', { pricing: price(10, 30) })]),
+      // New: `large` is named by no backend, `small` by a new backend of `chat` (added below).
+      provider('mistral', { kind: 'groq' }, [model('large', { pricing: price(2, 6) }), model('small', { pricing: price(0.1, 0.3) })]),
+    ];
+    const { plan } = computePlan(input(desired, db));
+    const backendCreate = { action: 'create', resource: { type: 'modelBackend', model: 'chat', provider: 'mistral', name: 'small' }, expect: { absent: true }, target: { model: 'chat', provider: 'mistral', providerModel: 'small', priority: 3, weight: 100, status: 'active' } };
+    const changes = [...plan.changes, backendCreate] as typeof plan.changes;
+    const full = stateAfterPlan(before, { changes });
+    const reachable = stateAfterPlan(before, { changes }, { reachable: true });
+    expect(names(full)).toContain('mistral/large active 2/6');
+    expect(names(reachable)).toEqual(names(full).filter((n) => !n.startsWith('mistral/large')));
+    expect(costState(reachable).models).toEqual(costState(full).models);
+    expect(costState(reachable).models.find((m) => m.name === 'chat')!.backends).toHaveLength(3);
+    expect([...reachable.providers.keys()]).toEqual([...full.providers.keys()]);
+  });
+
   it('a plan without changes leaves the same state', () => {
     const desired = [
       provider('openai', {}, [model('gpt-4o', { pricing: price(2.5, 10) }), model('gpt-4o-mini', { pricing: price(0.15, 0.6) })]),
