@@ -5,7 +5,7 @@
 import type { AccessGrantTarget, ResourceType } from '../plan/types';
 import { specOf } from '../resources/registry';
 import type { Column, Statement } from '../state/statements';
-import { insertRowsSql, recordBackendsSql, updateRowsSql, type Stamps } from '../state/write-sql';
+import { insertRowsCopy, recordBackendsSql, updateRowsSql, type Stamps } from '../state/write-sql';
 import { commonColumns, updatedColumns, type RowWrite, type WriteContext, type Writer } from './convert-rows';
 
 type RoutingType = 'model' | 'modelBackend' | 'accessGrant';
@@ -24,7 +24,7 @@ function columnsOf(type: RoutingType, rows: readonly RowWrite[]): Column[] {
 }
 
 function insertRows(type: RoutingType): Writer {
-  return (rows, w) => (rows.length === 0 ? [] : [insertRowsSql(specOf(type).table, columnsOf(type, [...rows]), stamps(type, w))]);
+  return (rows, w) => (rows.length === 0 ? [] : [insertRowsCopy(specOf(type).table, columnsOf(type, [...rows]), stamps(type, w))]);
 }
 
 function updateRows(type: RoutingType): Writer {
