@@ -94,20 +94,27 @@ export function routingLines(m: ModelRouting, indent: string, marks: RowMarks, r
   return out.map((l) => `${indent}${l}`);
 }
 
-// One formatter each, made once: toLocaleString with options builds a new one per call (~35 µs;
-// 5,000 grants' limits took 0.19 s of a first apply on L+routing: docs/benchmarks-scale.md).
-const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-const USD_WHOLE = new Intl.NumberFormat('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
-const USD_CENTS = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+// One formatter each, made once and only when a grant is shown: toLocaleString with options
+// builds a new one per call (~35 µs; 5,000 grants' limits took 0.19 s of a first apply on
+// L+routing: docs/benchmarks-scale.md), and making them costs ~14 ms, which a command that shows
+// no grant need not pay at start-up.
+let formats: { count: Intl.NumberFormat; whole: Intl.NumberFormat; cents: Intl.NumberFormat } | undefined;
+const numberFormats = (): NonNullable<typeof formats> =>
+  (formats ??= {
+    count: new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }),
+    whole: new Intl.NumberFormat('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 }),
+    cents: new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+  });
 
 /** 5000000 -> "5,000,000". */
 function count(n: number): string {
-  return COUNT.format(n);
+  return numberFormats().count.format(n);
 }
 
 /** 2000 -> "$2,000", 12.5 -> "$12.50". */
 function usd(n: number): string {
-  return `$${(Number.isInteger(n) ? USD_WHOLE : USD_CENTS).format(n)}`;
+  const f = numberFormats();
+  return `$${(Number.isInteger(n) ? f.whole : f.cents).format(n)}`;
 }
 
 /** The limits a grant can carry, in the order a reviewer reads them, with how each one reads. */
