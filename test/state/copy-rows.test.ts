@@ -97,6 +97,24 @@ describe.each(targets)('copyRows on %s', (target) => {
     expect((await fresh.db.query<{ one: number }>('select 1 as one')).rows[0].one).toBe(1);
   });
 
+  test('a duplicate key chunks into a streaming load: the server fails the COPY (23505), nothing is stored, the session goes on', async () => {
+    await fresh.db.query('delete from copy_t');
+    // ~3.3 MB: PostgreSQL refuses row 25,000 while later chunks are still being sent.
+    function* rows() {
+      for (let i = 0; i < 30_000; i++) yield [String(i === 25_000 ? 7 : 300_000 + i), 'z'.repeat(100)];
+    }
+    const err = await fresh.db
+      .transaction(async (tx) => {
+        await tx.query("insert into copy_t (id, v) values (7, 'seven')");
+        await tx.copyRows('copy_t', ['id', 'v'], rows());
+      })
+      .catch((e: unknown) => e);
+    expect((err as CvctlError).code).toBe('DB_ERROR');
+    expect((err as CvctlError).message).toMatch(/duplicate key|23505/);
+    expect((await fresh.db.query<{ c: number }>('select count(*)::int as c from copy_t')).rows[0].c).toBe(0);
+    expect((await fresh.db.query<{ one: number }>('select 1 as one')).rows[0].one).toBe(1);
+  });
+
   test('a bad value (text into an int column) fails the COPY with the column named', async () => {
     const err = await fresh.db.transaction((tx) => tx.copyRows('copy_t', ['id', 'n'], [['7', 'seven']])).catch((e: unknown) => e);
     expect((err as CvctlError).code).toBe('DB_ERROR');
