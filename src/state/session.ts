@@ -166,11 +166,6 @@ export function* encodeCopyChunks(
   if (buf.length > 0) yield toChunk(buf);
 }
 
-/** All of encodeCopyChunks at once (tests, and a driver that needs the whole load). */
-export function encodeCopyText(rows: Iterable<readonly CopyValue[]>, headroom = 0, checkRow?: (row: readonly CopyValue[]) => void): Buffer[] {
-  return [...encodeCopyChunks(rows, headroom, checkRow)];
-}
-
 function* prepend<T>(first: T, rest: Iterator<T>): Generator<T, void, undefined> {
   yield first;
   for (let r = rest.next(); !r.done; r = rest.next()) yield r.value;

@@ -1,7 +1,9 @@
 // Transaction.copyRows: one COPY … FROM STDIN on both targets. Values must arrive exactly as
 // given (the text format's escapes are ours to get right), errors must map like any other
 // statement's and abort the transaction, and a large load must go as several chunks.
-import { encodeCopyText } from '../../src/state/session';
+import { encodeCopyChunks } from '../../src/state/session';
+
+const encodeCopyText = (rows: Iterable<ReadonlyArray<string | null>>, headroom = 0): Buffer[] => [...encodeCopyChunks(rows, headroom)];
 import { CvctlError } from '../../src/errors';
 import { freshDatabase, targets, type FreshDatabase } from '../support/db';
 
@@ -20,7 +22,7 @@ const TRICKY = [
   '',
 ];
 
-describe('encodeCopyText', () => {
+describe('encodeCopyChunks', () => {
   test.each([
     [[['a', null, 'b\tc']], 'a\t\\N\tb\\tc\n'],
     [[['x\\y', 'l1\nl2\r']], 'x\\\\y\tl1\\nl2\\r\n'],
